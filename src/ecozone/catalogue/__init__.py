@@ -1,0 +1,21 @@
+"""Standards as data: the pack format, the strict loader and the shipped packs."""
+
+from ecozone.catalogue.load import (
+    LoadedStandard,
+    list_standards,
+    load_metrics,
+    load_standard,
+    load_standard_file,
+)
+from ecozone.catalogue.model import Indicator, Metric, Standard
+
+__all__ = [
+    "Indicator",
+    "LoadedStandard",
+    "Metric",
+    "Standard",
+    "list_standards",
+    "load_metrics",
+    "load_standard",
+    "load_standard_file",
+]

@@ -1,0 +1,394 @@
+"""The strict loader: YAML → validated models, every error naming file, line and field.
+
+PyYAML silently keeps the last of two duplicate keys and forgets line numbers once it has
+built Python objects, so we compose the node tree ourselves: duplicates become errors and
+each value's line is remembered by its path, ready for pydantic's error locations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ecozone.catalogue.model import (
+    AllOf,
+    AnyOf,
+    CaseOf,
+    Criterion,
+    Indicator,
+    Metric,
+    Standard,
+    State,
+)
+from ecozone.errors import Location, PackError, UsageError
+
+__all__ = [
+    "LoadedStandard",
+    "list_standards",
+    "load_metrics",
+    "load_standard",
+    "load_standard_file",
+    "pack_hash",
+]
+
+PathKey = tuple[str | int, ...]
+
+_PYDANTIC_PROBLEMS = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段（标准格式中没有这个键）",
+    "literal_error": "取值不在允许范围内",
+    "union_tag_invalid": "未知的判定规则类型 kind",
+    "union_tag_not_found": "判定规则缺少 kind",
+    "string_type": "类型错误，应为文本",
+    "bool_type": "类型错误，应为 true 或 false",
+    "bool_parsing": "类型错误，应为 true 或 false",
+    "int_type": "类型错误，应为整数",
+    "int_parsing": "类型错误，应为整数",
+    "float_type": "类型错误，应为数字",
+    "float_parsing": "类型错误，应为数字",
+    "tuple_type": "类型错误，应为列表",
+    "model_type": "类型错误，应为键值映射",
+    "model_attributes_type": "类型错误，应为键值映射",
+    "dict_type": "类型错误，应为键值映射",
+    "date_type": "类型错误，应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "类型错误，应为日期（YYYY-MM-DD）",
+    "too_short": "列表不能为空",
+    "string_pattern_mismatch": "格式不符",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "greater_than": "数值过小",
+}
+
+
+def _compose(text: str, file: str) -> tuple[Any, dict[PathKey, int]]:
+    """Parse YAML into plain data plus a map from each path to its 1-based line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise PackError(
+            f"YAML 语法错误：{getattr(exc, 'problem', exc)}",
+            Location(file=file, line=line),
+        ) from exc
+    lines: dict[PathKey, int] = {}
+    if root is None:
+        raise PackError("文件为空", Location(file=file), expected="一个标准包的 YAML 映射")
+    return _build(root, (), lines, file, yaml.SafeLoader("")), lines
+
+
+def _build(
+    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str, scalars: yaml.SafeLoader
+) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(scalars.construct_object(key_node))
+            if key in out:
+                raise PackError(
+                    f"键「{key}」重复（首次出现在第 {lines[(*path, key)]} 行）",
+                    Location(file=file, line=key_node.start_mark.line + 1, field=_dotted((*path, key))),
+                    expected="每个键在同一层只出现一次",
+                )
+            out[key] = _build(value_node, (*path, key), lines, file, scalars)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(child, (*path, i), lines, file, scalars) for i, child in enumerate(node.value)]
+    return scalars.construct_object(node)
+
+
+def _dotted(path: PathKey) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _locate(data: Any, loc: tuple[int | str, ...]) -> PathKey:
+    """Follow a pydantic error location through the raw data, skipping union tags."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and part not in node:
+            # a union tag (e.g. "threshold") or a missing key: report the missing key only
+            if part == loc[-1]:
+                path.append(part)
+            continue
+    return tuple(path)
+
+
+def _line_of(lines: Mapping[PathKey, int], path: PathKey) -> int | None:
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
+
+
+def _validation_error(exc: ValidationError, data: Any, lines: dict[PathKey, int], file: str) -> PackError:
+    first = exc.errors()[0]
+    path = _locate(data, tuple(first["loc"]))
+    problem = _PYDANTIC_PROBLEMS.get(first["type"])
+    if first["type"] == "value_error":
+        problem = str(first.get("ctx", {}).get("error", first["msg"]))
+    elif problem is None:
+        problem = first["msg"]
+    expected = None
+    ctx = first.get("ctx") or {}
+    if "expected" in ctx:
+        expected = str(ctx["expected"])
+    elif "expected_tags" in ctx:
+        expected = str(ctx["expected_tags"])
+    if "input" in first and first["type"] in ("literal_error", "union_tag_invalid"):
+        problem += f"：「{first['input']}」"
+    more = len(exc.errors()) - 1
+    if more:
+        problem += f"（另有 {more} 处错误，修正后重新检查）"
+    return PackError(
+        problem,
+        Location(file=file, line=_line_of(lines, path), field=_with_indicator(data, path)),
+        expected=expected,
+    )
+
+
+def _with_indicator(data: Any, path: PathKey) -> str:
+    dotted = _dotted(path)
+    if len(path) >= 2 and path[0] == "indicators" and isinstance(path[1], int):
+        try:
+            return f"{dotted}（指标 {data['indicators'][path[1]]['id']}）"
+        except (KeyError, IndexError, TypeError):
+            pass
+    return dotted
+
+
+def _parse(model: type[BaseModel], text: str, file: str) -> tuple[Any, Any, dict[PathKey, int]]:
+    data, lines = _compose(text, file)
+    try:
+        return model.model_validate(data), data, lines
+    except ValidationError as exc:
+        raise _validation_error(exc, data, lines, file) from None
+
+
+# --- metrics --------------------------------------------------------------------------
+
+
+def _data_dir() -> Path:
+    return Path(str(resources.files("ecozone.catalogue") / "data"))
+
+
+@cache
+def load_metrics(path: Path | None = None) -> dict[str, Metric]:
+    """The metric register: id → Metric. Shared by all packs, so one dataset serves many."""
+    path = path or _data_dir() / "metrics.yaml"
+    data, lines = _compose(path.read_text(encoding="utf-8"), str(path))
+    if not isinstance(data, dict):
+        raise PackError("统计量登记表应为映射", Location(file=str(path), line=1))
+    metrics: dict[str, Metric] = {}
+    for key, raw in data.items():
+        try:
+            metrics[key] = Metric.model_validate(raw)
+        except ValidationError as exc:
+            own_lines = {k[1:]: v for k, v in lines.items() if k[:1] == (key,)}
+            err = _validation_error(exc, raw, own_lines, str(path))
+            raise PackError(
+                err.problem,
+                Location(file=str(path), line=err.location.line, field=f"{key}.{err.location.field}"),
+                err.expected,
+            ) from None
+    return metrics
+
+
+# --- standards ------------------------------------------------------------------------
+
+
+class LoadedStandard:
+    """A validated pack with its metrics and a content hash (the rules' fingerprint)."""
+
+    def __init__(self, standard: Standard, metrics: Mapping[str, Metric], source: str) -> None:
+        self.standard = standard
+        self.metrics = dict(metrics)
+        self.source = source
+        self.hash = pack_hash(standard, self.metrics)
+
+    @property
+    def id(self) -> str:
+        return self.standard.id
+
+    def metric(self, metric_id: str) -> Metric:
+        return self.metrics[metric_id]
+
+
+def pack_hash(standard: Standard, metrics: Mapping[str, Metric]) -> str:
+    """sha256 over the canonical JSON of the pack and the metrics it reads."""
+    used = sorted({leaf.metric for ind in standard.indicators for leaf in _leaves_of_indicator(ind)})
+    payload = {
+        "standard": standard.model_dump(mode="json"),
+        "metrics": {m: metrics[m].model_dump(mode="json") for m in used},
+    }
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _leaves(criterion: Criterion) -> Iterator[Any]:
+    if isinstance(criterion, AllOf | AnyOf):
+        for child in criterion.of:
+            yield from _leaves(child)
+    elif isinstance(criterion, CaseOf):
+        for case in criterion.cases:
+            yield from _leaves(case.then)
+    else:
+        yield criterion
+
+
+def _leaves_of_indicator(indicator: Indicator) -> Iterator[Any]:
+    if indicator.criterion is not None:
+        yield from _leaves(indicator.criterion)
+    for item in indicator.items:
+        yield from _leaves(item.criterion)
+
+
+def load_standard_file(path: Path | str, metrics: Mapping[str, Metric] | None = None) -> LoadedStandard:
+    """Load and check one pack file. Raises PackError naming file, line and field."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PackError("文件不存在", Location(file=file)) from None
+    except UnicodeDecodeError:
+        raise PackError("文件不是 UTF-8 编码", Location(file=file), expected="UTF-8 编码的 YAML") from None
+    standard, data, lines = _parse(Standard, text, file)
+    assert isinstance(standard, Standard)
+    metrics = metrics if metrics is not None else load_metrics()
+    _check_references(standard, data, lines, file, metrics)
+    return LoadedStandard(standard, metrics, file)
+
+
+def _check_references(
+    standard: Standard,
+    data: Any,
+    lines: dict[PathKey, int],
+    file: str,
+    metrics: Mapping[str, Metric],
+) -> None:
+    """Checks pydantic cannot make alone: ids unique, metrics known, states in vocabulary."""
+    seen: dict[str, int] = {}
+    for i, indicator in enumerate(standard.indicators):
+        path: PathKey = ("indicators", i, "id")
+        if indicator.id in seen:
+            raise PackError(
+                f"指标编号「{indicator.id}」重复",
+                Location(file=file, line=_line_of(lines, path), field=_dotted(path)),
+                expected="每个指标编号唯一",
+            )
+        seen[indicator.id] = i
+        if indicator.domain not in standard.domains:
+            path = ("indicators", i, "domain")
+            raise PackError(
+                f"领域「{indicator.domain}」不在本标准的 domains 中",
+                Location(file=file, line=_line_of(lines, path), field=_with_indicator(data, path)),
+                expected="、".join(standard.domains),
+            )
+        for sub_path, criterion in _criteria_with_paths(indicator, ("indicators", i)):
+            _check_leaf(criterion, sub_path, data, lines, file, metrics)
+
+
+def _criteria_with_paths(indicator: Indicator, base: PathKey) -> Iterator[tuple[PathKey, Any]]:
+    if indicator.criterion is not None:
+        yield from _walk(indicator.criterion, (*base, "criterion"))
+    for j, item in enumerate(indicator.items):
+        yield from _walk(item.criterion, (*base, "items", j, "criterion"))
+
+
+def _walk(criterion: Criterion, path: PathKey) -> Iterator[tuple[PathKey, Any]]:
+    if isinstance(criterion, AllOf | AnyOf):
+        for k, child in enumerate(criterion.of):
+            yield from _walk(child, (*path, "of", k))
+    elif isinstance(criterion, CaseOf):
+        for k, case in enumerate(criterion.cases):
+            yield from _walk(case.then, (*path, "cases", k, "then"))
+    else:
+        yield path, criterion
+
+
+def _check_leaf(
+    leaf: Any,
+    path: PathKey,
+    data: Any,
+    lines: dict[PathKey, int],
+    file: str,
+    metrics: Mapping[str, Metric],
+) -> None:
+    metric_path = (*path, "metric")
+    where = Location(file=file, line=_line_of(lines, metric_path), field=_with_indicator(data, metric_path))
+    metric = metrics.get(leaf.metric)
+    if metric is None:
+        raise PackError(
+            f"未知的统计量「{leaf.metric}」",
+            where,
+            expected="catalogue/data/metrics.yaml 中登记的统计量编号",
+        )
+    wants_state = isinstance(leaf, State)
+    if wants_state != (metric.kind == "state"):
+        raise PackError(
+            f"判定规则 {leaf.kind} 不能用于{'数值' if metric.kind == 'number' else '状态'}型统计量「{leaf.metric}」",
+            where,
+            expected="state 规则配状态型统计量，其余规则配数值型统计量",
+        )
+    if isinstance(leaf, State):
+        for k, accepted in enumerate(leaf.accept):
+            if accepted not in metric.states:
+                accept_path = (*path, "accept", k)
+                raise PackError(
+                    f"状态值「{accepted}」不是统计量「{leaf.metric}」的可取状态",
+                    Location(file=file, line=_line_of(lines, accept_path), field=_with_indicator(data, accept_path)),
+                    expected="、".join(metric.states),
+                )
+
+
+# --- the shipped catalogue ------------------------------------------------------------
+
+
+def _pack_files() -> dict[str, Path]:
+    return {p.stem: p for p in sorted((_data_dir() / "packs").glob("*.yaml"))}
+
+
+def list_standards() -> list[str]:
+    """The ids of the shipped packs."""
+    return list(_pack_files())
+
+
+@cache
+def load_standard(standard_id: str) -> LoadedStandard:
+    """Load a shipped pack by id (``mee-2019``) or a pack file by path."""
+    files = _pack_files()
+    if standard_id in files:
+        loaded = load_standard_file(files[standard_id])
+        if loaded.id != standard_id:
+            raise PackError(
+                f"标准编号「{loaded.id}」与文件名不一致",
+                Location(file=str(files[standard_id]), field="id"),
+                expected=standard_id,
+            )
+        return loaded
+    if standard_id.endswith((".yaml", ".yml")) and Path(standard_id).exists():
+        return load_standard_file(standard_id)
+    raise UsageError(
+        f"没有编号为「{standard_id}」的标准",
+        Location(field="--standard"),
+        expected="、".join(files) + "，或一个标准包 YAML 文件的路径",
+    )

@@ -1,0 +1,261 @@
+"""The command line: parse, call the public API, print. No rule lives here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ecozone import api
+from ecozone.catalogue import list_standards, load_standard
+from ecozone.catalogue.describe import describe
+from ecozone.catalogue.model import Indicator
+from ecozone.engine import Assessment
+from ecozone.engine.assess import STATUS_TEXT
+from ecozone.errors import EcozoneError
+from ecozone.io.results_json import assessment_to_dict
+
+app = typer.Typer(
+    help="ecozone：生态文明建设示范区指标评估（标准即数据，逐项判定并说明理由）。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+standards_app = typer.Typer(help="查看内置的指标标准包。", invoke_without_command=True)
+app.add_typer(standards_app, name="standards")
+
+# piped or redirected output has no terminal width: give tables room instead of 80 columns
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决"}
+VERDICT_STYLE = {"ready": "green", "not_ready": "red", "incomplete": "yellow", "vetoed": "magenta"}
+STATUS_STYLE = {"met": "green", "not_met": "red", "missing": "yellow", "needs_review": "yellow",
+                "not_applicable": "dim"}
+ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "—"}
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def main() -> None:
+    """Console-script entry point: user errors become a Chinese message and exit status 1."""
+    try:
+        app()
+    except EcozoneError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}", highlight=False)
+        sys.exit(1)
+
+
+# --- standards -------------------------------------------------------------------------
+
+
+@standards_app.callback()
+def standards(ctx: typer.Context) -> None:
+    """列出内置标准包：编号、名称、文号、级别、指标数、是否完整、已核实数。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    table = Table(title="内置指标标准包")
+    for column in ("编号", "名称", "文号", "级别", "指标数", "完整", "已核实/全部"):
+        table.add_column(column)
+    for standard_id in list_standards():
+        loaded = load_standard(standard_id)
+        pack = loaded.standard
+        verified = sum(1 for i in pack.indicators if i.provenance.verified)
+        table.add_row(
+            pack.id, pack.title, pack.document or "（未见）", "/".join(pack.levels),
+            str(len(pack.indicators)),
+            "是" if pack.complete else "[yellow]否[/]",
+            f"{verified}/{len(pack.indicators)}",
+        )
+    out.print(table)
+
+
+@standards_app.command("show")
+def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号，如 mee-2019")]) -> None:
+    """显示一个标准包的完整指标表。"""
+    loaded = load_standard(standard_id)
+    pack = loaded.standard
+    out.print(f"[bold]{pack.title}[/]  {pack.document or ''}  {pack.issuer}  {pack.date or ''}")
+    out.print(f"编号 {pack.id}   内容指纹 {loaded.hash}")
+    out.print(f"完整：{'是' if pack.complete else '否 — ' + (pack.missing_rows or '')}")
+    share = pack.pass_rule.reference_min_share
+    out.print(
+        f"通过规则：约束性指标全部达标；参考性指标最低达标比例："
+        f"{'未规定' if share is None else f'{share:.0%}'}；"
+        f"评价年度：{pack.parameters.judged_year}；趋势判定期：{pack.parameters.trend_window} 年"
+    )
+    out.print(f"来源：{pack.provenance.source}（{pack.provenance.confidence}）")
+    table = Table(show_lines=True)
+    for column in ("序号", "领域/任务", "指标名称", "单位", "指标值", "属性", "适用范围", "判定规则", "核实"):
+        table.add_column(column)
+    for indicator in pack.indicators:
+        for row in _indicator_rows(indicator):
+            table.add_row(*row)
+    out.print(table)
+
+
+def _indicator_rows(indicator: Indicator) -> list[list[str]]:
+    applies = "、".join(indicator.applies_to.levels)
+    if indicator.applies_to.requires:
+        applies += "（" + "、".join(indicator.applies_to.requires) + "）"
+    check = "✓" if indicator.provenance.verified else f"✗ {indicator.provenance.confidence}"
+    head = [indicator.id, f"{indicator.domain}/{indicator.task or ''}", indicator.name, indicator.unit,
+            indicator.target_text or "", ATTRIBUTE_TEXT[indicator.attribute], applies,
+            describe(indicator.criterion) if indicator.criterion else "", check]
+    rows = [head]
+    for item in indicator.items:
+        rows.append(["  " + item.id, "", item.name, item.unit, item.target_text, "", "",
+                     describe(item.criterion), ""])
+    return rows
+
+
+# --- assess ----------------------------------------------------------------------------
+
+
+@app.command()
+def assess(
+    path: Annotated[Path, typer.Argument(help="数据文件夹（regions + observations [+ assigned]），或一个数据文件")],
+    standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号，如 mee-2019，或标准包文件路径")],
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度（默认：数据中最近的年度）")] = None,
+    regions: Annotated[Path | None, typer.Option("--regions", help="地区登记表（PATH 为单个数据文件时需要）")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件（而非屏幕）")] = None,
+) -> None:
+    """按标准逐项评估一个或多个地区，给出每项指标的判定、差距和理由，以及每个地区的结论。"""
+    dataset = api.load_dataset(path, regions)
+    result = api.assess_dataset(standard, dataset, year)
+    if fmt is Format.json:
+        text = json.dumps(assessment_to_dict(result), ensure_ascii=False, indent=2)
+        if output is None:
+            typer.echo(text)
+        else:
+            _write_atomic(output, text)
+            err.print(f"已写入 {output}")
+        return
+    console = Console(record=True, width=160) if output else out
+    _print_assessment(console, result)
+    if output is not None:
+        _write_atomic(output, console.export_text())
+        err.print(f"已写入 {output}")
+
+
+def _print_header(console: Console, result: Assessment) -> None:
+    pack = result.standard.standard
+    console.print(f"[bold]{pack.title}[/]（{pack.id}，{pack.document or '文号未见'}）  评价年度 {result.year}")
+    console.print(f"内容指纹 {result.standard.hash}")
+    if not pack.complete:
+        console.print(f"[yellow]注意：本标准包不完整（{pack.missing_rows}），任何地区都不会被判定为可申报。[/]")
+    unverified = len(pack.unverified_indicators)
+    if unverified:
+        console.print(f"[yellow]注意：{unverified} 项指标的指标值未经正式文本核实（核实列标 ✗）。[/]")
+    console.print(f"趋势判定：{result.window[0]}–{result.window[1]} 年，{result.trend_method}")
+
+
+def _print_assessment(console: Console, result: Assessment) -> None:
+    _print_header(console, result)
+    _print_board(console, result)
+    indicators = result.indicators
+    for region in result.regions.iter_rows(named=True):
+        table = Table(title=f"{region['name']}（{region['region']}）：{VERDICT_TEXT[region['verdict']]}",
+                      show_lines=False)
+        for column in ("序号", "指标", "属性", "判定", "数值", "指标值", "差距", "说明", "核实"):
+            table.add_column(column, overflow="fold")
+        rows = indicators.filter(indicators["region"] == region["region"])
+        for row in rows.iter_rows(named=True):
+            style = STATUS_STYLE[row["status"]]
+            value = row["state"] if row["value"] is None else _fmt(row["value"])
+            table.add_row(
+                row["indicator_id"], row["name"], ATTRIBUTE_TEXT[row["attribute"]],
+                f"[{style}]{STATUS_TEXT[row['status']]}[/]", value or "", row["target_text"] or "",
+                _fmt(row["gap"]), row["explanation"] or "", "✓" if row["verified"] else "✗",
+            )
+        console.print(table)
+        for reason in region["reasons"]:
+            console.print(f"  · {reason['message']}")
+
+
+def _print_board(console: Console, result: Assessment) -> None:
+    table = Table(title=f"评估总表（{result.year} 年，{result.standard.id}）")
+    for column in ("代码", "名称", "结论", "适用", "达标", "未达标", "缺数据", "待核实", "短板数", "理由"):
+        table.add_column(column, overflow="fold")
+    for row in result.regions.iter_rows(named=True):
+        style = VERDICT_STYLE[row["verdict"]]
+        weak = (row["not_met"] or 0) + (row["missing"] or 0) + (row["needs_review"] or 0)
+        reasons = "；".join(
+            r["message"] for r in row["reasons"] if r["code"] not in ("unverified_targets", "all_gates_met")
+        )
+        table.add_row(
+            row["region"], row["name"], f"[{style}]{VERDICT_TEXT[row['verdict']]}[/]",
+            *(str(row[k] or 0) for k in ("applicable", "met", "not_met", "missing", "needs_review")),
+            str(weak), reasons,
+        )
+    console.print(table)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, so a failure leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            if not text.endswith("\n"):
+                fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- demo ------------------------------------------------------------------------------
+
+
+def sample_path() -> Path:
+    """The bundled sample: inside the installed wheel, or in the source tree."""
+    packaged = Path(str(resources.files("ecozone"))) / "_examples" / "shizhou"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "examples" / "shizhou"
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("--output", "-o", help="结果 JSON 写入的文件夹")] = Path("ecozone-demo"),
+    standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号")] = "mee-2019",
+) -> None:
+    """用内置示例（虚构的示例州，8 个县）跑一遍评估，打印总表并把结果写成 JSON。"""
+    dataset = api.load_dataset(sample_path())
+    result = api.assess_dataset(standard, dataset)
+    out.print("[dim]示例数据为虚构（示例州及其 8 个县均不存在），仅用于演示。[/]")
+    _print_header(out, result)
+    _print_board(out, result)
+    document = assessment_to_dict(result)
+    _write_atomic(output / "assessment.json", json.dumps(document, ensure_ascii=False, indent=2))
+    for region in document["regions"]:
+        single = {**document, "regions": [region]}
+        _write_atomic(output / f"{region['code']}.json", json.dumps(single, ensure_ascii=False, indent=2))
+    out.print(f"结果已写入 {output}/（assessment.json 及每县一个文件）")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

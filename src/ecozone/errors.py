@@ -1,0 +1,74 @@
+"""The one exception module: every error a user can see, in Chinese, with where and what.
+
+Each error carries a location (file, YAML line, CSV row, field) and what was expected, so
+the message tells a clerk exactly what to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["EcozoneError", "InputError", "Location", "PackError", "UsageError"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an error sits. Every part is optional; the message shows those present."""
+
+    file: str | None = None
+    line: int | None = None
+    row: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    field: str | None = None
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(f"文件 {self.file}")
+        if self.sheet:
+            parts.append(f"工作表「{self.sheet}」")
+        if self.cell:
+            parts.append(f"单元格 {self.cell}")
+        if self.line is not None:
+            parts.append(f"第 {self.line} 行")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行数据")
+        if self.field:
+            parts.append(f"字段「{self.field}」")
+        return "，".join(parts)
+
+
+@dataclass
+class EcozoneError(Exception):
+    """Base error: a Chinese problem statement, where it is, and what was expected."""
+
+    problem: str
+    location: Location = field(default_factory=Location)
+    expected: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = self.location.describe()
+        text = f"{where}：{self.problem}" if where else self.problem
+        if self.expected:
+            text += f"（应为：{self.expected}）"
+        return text
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PackError(EcozoneError):
+    """A standard pack (YAML) is malformed."""
+
+
+class InputError(EcozoneError):
+    """A region register or a figures file is malformed."""
+
+
+class UsageError(EcozoneError):
+    """The request itself cannot be served (unknown pack id, a year with no data, …)."""

@@ -1,0 +1,292 @@
+"""Region registers and figures from CSV or Parquet, checked cell by cell.
+
+Files arrive from spreadsheets: CSV saved by Excel in GB18030 or UTF-8 with a BOM,
+numbers with thousands separators or a trailing %, 是/否 for yes/no. Every value is read
+as text first and converted here, so a bad cell gives an error naming file, row and
+column rather than a type error from deep inside a library. Checks are vectorised: each
+rule is one mask over the whole column, and the error names the first bad row and how
+many more there are.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ecozone.catalogue.model import Metric
+from ecozone.errors import InputError, Location
+from ecozone.regions.profile import ENUM_COLUMNS, ENUM_LABELS, FLAGS
+
+__all__ = ["Dataset", "read_assigned", "read_dataset", "read_observations", "read_regions"]
+
+_LEVEL_ALIASES = {"市": "市", "地级市": "市", "地级": "市", "州": "市", "盟": "市",
+                  "县": "县", "县级市": "县", "区": "县", "旗": "县", "县级": "县"}
+_TRUE = {"是", "true", "1", "yes", "y", "t"}
+_FALSE = {"否", "false", "0", "no", "n", "f", ""}
+
+_OBS_COLUMNS = {"region": "地区代码", "year": "年份", "metric": "统计量", "value": "数值或状态"}
+_ASSIGNED_COLUMNS = {"region": "地区代码", "year": "年份", "metric": "统计量", "target": "目标值"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything an assessment reads about places: profiles, figures, assigned targets."""
+
+    regions: pl.DataFrame
+    observations: pl.DataFrame
+    assigned: pl.DataFrame | None = None
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.observations["year"].unique().to_list())
+
+
+# --- reading text tables ---------------------------------------------------------------
+
+
+def _read_text_table(path: Path) -> pl.DataFrame:
+    """Any CSV or Parquet file as an all-text frame with a 1-based ``_row`` (file row)."""
+    if not path.exists():
+        raise InputError("文件不存在", Location(file=str(path)))
+    if path.suffix.lower() == ".parquet":
+        try:
+            frame = pl.read_parquet(path)
+        except Exception as exc:  # polars raises several kinds for a damaged file
+            raise InputError(f"无法读取 Parquet 文件：{exc}", Location(file=str(path))) from None
+        frame = frame.select(pl.all().cast(pl.String).fill_null(""))
+        return frame.with_row_index("_row", offset=1)
+    if path.suffix.lower() != ".csv":
+        raise InputError("不支持的文件类型", Location(file=str(path)), expected=".csv 或 .parquet")
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes almost any byte string
+        raise InputError("无法识别文件编码", Location(file=str(path)), expected="UTF-8 或 GB18030")
+    try:
+        frame = pl.read_csv(io.StringIO(text), infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"CSV 格式错误：{exc}", Location(file=str(path))) from None
+    frame = frame.rename({c: c.strip() for c in frame.columns})
+    # row 1 is the header, so data row i sits on file row i + 1
+    # empty cells arrive as null in some polars versions and "" in others: make them ""
+    return frame.with_columns(pl.all().fill_null("").str.strip_chars()).with_row_index("_row", offset=2)
+
+
+def _require_columns(frame: pl.DataFrame, columns: Mapping[str, str], file: str) -> None:
+    for column, label in columns.items():
+        if column not in frame.columns:
+            raise InputError(
+                f"缺少列「{column}」（{label}）",
+                Location(file=file, line=1),
+                expected="表头包含 " + "、".join(columns),
+            )
+
+
+def _fail_first(
+    frame: pl.DataFrame, bad: pl.Expr, file: str, field: str, problem: str, expected: str
+) -> None:
+    """Raise for the first row where ``bad`` holds, saying how many rows share the problem."""
+    hits = frame.filter(bad.fill_null(False))
+    if hits.height == 0:
+        return
+    first = hits.row(0, named=True)
+    shown = first.get(field)
+    text = f"{problem}：「{shown if shown is not None else ''}」"
+    if hits.height > 1:
+        text += f"（另有 {hits.height - 1} 行同样的问题）"
+    raise InputError(text, Location(file=file, line=int(first["_row"]), field=field), expected=expected)
+
+
+def _check_code(frame: pl.DataFrame, column: str, file: str, *, allow_empty: bool = False) -> None:
+    code = pl.col(column)
+    bad = ~code.str.contains(r"^\d{6}$")
+    if allow_empty:
+        bad = bad & (code != "") & code.is_not_null()
+    _fail_first(frame, bad | (code.is_null() & (not allow_empty)), file, column,
+                "地区代码不是6位数字", "GB/T 2260 的6位行政区划代码，如 330106")
+
+
+def _parse_number(column: str) -> pl.Expr:
+    text = pl.col(column).str.replace_all(r"[,，\s]", "").str.strip_suffix("%")
+    return text.cast(pl.Float64, strict=False)
+
+
+def _parse_year(frame: pl.DataFrame, file: str) -> pl.DataFrame:
+    year = pl.col("year").cast(pl.Int32, strict=False)
+    _fail_first(frame, year.is_null() | ~year.is_between(1949, 2100), file, "year",
+                "年份不是有效的四位整数", "如 2023")
+    return frame.with_columns(year=year)
+
+
+# --- regions ---------------------------------------------------------------------------
+
+
+def read_regions(path: Path | str) -> pl.DataFrame:
+    """The region register: code, name, level, parent, terrain, zone, city_size, flags."""
+    path = Path(path)
+    file = str(path)
+    frame = _read_text_table(path)
+    _require_columns(frame, {"code": "地区代码", "name": "名称", "level": "级别"}, file)
+    for optional in ("parent", "terrain", "zone", "city_size", *FLAGS):
+        if optional not in frame.columns:
+            frame = frame.with_columns(pl.lit("").alias(optional))
+    _check_code(frame, "code", file)
+    _check_code(frame, "parent", file, allow_empty=True)
+    _fail_first(frame, pl.col("code").is_duplicated(), file, "code", "地区代码重复", "每个地区只出现一次")
+    _fail_first(frame, pl.col("name") == "", file, "name", "地区名称为空", "地区名称")
+    _fail_first(frame, ~pl.col("level").is_in(list(_LEVEL_ALIASES)), file, "level",
+                "级别无法识别", "、".join(_LEVEL_ALIASES))
+    frame = frame.with_columns(level=pl.col("level").replace_strict(_LEVEL_ALIASES))
+    for column, allowed in ENUM_COLUMNS.items():
+        if column == "level":
+            continue
+        cell = pl.col(column)
+        _fail_first(frame, (cell != "") & ~cell.is_in(list(allowed)), file, column,
+                    f"{ENUM_LABELS[column]}取值无法识别", "、".join(allowed) + "，或留空")
+        frame = frame.with_columns(pl.when(cell == "").then(None).otherwise(cell).alias(column))
+    for flag, label in FLAGS.items():
+        cell = pl.col(flag).str.to_lowercase()
+        _fail_first(frame, ~cell.is_in(list(_TRUE | _FALSE)), file, flag,
+                    f"「{label}」应为是或否", "是/否（或 true/false、1/0；留空视为否）")
+        frame = frame.with_columns(cell.is_in(list(_TRUE)).alias(flag))
+    return frame.with_columns(
+        parent=pl.when(pl.col("parent") == "").then(None).otherwise(pl.col("parent"))
+    ).select("code", "name", "level", "parent", "terrain", "zone", "city_size", *FLAGS)
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+def read_observations(path: Path | str, metrics: Mapping[str, Metric]) -> pl.DataFrame:
+    """Figures in long form: region, year, metric, value (number or state), source, note."""
+    path = Path(path)
+    file = str(path)
+    frame = _read_text_table(path)
+    _require_columns(frame, _OBS_COLUMNS, file)
+    for optional in ("source", "note"):
+        if optional not in frame.columns:
+            frame = frame.with_columns(pl.lit("").alias(optional))
+    _check_code(frame, "region", file)
+    frame = _parse_year(frame, file)
+    _fail_first(frame, ~pl.col("metric").is_in(list(metrics)), file, "metric",
+                "未知的统计量", "统计量登记表中的编号，可用 `ecozone standards show 标准编号` 查看")
+    kinds = pl.DataFrame(
+        {
+            "metric": list(metrics),
+            "_kind": [m.kind for m in metrics.values()],
+            "_min": [m.min for m in metrics.values()],
+            "_max": [m.max for m in metrics.values()],
+            "_states": [list(m.states) for m in metrics.values()],
+        },
+        schema_overrides={"_min": pl.Float64, "_max": pl.Float64, "_states": pl.List(pl.String)},
+    )
+    frame = frame.join(kinds, on="metric", how="left").sort("_row")
+    number = _parse_number("value")
+    is_number = pl.col("_kind") == "number"
+    filled = pl.col("value") != ""
+    _fail_first(frame, is_number & filled & number.is_null(), file, "value",
+                "数值型统计量的值不是数字", "数字，如 85.3（可带 % 或千分位逗号）")
+    _fail_first(frame, is_number & (number < pl.col("_min")), file, "value",
+                "数值低于合理下限", "不小于该统计量的下限（见统计量登记表）")
+    _fail_first(frame, is_number & (number > pl.col("_max")), file, "value",
+                "数值超过合理上限（百分比请填 0–100，不要填小数比例）", "不大于该统计量的上限")
+    _fail_first(frame, ~is_number & filled & ~pl.col("_states").list.contains(pl.col("value")), file, "value",
+                "状态值不在该统计量的可选范围内", "该统计量登记的状态值，如 建立/未建立")
+    _fail_first(frame, pl.struct("region", "year", "metric").is_duplicated(), file, "metric",
+                "同一地区、年份、统计量出现多次", "每个地区每年每个统计量只填一行")
+    return frame.select(
+        "region",
+        "year",
+        "metric",
+        value=pl.when(is_number & filled).then(number),
+        state=pl.when(~is_number & filled).then(pl.col("value")),
+        source=pl.when(pl.col("source") != "").then(pl.col("source")),
+        note=pl.when(pl.col("note") != "").then(pl.col("note")),
+    )
+
+
+def read_assigned(path: Path | str, metrics: Mapping[str, Metric]) -> pl.DataFrame:
+    """Targets set by the higher level (完成上级下达的目标): region, year, metric, target."""
+    path = Path(path)
+    file = str(path)
+    frame = _read_text_table(path)
+    _require_columns(frame, _ASSIGNED_COLUMNS, file)
+    if "source" not in frame.columns:
+        frame = frame.with_columns(source=pl.lit(""))
+    _check_code(frame, "region", file)
+    frame = _parse_year(frame, file)
+    numeric = [k for k, m in metrics.items() if m.kind == "number"]
+    _fail_first(frame, ~pl.col("metric").is_in(numeric), file, "metric",
+                "未知的统计量或非数值型统计量", "统计量登记表中数值型统计量的编号")
+    target = _parse_number("target")
+    _fail_first(frame, target.is_null(), file, "target", "目标值不是数字", "数字，如 85")
+    _fail_first(frame, pl.struct("region", "year", "metric").is_duplicated(), file, "metric",
+                "同一地区、年份、统计量的目标出现多次", "每个地区每年每个统计量只填一个目标")
+    return frame.select("region", "year", "metric", target=target,
+                        source=pl.when(pl.col("source") != "").then(pl.col("source")))
+
+
+# --- a dataset folder ------------------------------------------------------------------
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for suffix in (".csv", ".parquet"):
+        candidate = folder / f"{stem}{suffix}"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def read_dataset(
+    path: Path | str, metrics: Mapping[str, Metric], regions_path: Path | str | None = None
+) -> Dataset:
+    """A folder with regions + observations (+ assigned), or one figures file plus a register."""
+    path = Path(path)
+    if path.is_dir():
+        regions_file = Path(regions_path) if regions_path else _find(path, "regions")
+        obs_file = _find(path, "observations")
+        assigned_file = _find(path, "assigned")
+        if regions_file is None or obs_file is None:
+            raise InputError(
+                "文件夹中缺少 regions 或 observations 文件",
+                Location(file=str(path)),
+                expected="regions.csv（或 .parquet）和 observations.csv（或 .parquet），可另有 assigned.csv",
+            )
+    else:
+        if regions_path is None:
+            raise InputError(
+                "只给出了数据文件，未给出地区登记表",
+                Location(file=str(path)),
+                expected="一个包含 regions.csv 和 observations.csv 的文件夹，或用 --regions 指定地区登记表",
+            )
+        regions_file, obs_file = Path(regions_path), path
+        assigned_file = _find(path.parent, "assigned")
+    regions = read_regions(regions_file)
+    observations = read_observations(obs_file, metrics)
+    assigned = read_assigned(assigned_file, metrics) if assigned_file else None
+    _check_known_regions(observations, regions, str(obs_file))
+    if assigned is not None:
+        _check_known_regions(assigned, regions, str(assigned_file))
+    return Dataset(regions=regions, observations=observations, assigned=assigned)
+
+
+def _check_known_regions(frame: pl.DataFrame, regions: pl.DataFrame, file: str) -> None:
+    unknown = frame.with_row_index("_row", offset=2).filter(
+        ~pl.col("region").is_in(regions["code"].implode())
+    )
+    if unknown.height:
+        first = unknown.row(0, named=True)
+        raise InputError(
+            f"地区代码「{first['region']}」不在地区登记表中"
+            + (f"（另有 {unknown.height - 1} 行）" if unknown.height > 1 else ""),
+            Location(file=file, line=int(first["_row"]), field="region"),
+            expected="地区登记表 regions 中的代码",
+        )
