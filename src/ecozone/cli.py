@@ -99,7 +99,7 @@ def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号
     out.print(f"来源：{pack.provenance.source}（{pack.provenance.confidence}）")
     table = Table(show_lines=True)
     for column in ("序号", "领域/任务", "指标名称", "单位", "指标值", "属性", "适用范围", "判定规则", "核实"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("序号", "指标名称"), overflow="fold")
     for indicator in pack.indicators:
         for row in _indicator_rows(indicator):
             table.add_row(*row)

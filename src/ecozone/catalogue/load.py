@@ -139,8 +139,24 @@ def _line_of(lines: Mapping[PathKey, int], path: PathKey) -> int | None:
     return None
 
 
+def _own_errors(exc: ValidationError) -> list[Any]:
+    """The errors worth showing: drop follow-on errors on a parent of another error's location."""
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    return [
+        e for e, loc in zip(errors, locs, strict=True)
+        if not any(other != loc and other[: len(loc)] == loc for other in locs)
+    ] or errors
+
+
+def _expected_text(raw: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" as a Chinese list: a、b、c."""
+    return raw.replace("' or '", "、").replace("', '", "、").strip("'")
+
+
 def _validation_error(exc: ValidationError, data: Any, lines: dict[PathKey, int], file: str) -> PackError:
-    first = exc.errors()[0]
+    errors = _own_errors(exc)
+    first = errors[0]
     path = _locate(data, tuple(first["loc"]))
     problem = _PYDANTIC_PROBLEMS.get(first["type"])
     if first["type"] == "value_error":
@@ -150,12 +166,14 @@ def _validation_error(exc: ValidationError, data: Any, lines: dict[PathKey, int]
     expected = None
     ctx = first.get("ctx") or {}
     if "expected" in ctx:
-        expected = str(ctx["expected"])
+        expected = _expected_text(str(ctx["expected"]))
     elif "expected_tags" in ctx:
-        expected = str(ctx["expected_tags"])
-    if "input" in first and first["type"] in ("literal_error", "union_tag_invalid"):
+        expected = _expected_text(str(ctx["expected_tags"]))
+    if first["type"] == "union_tag_invalid":
+        problem += f"：「{ctx.get('tag', '')}」"
+    elif first["type"] == "literal_error":
         problem += f"：「{first['input']}」"
-    more = len(exc.errors()) - 1
+    more = len(errors) - 1
     if more:
         problem += f"（另有 {more} 处错误，修正后重新检查）"
     return PackError(

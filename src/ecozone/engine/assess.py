@@ -449,6 +449,8 @@ def _verdicts(compiled: CompiledStandard, profiles: pl.LazyFrame, indicators: pl
         gate_missing=_ids(gates & (status == "missing")),
         gate_review=_ids(gates & (status == "needs_review")),
         unverified_met=_ids(~pl.col("verified") & (status == "met")),
+        reference_not_met=_ids(~gates & (status == "not_met")),
+        reference_open=_ids(~gates & undecided),
         ref_applicable=(reference & (status != "not_applicable")).sum(),
         ref_met=(reference & (status == "met")).sum(),
         ref_undecided=(reference & undecided).sum(),
@@ -513,6 +515,15 @@ def _reasons(complete: bool, missing_rows: str | None, share: float | None) -> p
                               pl.col("ref_met"), pl.col("ref_applicable"), pl.lit(round(share * 100, 1))),
                     empty)
         )
+    parts += [
+        _reason(has("reference_not_met"), "reference_not_met",
+                pl.format("参考性指标未达标{}：第{}项",
+                          pl.lit("（标准未规定参考性指标最低达标比例，不影响申报资格）" if share is None else ""),
+                          listed("reference_not_met")),
+                pl.col("reference_not_met")),
+        _reason(has("reference_open"), "reference_missing",
+                pl.format("参考性指标缺数据或待核实：第{}项", listed("reference_open")), pl.col("reference_open")),
+    ]
     if not complete:
         parts.append(
             _reason(pl.lit(True), "standard_incomplete",

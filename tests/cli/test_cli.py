@@ -1,0 +1,131 @@
+"""The CLI through the installed console script, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, SAMPLE
+
+ECOZONE = shutil.which("ecozone", path=str(Path(sys.executable).parent))
+assert ECOZONE, "the ecozone console script must be installed (pip install -e '.[test]')"
+
+INDICATOR_KEYS = {"id", "name", "domain", "attribute", "status", "value", "unit", "target", "gap",
+                  "relative_gap", "verified", "explanation"}
+STATUSES = {"met", "not_met", "not_applicable", "missing", "needs_review"}
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([ECOZONE, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_standards_lists_packs_with_completeness_and_verified_counts() -> None:
+    result = run("standards")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.count("│") > 5}
+    assert "是" in lines["mee-2019"] and "1/40" in lines["mee-2019"] and "40" in lines["mee-2019"]
+    assert "否" in lines["mee-2024-city"] and "13" in lines["mee-2024-city"]
+    assert "否" in lines["mee-2016-county"]
+
+
+def test_standards_show_prints_the_whole_table() -> None:
+    result = run("standards", "show", "mee-2019")
+    assert result.returncode == 0, result.stderr
+    for text in ("环生态〔2019〕76号", "林草覆盖率", "青藏高原地区", "公众对生态文明建设的参与度", "25.3"):
+        assert text in result.stdout
+
+
+def test_unknown_standard_is_a_chinese_error() -> None:
+    result = run("standards", "show", "mee-1999")
+    assert result.returncode == 1
+    assert "没有编号为「mee-1999」的标准" in result.stderr and "mee-2019" in result.stderr
+
+
+def test_assess_json_follows_the_contract(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "result.json"
+    result = run("assess", str(SAMPLE), "--standard", "mee-2019", "--format", "json", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    standard = doc["standard"]
+    assert standard["id"] == "mee-2019" and standard["complete"] is True
+    assert standard["hash"].startswith("sha256:") and len(standard["unverified_indicators"]) == 39
+    assert doc["year"] == 2023
+    assert len(doc["regions"]) == 8
+    verdicts = {r["code"]: r["verdict"] for r in doc["regions"]}
+    assert verdicts["990101"] == "ready" and verdicts["990104"] == "not_ready"
+    assert verdicts["990106"] == "incomplete"
+    for region in doc["regions"]:
+        assert {"code", "name", "level", "verdict", "reasons", "indicators"} <= set(region)
+        assert len(region["indicators"]) == 40
+        for indicator in region["indicators"]:
+            assert set(indicator) >= INDICATOR_KEYS
+            assert indicator["status"] in STATUSES
+            for item in indicator["items"]:
+                assert item["status"] in STATUSES
+    shimen = next(r for r in doc["regions"] if r["code"] == "990104")
+    sewage = next(i for i in shimen["indicators"] if i["id"] == "29")
+    assert sewage["status"] == "not_met" and sewage["gap"] < 0 and sewage["target_value"] == 85
+    assert "差" in sewage["explanation"]
+    assert shimen["reasons"][0]["code"] == "binding_not_met" and shimen["reasons"][0]["indicators"] == ["29"]
+
+
+def test_assess_json_to_stdout_and_an_earlier_year() -> None:
+    result = run("assess", str(SAMPLE), "-s", "mee-2019", "-f", "json", "--year", "2021")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["year"] == 2021
+
+
+def test_assess_table_shows_verdicts_and_explanations() -> None:
+    result = run("assess", str(SAMPLE), "--standard", "mee-2019")
+    assert result.returncode == 0, result.stderr
+    for text in ("评估总表", "可申报", "暂不具备", "资料不全", "约束性指标未达标：第29项", "待核实"):
+        assert text in result.stdout
+
+
+def test_a_city_pack_refuses_counties() -> None:
+    result = run("assess", str(SAMPLE), "--standard", "mee-2024-city")
+    assert result.returncode == 1
+    assert "只适用于市级" in result.stderr
+
+
+def test_year_without_data_is_an_error_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "result.json"
+    result = run("assess", str(SAMPLE), "-s", "mee-2019", "-f", "json", "--year", "2015", "-o", str(target))
+    assert result.returncode == 1
+    assert "2015 年没有任何数据" in result.stderr and "2019" in result.stderr
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", ["value_not_number", "region_code_5_digits"])
+def test_bad_figures_fail_with_location_and_write_nothing(tmp_path: Path, case: str) -> None:
+    target = tmp_path / "result.json"
+    result = run("assess", str(FIXTURES / "bad" / "data" / case), "-s", "mee-2019", "-f", "json", "-o", str(target))
+    assert result.returncode == 1
+    assert "错误：" in result.stderr and "第 3 行" in result.stderr and ".csv" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
+
+
+def test_a_malformed_pack_file_is_reported_with_its_line() -> None:
+    pack = FIXTURES / "bad" / "packs" / "unknown_variant.yaml"
+    result = run("assess", str(SAMPLE), "--standard", str(pack))
+    assert result.returncode == 1
+    assert "第 23 行" in result.stderr and "高原" in result.stderr
+
+
+def test_demo_prints_the_board_and_writes_json(tmp_path: Path) -> None:
+    result = run("demo", "-o", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    assert "虚构" in result.stdout
+    for name in ("青岚县", "云溪县", "望潮县", "石门县", "松岭县", "金川县", "柳河县", "鹤鸣县"):
+        assert name in result.stdout
+    written = sorted(p.name for p in (tmp_path / "demo").iterdir())
+    assert written == ["990101.json", "990102.json", "990103.json", "990104.json", "990105.json",
+                       "990106.json", "990107.json", "990108.json", "assessment.json"]
+    doc = json.loads((tmp_path / "demo" / "assessment.json").read_text(encoding="utf-8"))
+    assert {r["verdict"] for r in doc["regions"]} == {"ready", "not_ready", "incomplete"}

@@ -1,0 +1,87 @@
+"""Reading registers and figures: good files load, bad files say where and what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ecozone.catalogue import load_metrics
+from ecozone.errors import InputError
+from ecozone.io.tables import read_dataset, read_observations, read_regions
+from tests.conftest import FIXTURES, SAMPLE
+
+BAD = FIXTURES / "bad" / "data"
+
+# case folder → (file, line, field, fragments of the Chinese message)
+EXPECTED = {
+    "region_code_5_digits": ("regions.csv", 3, "code", ["地区代码不是6位数字", "「99010」"]),
+    "bad_level": ("regions.csv", 2, "level", ["级别无法识别", "「乡」"]),
+    "bad_terrain": ("regions.csv", 2, "terrain", ["地形取值无法识别", "山区、丘陵、平原"]),
+    "bad_flag": ("regions.csv", 2, "coastal", ["「沿海」应为是或否", "「可能」"]),
+    "value_not_number": ("observations.csv", 3, "value", ["不是数字", "「六十二」"]),
+    "unknown_metric": ("observations.csv", 2, "metric", ["未知的统计量", "「forest_cover_rate」"]),
+    "percent_over_max": ("observations.csv", 3, "value", ["超过合理上限", "「615」"]),
+    "unknown_state": ("observations.csv", 2, "value", ["状态值不在", "「已建成」"]),
+    "region_not_registered": ("observations.csv", 3, "region", ["「990109」不在地区登记表中"]),
+    "duplicate_figure": ("observations.csv", 2, "metric", ["出现多次"]),
+    "bad_year": ("observations.csv", 2, "year", ["年份", "「2023年」"]),
+    "missing_column": ("observations.csv", 1, None, ["缺少列「metric」"]),
+    "obs_region_code_letters": ("observations.csv", 2, "region", ["「99010A」"]),
+}
+
+
+def test_every_bad_folder_has_an_expectation() -> None:
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_bad_input_names_file_row_and_field(case: str) -> None:
+    file, line, field, fragments = EXPECTED[case]
+    with pytest.raises(InputError) as caught:
+        read_dataset(BAD / case, load_metrics())
+    error = caught.value
+    assert error.location.file == str(BAD / case / file)
+    assert error.location.line == line
+    assert error.location.field == field
+    for fragment in fragments:
+        assert fragment in error.message
+    assert error.expected  # every error says what was expected
+
+
+def test_sample_loads_with_typed_columns() -> None:
+    dataset = read_dataset(SAMPLE, load_metrics())
+    assert dataset.regions.height == 8
+    assert dataset.observations.schema["value"] == pl.Float64
+    assert dataset.observations.schema["year"] == pl.Int32
+    states = dataset.observations.filter(pl.col("metric") == "eco_plan")
+    assert states["value"].is_null().all() and states["state"].is_not_null().all()
+    assert dataset.assigned is not None and dataset.assigned.height > 0
+    assert dataset.years == [2019, 2020, 2021, 2022, 2023]
+
+
+def test_excel_style_csv_in_gb18030_with_percent_signs_and_chinese_yes(tmp_path: Path) -> None:
+    (tmp_path / "regions.csv").write_bytes(
+        "code,name,level,terrain,coastal\n990101,测试县,县级市,山区,是\n".encode("gb18030")
+    )
+    (tmp_path / "observations.csv").write_bytes(
+        "region,year,metric,value\n990101,2023,forest_grass_coverage,62.5%\n"
+        "990101,2023,water_intensity,\"1,234.5\"\n".encode("gb18030")
+    )
+    dataset = read_dataset(tmp_path, load_metrics())
+    region = dataset.regions.row(0, named=True)
+    assert region["level"] == "县" and region["coastal"] is True and region["name"] == "测试县"
+    values = dict(zip(dataset.observations["metric"], dataset.observations["value"], strict=True))
+    assert values == {"forest_grass_coverage": 62.5, "water_intensity": 1234.5}
+
+
+def test_parquet_reads_like_csv(tmp_path: Path) -> None:
+    regions = read_regions(SAMPLE / "regions.csv")
+    raw = pl.read_csv(SAMPLE / "observations.csv", infer_schema=False)
+    raw.write_parquet(tmp_path / "observations.parquet")
+    regions.write_parquet(tmp_path / "regions.parquet")
+    from_parquet = read_observations(tmp_path / "observations.parquet", load_metrics())
+    from_csv = read_observations(SAMPLE / "observations.csv", load_metrics())
+    assert from_parquet.equals(from_csv)
+    assert read_regions(tmp_path / "regions.parquet").equals(regions)
