@@ -100,4 +100,5 @@ def test_missing_data_is_never_met(sample: Dataset, drop: list[int]) -> None:
 def _unit_metrics() -> pl.DataFrame:
     from ecozone.engine.criteria import compile_standard
 
-    return compile_standard(STANDARD).leaves.select("unit_id", "metric").unique()
+    compiled = compile_standard(STANDARD)
+    return compiled.leaves.join(compiled.units, on="_u").select("unit_id", "metric").unique()

@@ -4,14 +4,19 @@ Pure and vectorised: whole tables in, whole tables out, no I/O. The shape of the
 
 1. every (region, leaf criterion) pair, with the target its profile selects;
 2. the judged year's figures, the window statistics and the higher level's targets joined on;
-3. each leaf judged by its kind with one ``when/then`` chain;
+3. each leaf judged by its kind with one ``when/then`` chain, and explained in Chinese;
 4. composite criteria (all / any / case) folded bottom-up with ``group_by``;
 5. units (indicators or sub-items) with applicability; indicators; a verdict per region.
+
+Regions, metrics, units and indicators are keyed by small integers (``_r``, ``_m``, ``_u``,
+``_i``) inside the engine, because joins and groupings on integers are several times faster
+than on strings at national scale; codes and names are attached once at the end.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import polars as pl
 
@@ -19,7 +24,7 @@ from ecozone.catalogue.load import LoadedStandard
 from ecozone.engine.criteria import OP_TEXT, TREND_TEXT, CompiledStandard, compile_standard
 from ecozone.engine.trend import TREND_METHOD, window_stats
 
-__all__ = ["STATUSES", "VERDICTS", "Assessment", "assess"]
+__all__ = ["STATUSES", "STATUS_TEXT", "VERDICTS", "Assessment", "assess"]
 
 STATUSES = ("met", "not_met", "not_applicable", "missing", "needs_review")
 VERDICTS = ("ready", "not_ready", "incomplete")
@@ -35,11 +40,23 @@ STATUS_TEXT = {
 # Folding order. For "all": the worst child decides; for "any": the best child decides.
 _WORST_FIRST = ["not_met", "needs_review", "missing", "met"]
 _BEST_FIRST = ["met", "needs_review", "missing", "not_met"]
+_KINDS = ("threshold", "assigned", "state", "trend", "delta")
+
+_REASON = pl.Struct({"code": pl.String, "message": pl.String, "indicators": pl.List(pl.String)})
+
+# Measured on the national benchmark (2 cores, polars 2.1): the in-memory engine runs the
+# engine's many small joins about 20 % faster than the streaming engine chosen by "auto".
+_ENGINE: Final = "in-memory"
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """The result of one run. Every table carries the standard id and the pack hash."""
+    """The result of one run. Every table carries the standard id and the pack hash.
+
+    ``items``: one row per (region, unit) — a unit is an indicator without sub-items, or
+    one sub-item (``item_id`` set). ``indicators``: one row per (region, indicator).
+    ``regions``: one row per region with its verdict and reasons.
+    """
 
     standard: LoadedStandard
     year: int
@@ -69,37 +86,70 @@ def assess(
     compiled = compile_standard(standard)
     params = standard.standard.parameters
     window = params.trend_window
-    obs = observations.lazy()
+    regions = profiles.with_row_index("_r")
+    codes = regions.lazy().select("_r", region=pl.col("code"))
 
-    leaves = _region_leaves(compiled, profiles.lazy())
-    leaves = _join_figures(compiled, leaves, obs, assigned, year, window)
-    leaves = _judge_leaves(leaves, year, window, params.stable_tolerance, params.outlier_factor)
-    judged = leaves.collect()
+    in_window = observations.lazy().filter(pl.col("year").is_between(year - window, year))
+    figures = _keyed(in_window, codes, compiled).collect(engine=_ENGINE).lazy()  # read twice below: materialise once
+    given = _keyed(assigned.lazy().filter(pl.col("year") == year), codes, compiled) if assigned is not None else None
 
-    units = _fold_units(compiled, profiles.lazy(), judged.lazy()).collect()
-    indicators = _indicators(compiled, units.lazy()).collect()
-    regions = _verdicts(compiled, profiles.lazy(), indicators.lazy()).collect()
+    leaves = _region_leaves(compiled, regions.lazy())
+    leaves = _join_figures(compiled, leaves, figures, given, year, window)
+    judged = _judge_leaves(compiled, leaves, year, window).collect(engine=_ENGINE)
+
+    units = _fold_units(compiled, regions.lazy(), judged.lazy()).collect(engine=_ENGINE)
+    indicators = _indicators(compiled, units.lazy()).collect(engine=_ENGINE)
+    verdicts = _verdicts(compiled, regions.lazy(), indicators.lazy()).collect(engine=_ENGINE)
 
     stamp = [pl.lit(standard.id).alias("standard_id"), pl.lit(standard.hash).alias("standard_hash")]
+    region_code = regions.select("_r", region=pl.col("code"))
     return Assessment(
         standard=standard,
         year=year,
         window=(year - window + 1, year),
-        items=units.with_columns(stamp),
-        indicators=indicators.with_columns(stamp),
-        regions=regions.with_columns(stamp),
+        items=_publish(units, [region_code, compiled.units.drop("_i")], ["_r", "_u"]).with_columns(stamp),
+        indicators=_publish(indicators, [region_code], ["_r", "_i"]).with_columns(stamp),
+        regions=verdicts.sort("region").drop("_r").with_columns(stamp),
+    )
+
+
+def _publish(frame: pl.DataFrame, names: list[pl.DataFrame], order: list[str]) -> pl.DataFrame:
+    """Sort by the integer keys, then attach codes and names once (a join per dimension)."""
+    keyed = frame.sort(order)
+    for dim in names:
+        key = next(c for c in dim.columns if c.startswith("_"))
+        keyed = keyed.join(dim, on=key, how="left", maintain_order="left")
+    if "not_applicable_text" in keyed.columns:
+        keyed = keyed.with_columns(
+            explanation=pl.col("explanation").fill_null(pl.col("not_applicable_text"))
+        ).drop("not_applicable_text")
+    return keyed.select("region", pl.exclude("region", "_r", "_u", "_i", "is_item"))
+
+
+def _series_key(compiled: CompiledStandard) -> pl.Expr:
+    """One integer per (region, metric): a single-column join key is cheaper than two."""
+    return pl.col("_r").cast(pl.Int64) * compiled.metrics.height + pl.col("_m")
+
+
+def _keyed(frame: pl.LazyFrame, codes: pl.LazyFrame, compiled: CompiledStandard) -> pl.LazyFrame:
+    """Swap region codes and metric ids for the engine's integer keys (unknown ones drop out)."""
+    return (
+        frame.join(codes, on="region", how="inner")
+        .join(compiled.metrics.lazy(), on="metric", how="inner")
+        .with_columns(_k=_series_key(compiled))
+        .drop("region", "metric", "_r")
     )
 
 
 # --- 1. region × leaf ------------------------------------------------------------------
 
 
-def _region_leaves(compiled: CompiledStandard, profiles: pl.LazyFrame) -> pl.LazyFrame:
+def _region_leaves(compiled: CompiledStandard, regions: pl.LazyFrame) -> pl.LazyFrame:
     none_f = pl.lit(None, dtype=pl.Float64)
     none_s = pl.lit(None, dtype=pl.String)
     per_leaf = [
-        profiles.select(
-            region=pl.col("code"),
+        regions.select(
+            "_r",
             leaf_id=pl.lit(leaf_id, dtype=pl.Int64),
             active=guard,
             target=compiled.targets.get(leaf_id, (none_f, none_s))[0],
@@ -107,12 +157,11 @@ def _region_leaves(compiled: CompiledStandard, profiles: pl.LazyFrame) -> pl.Laz
         )
         for leaf_id, guard in compiled.guards.items()
     ]
-    return (
-        pl.concat(per_leaf)
-        .filter(pl.col("active"))
-        .drop("active")
-        .join(compiled.leaves.lazy(), on="leaf_id")
+    # only the columns judging needs travel through the joins; texts are attached later
+    narrow = compiled.leaves.lazy().select(
+        "leaf_id", "_u", "_m", "pos", "parent_id", "kind", "sign", "op", "rule", "delta_value"
     )
+    return pl.concat(per_leaf).filter(pl.col("active")).drop("active").join(narrow, on="leaf_id")
 
 
 # --- 2. figures ------------------------------------------------------------------------
@@ -121,22 +170,20 @@ def _region_leaves(compiled: CompiledStandard, profiles: pl.LazyFrame) -> pl.Laz
 def _join_figures(
     compiled: CompiledStandard,
     leaves: pl.LazyFrame,
-    obs: pl.LazyFrame,
-    assigned: pl.DataFrame | None,
+    figures: pl.LazyFrame,
+    given: pl.LazyFrame | None,
     year: int,
     window: int,
 ) -> pl.LazyFrame:
-    current = obs.filter(pl.col("year") == year).select("region", "metric", "value", "state", "source")
-    numeric = compiled.metrics_of(("trend", "delta", "threshold", "assigned"))
-    stats = window_stats(obs, numeric, year, window)
-    leaves = leaves.join(current, on=["region", "metric"], how="left").join(
-        stats, on=["region", "metric"], how="left"
-    )
-    if assigned is not None:
-        given = assigned.lazy().filter(pl.col("year") == year).select(
-            "region", "metric", assigned_target=pl.col("target")
-        )
-        leaves = leaves.join(given, on=["region", "metric"], how="left")
+    current = figures.filter(pl.col("year") == year).select("_k", "value", "state", "source")
+    numeric = compiled.metrics.filter(
+        pl.col("metric").is_in(compiled.metrics_of(("trend", "delta", "threshold", "assigned")))
+    )["_m"].to_list()
+    stats = window_stats(figures, numeric, year, window, by=("_k",), metric="_m")
+    leaves = leaves.with_columns(_k=_series_key(compiled))
+    leaves = leaves.join(current, on="_k", how="left").join(stats, on="_k", how="left")
+    if given is not None:
+        leaves = leaves.join(given.select("_k", assigned_target="target"), on="_k", how="left")
     else:
         leaves = leaves.with_columns(assigned_target=pl.lit(None, dtype=pl.Float64))
     is_assigned = pl.col("kind") == "assigned"
@@ -161,21 +208,20 @@ def _compare(left: pl.Expr, right: pl.Expr) -> pl.Expr:
 
 
 def _num(expr: pl.Expr) -> pl.Expr:
-    """A number as short Chinese-report text: 2 decimals at most, no trailing .0."""
-    return expr.round(2).cast(pl.String).str.replace(r"\.0$", "")
+    """A number as short report text: 2 decimals at most, no trailing .0."""
+    return expr.round(2).cast(pl.String).str.strip_suffix(".0")
 
 
 def _op_text() -> pl.Expr:
     return pl.col("op").replace_strict(OP_TEXT, default="", return_dtype=pl.String)
 
 
-def _judge_leaves(
-    leaves: pl.LazyFrame, year: int, window: int, tolerance: float, outlier_factor: float
-) -> pl.LazyFrame:
+def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, window: int) -> pl.LazyFrame:
+    params = compiled.standard.standard.parameters
+    tolerance, outlier_factor = params.stable_tolerance, params.outlier_factor
     kind = pl.col("kind")
     value, target, base = pl.col("value"), pl.col("target"), pl.col("base_value")
     sign = pl.col("sign")
-    base_year = year - window + 1
 
     # good-direction yearly change, in % of the window mean (or raw when the mean is 0)
     change_pct = sign * pl.col("slope") / pl.col("window_mean").abs() * 100
@@ -190,18 +236,18 @@ def _judge_leaves(
         .otherwise(sign * pl.col("slope") > 0)
     )
     ok = (
-        pl.when(kind == "state").then(pl.col("accept").list.contains(pl.col("state")))
+        pl.when(kind == "state").then(pl.col("accepted").fill_null(False))
         .when(kind.is_in(["threshold", "assigned"])).then(_compare(value, target))
         .when(kind == "trend").then(trend_ok)
         .otherwise(_compare(value - base, pl.col("delta_value")))
     )
     no_value = pl.when(kind == "state").then(pl.col("state").is_null()).otherwise(value.is_null())
     no_target = kind.is_in(["threshold", "assigned"]) & target.is_null()
-    no_base = kind.is_in(["trend", "delta"]) & base.is_null()
-    ratio = value / pl.col("history_median")
+    no_base = kind.is_in(["trend", "delta"]) & (base.is_null() | pl.col("slope").is_null())
+    ratio = value / pl.col("history_mean")
     outlier = (
         (kind != "state")
-        & (pl.col("history_median") > 0)
+        & (pl.col("history_mean") > 0)
         & ((ratio > outlier_factor) | (ratio < 1 / outlier_factor))
     ).fill_null(False)
 
@@ -217,87 +263,102 @@ def _judge_leaves(
         .when(pl.col("op").is_in(["<=", "<"])).then(target - value)
         .otherwise(-(value - target).abs())
     )
-    leaves = leaves.with_columns(
+    accepted = compiled.leaves.lazy().select("leaf_id", state="accept", accepted=pl.lit(True)).explode("state")
+    words = compiled.leaves.lazy().select("leaf_id", "metric_name", "metric_unit", "accept")
+    judged = leaves.join(accepted, on=["leaf_id", "state"], how="left").with_columns(
         status=status,
         gap=pl.when(kind.is_in(["threshold", "assigned"])).then(gap),
         change_pct=change_pct,
     )
-    return leaves.with_columns(
-        leaf_text=_leaf_text(year, base_year, outlier_factor),
-        target_display=_target_display(),
+    # Materialised here: the per-kind text branches below would otherwise each re-run the
+    # joins. Rechunked because polars 2.1's streaming engine panics ("i < self.len()") on
+    # pl.format over a filtered many-chunk string column; one chunk is also faster.
+    statuses = judged.drop("accepted").join(words, on="leaf_id").collect(engine=_ENGINE).rechunk().lazy()
+    texts = _LeafTexts(year, year - window + 1, outlier_factor)
+    # each kind's text is built only on that kind's rows: when/then would format every branch
+    return pl.concat(
+        [statuses.filter(kind == k).with_columns(leaf_text=texts.for_kind(k)) for k in _KINDS],
+        how="vertical",
     )
 
 
-def _gap_unit() -> pl.Expr:
-    return pl.when(pl.col("metric_unit") == "%").then(pl.lit("个百分点")).otherwise(pl.col("metric_unit"))
-
-
-def _leaf_text(year: int, base_year: int, outlier_factor: float) -> pl.Expr:
+@dataclass(frozen=True)
+class _LeafTexts:
     """The Chinese explanation of one leaf: the value, the target and why, the outcome."""
-    name, unit = pl.col("metric_name"), pl.col("metric_unit")
-    kind, status = pl.col("kind"), pl.col("status")
-    verdict = pl.col("status").replace_strict(
-        {"met": "达标", "not_met": "未达标"}, default="", return_dtype=pl.String
-    )
-    value_text = pl.format("{}年{}为{}{}", pl.lit(year), name, _num(pl.col("value")), unit)
-    shortfall = pl.when(pl.col("gap") < 0).then(
-        pl.format("，差{}{}", _num(-pl.col("gap")), _gap_unit())
-    ).otherwise(pl.lit(""))
-    basis = pl.when(pl.col("basis").is_null()).then(pl.lit("")).otherwise(
-        pl.format("（{}）", pl.col("basis"))
-    )
-    compare_text = pl.format(
-        "{}，目标{}{}{}{}{}，{}。",
-        value_text, _op_text(), _num(pl.col("target")), unit, basis, shortfall, verdict,
-    )
-    state_text = pl.format(
-        "{}年{}：{}（要求：{}），{}。",
-        pl.lit(year), name, pl.col("state"), pl.col("accept").list.join("或"), verdict,
-    )
-    trend_text = pl.format(
-        "{}{}–{}年由{}变为{}{}，年均变化{}%（{}），{}。",
-        name, pl.lit(base_year), pl.lit(year), _num(pl.col("base_value")), _num(pl.col("value")), unit,
-        _num(pl.col("change_pct")),
-        pl.col("rule").replace_strict(TREND_TEXT, default="", return_dtype=pl.String), verdict,
-    )
-    delta_text = pl.format(
-        "{}{}–{}年变化{}（要求变化{}{}），{}。",
-        name, pl.lit(base_year), pl.lit(year), _num(pl.col("value") - pl.col("base_value")),
-        _op_text(), _num(pl.col("delta_value")), verdict,
-    )
-    missing_text = (
-        pl.when(pl.col("value").is_null() & pl.col("state").is_null())
-        .then(pl.format("缺少{}年{}数据。", pl.lit(year), name))
-        .when((kind == "assigned") & pl.col("target").is_null())
-        .then(pl.format("缺少上级下达的{}年{}目标。", pl.lit(year), name))
-        .when(kind == "threshold")
-        .then(pl.format("{}：未找到适用的目标值，请核对区域属性（地形、区域、城市规模等）。", name))
-        .otherwise(pl.format("缺少{}年（判定期首年）{}数据，无法判断变化。", pl.lit(base_year), name))
-    )
-    review_text = pl.format(
-        "{}，与本地区此前{}年中位数{}{}相差{}倍以上，请核实（可能单位或小数点有误）。",
-        value_text, pl.lit(year - base_year + 1), _num(pl.col("history_median")), unit,
-        pl.lit(f"{outlier_factor:g}"),
-    )
-    return (
-        pl.when(status == "missing").then(missing_text)
-        .when(status == "needs_review").then(review_text)
-        .when(kind == "state").then(state_text)
-        .when(kind.is_in(["threshold", "assigned"])).then(compare_text)
-        .when(kind == "trend").then(trend_text)
-        .otherwise(delta_text)
-    )
 
+    year: int
+    base_year: int
+    outlier_factor: float
 
-def _target_display() -> pl.Expr:
-    kind = pl.col("kind")
-    return (
-        pl.when(kind.is_in(["threshold", "assigned"]) & pl.col("target").is_not_null())
-        .then(pl.format("{}{}", _op_text(), _num(pl.col("target"))))
-        .when(kind == "state").then(pl.col("accept").list.join("或"))
-        .when(kind == "trend").then(pl.col("rule").replace_strict(TREND_TEXT, default="", return_dtype=pl.String))
-        .when(kind == "delta").then(pl.format("变化{}{}", _op_text(), _num(pl.col("delta_value"))))
-    )
+    def for_kind(self, kind: str) -> pl.Expr:
+        status = pl.col("status")
+        body = {
+            "threshold": self.compare, "assigned": self.compare, "state": self.state,
+            "trend": self.trend, "delta": self.delta,
+        }[kind]()
+        return (
+            pl.when(status == "missing").then(self.missing(kind))
+            .when(status == "needs_review").then(self.review())
+            .otherwise(body)
+        )
+
+    @staticmethod
+    def verdict() -> pl.Expr:
+        return pl.when(pl.col("status") == "met").then(pl.lit("达标")).otherwise(pl.lit("未达标"))
+
+    def value_text(self) -> pl.Expr:
+        return pl.format("{}年{}为{}{}", pl.lit(self.year), pl.col("metric_name"), _num(pl.col("value")),
+                         pl.col("metric_unit"))
+
+    def compare(self) -> pl.Expr:
+        gap_unit = pl.when(pl.col("metric_unit") == "%").then(pl.lit("个百分点")).otherwise(pl.col("metric_unit"))
+        shortfall = pl.when(pl.col("gap") < 0).then(pl.format("，差{}{}", _num(-pl.col("gap")), gap_unit))
+        basis = pl.format("（{}）", pl.col("basis"))
+        return pl.concat_str(
+            [self.value_text(), pl.lit("，目标"), _op_text(), _num(pl.col("target")), pl.col("metric_unit"),
+             basis, shortfall, pl.lit("，"), self.verdict(), pl.lit("。")],
+            ignore_nulls=True,
+        )
+
+    def state(self) -> pl.Expr:
+        return pl.format("{}年{}：{}（要求：{}），{}。", pl.lit(self.year), pl.col("metric_name"), pl.col("state"),
+                         pl.col("accept").list.join("或"), self.verdict())
+
+    def trend(self) -> pl.Expr:
+        return pl.format(
+            "{}{}–{}年由{}变为{}{}，年均变化{}%（{}），{}。",
+            pl.col("metric_name"), pl.lit(self.base_year), pl.lit(self.year), _num(pl.col("base_value")),
+            _num(pl.col("value")), pl.col("metric_unit"), _num(pl.col("change_pct")),
+            pl.col("rule").replace_strict(TREND_TEXT, default="", return_dtype=pl.String), self.verdict(),
+        )
+
+    def delta(self) -> pl.Expr:
+        return pl.format(
+            "{}{}–{}年变化{}（要求变化{}{}），{}。",
+            pl.col("metric_name"), pl.lit(self.base_year), pl.lit(self.year),
+            _num(pl.col("value") - pl.col("base_value")), _op_text(), _num(pl.col("delta_value")), self.verdict(),
+        )
+
+    def missing(self, kind: str) -> pl.Expr:
+        name = pl.col("metric_name")
+        no_figure = pl.format("缺少{}年{}数据。", pl.lit(self.year), name)
+        no_value = pl.col("state").is_null() if kind == "state" else pl.col("value").is_null()
+        if kind == "assigned":
+            other = pl.format("缺少上级下达的{}年{}目标。", pl.lit(self.year), name)
+        elif kind == "threshold":
+            other = pl.format("{}：未找到适用的目标值，请核对区域属性（地形、区域、城市规模等）。", name)
+        elif kind in ("trend", "delta"):
+            other = pl.format("缺少{}年（判定期首年）{}数据，无法判断变化。", pl.lit(self.base_year), name)
+        else:
+            other = no_figure
+        return pl.when(no_value).then(no_figure).otherwise(other)
+
+    def review(self) -> pl.Expr:
+        return pl.format(
+            "{}，与本地区此前{}年均值{}{}相差{}倍以上，请核实（可能单位或小数点有误）。",
+            self.value_text(), pl.lit(self.year - self.base_year + 1), _num(pl.col("history_mean")),
+            pl.col("metric_unit"), pl.lit(f"{self.outlier_factor:g}"),
+        )
 
 
 # --- 4. folding criteria into units ----------------------------------------------------
@@ -309,9 +370,13 @@ def _rank(order: list[str]) -> pl.Expr:
     )
 
 
+def _unrank(expr: pl.Expr, order: list[str]) -> pl.Expr:
+    return expr.replace_strict(dict(enumerate(order)), return_dtype=pl.String)
+
+
 def _fold_criteria(compiled: CompiledStandard, leaves: pl.LazyFrame) -> pl.LazyFrame:
     """Fold leaf statuses up through all/any/case nodes to one status per (region, unit)."""
-    rows = leaves.select("region", "unit_id", "parent_id", "status")
+    rows = leaves.select("_r", "_u", "parent_id", "status")
     nodes = compiled.nodes.lazy()
     for depth in range(compiled.max_depth, -1, -1):
         level = nodes.filter(pl.col("depth") == depth).select(
@@ -319,52 +384,58 @@ def _fold_criteria(compiled: CompiledStandard, leaves: pl.LazyFrame) -> pl.LazyF
         )
         folded = (
             rows.join(level, left_on="parent_id", right_on="node_id")
-            .group_by("region", "unit_id", "parent_id")
+            .group_by("_r", "parent_id")
             .agg(
+                _u=pl.col("_u").first(),
                 worst=_rank(_WORST_FIRST).min(),
                 best=_rank(_BEST_FIRST).min(),
                 combine=pl.col("combine").first(),
                 node_parent=pl.col("node_parent").first(),
             )
             .select(
-                "region",
-                "unit_id",
+                "_r",
+                "_u",
                 parent_id=pl.col("node_parent"),
                 status=pl.when(pl.col("combine") == "any")
-                .then(pl.col("best").replace_strict(dict(enumerate(_BEST_FIRST)), return_dtype=pl.String))
-                .otherwise(pl.col("worst").replace_strict(dict(enumerate(_WORST_FIRST)), return_dtype=pl.String)),
+                .then(_unrank(pl.col("best"), _BEST_FIRST))
+                .otherwise(_unrank(pl.col("worst"), _WORST_FIRST)),
             )
         )
         rows = pl.concat([rows, folded], how="vertical_relaxed")
-    return rows.filter(pl.col("parent_id").is_null()).select("region", "unit_id", "status")
+    return rows.filter(pl.col("parent_id").is_null()).select("_r", "_u", "status")
 
 
-def _fold_units(compiled: CompiledStandard, profiles: pl.LazyFrame, leaves: pl.LazyFrame) -> pl.LazyFrame:
-    roots = _fold_criteria(compiled, leaves)
-    primary = (
-        leaves.sort("order")
-        .group_by("region", "unit_id")
-        .agg(
-            value=pl.col("value").first(),
-            state=pl.col("state").first(),
-            source=pl.col("source").drop_nulls().first(),
-            target_value=pl.col("target").first(),
-            target_basis=pl.col("basis").first(),
-            gap=pl.col("gap").first(),
-            explanation=pl.col("leaf_text").str.join(""),
-            leaf_statuses=pl.col("status"),
-        )
+def _unit_figures(compiled: CompiledStandard, leaves: pl.LazyFrame) -> pl.LazyFrame:
+    """Value, target and gap of a unit come from its first active leaf; the text from all."""
+    first = leaves.filter(pl.col("pos") == pl.col("pos").min().over("_r", "_u")).select(
+        "_r", "_u", "value", "state", "source", _first=pl.col("pos"),
+        target_value="target", target_basis="basis", gap="gap", explanation="leaf_text",
     )
+    # later leaves, in pack order, by one integer join per position (no string aggregation)
+    for pos in range(1, compiled.max_leaves_per_unit):
+        later = leaves.filter(pl.col("pos") == pos).select("_r", "_u", _more="leaf_text")
+        first = first.join(later, on=["_r", "_u"], how="left").with_columns(
+            explanation=pl.when(pl.lit(pos) > pl.col("_first"))
+            .then(pl.concat_str(["explanation", "_more"], ignore_nulls=True))
+            .otherwise(pl.col("explanation"))
+        ).drop("_more")
+    return first.drop("_first")
+
+
+def _fold_units(compiled: CompiledStandard, regions: pl.LazyFrame, leaves: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (region, unit): integers, numbers and the explanation; names come at the end."""
+    roots = _fold_criteria(compiled, leaves)
     applicable = pl.concat(
         [
-            profiles.select(region=pl.col("code"), unit_id=pl.lit(unit_id), applicable=expr)
-            for unit_id, expr in compiled.applicable.items()
+            regions.select("_r", _u=pl.lit(unit, dtype=pl.Int64), applicable=expr)
+            for unit, expr in compiled.applicable.items()
         ]
     )
+    keys = compiled.units.lazy().select("_u", "_i", is_item=pl.col("item_id").is_not_null())
     units = (
-        applicable.join(compiled.units.lazy(), on="unit_id")
-        .join(roots, on=["region", "unit_id"], how="left")
-        .join(primary, on=["region", "unit_id"], how="left")
+        applicable.join(keys, on="_u")
+        .join(roots, on=["_r", "_u"], how="left")
+        .join(_unit_figures(compiled, leaves), on=["_r", "_u"], how="left")
     )
     status = (
         pl.when(~pl.col("applicable")).then(pl.lit("not_applicable"))
@@ -372,7 +443,7 @@ def _fold_units(compiled: CompiledStandard, profiles: pl.LazyFrame, leaves: pl.L
         .otherwise(pl.col("status"))
     )
     explanation = (
-        pl.when(~pl.col("applicable")).then(pl.col("not_applicable_text") + pl.lit("。"))
+        pl.when(~pl.col("applicable")).then(None)  # the not-applicable text is attached with the names
         .when(pl.col("explanation").is_null()).then(pl.lit("未找到适用的判定规则，请核对区域属性（级别、地形、区域等）。"))
         .otherwise(pl.col("explanation"))
     )
@@ -382,75 +453,78 @@ def _fold_units(compiled: CompiledStandard, profiles: pl.LazyFrame, leaves: pl.L
         explanation=explanation,
         relative_gap=pl.when(target_value.abs() > 0).then(pl.col("gap") / target_value.abs()),
         target_basis=pl.when(pl.col("applicable")).then(pl.col("target_basis")),
-    ).drop("applicable", "not_applicable_text", "leaf_statuses")
+    ).drop("applicable")
 
 
 # --- 5. indicators and verdicts --------------------------------------------------------
 
+_INDICATOR_COLUMNS = (
+    "_r", "_i", "indicator_id", "number", "name", "domain", "task", "attribute", "gates", "verified",
+    "confidence", "has_items", "status", "value", "state", "unit", "target_text", "target_value",
+    "target_basis", "gap", "relative_gap", "source", "explanation",
+)
+
 
 def _indicators(compiled: CompiledStandard, units: pl.LazyFrame) -> pl.LazyFrame:
+    info = compiled.indicators.lazy()
+    single = units.filter(~pl.col("is_item")).join(info, on="_i").with_columns(
+        unit=pl.col("indicator_unit"), target_text=pl.col("indicator_target_text")
+    )
     applicable = pl.col("status") != "not_applicable"
-    item_summary = pl.format("{} {}：{}", pl.col("item_id"), pl.col("unit_name"),
-                             pl.col("status").replace_strict(STATUS_TEXT, return_dtype=pl.String))
-    grouped = units.sort("unit_order").group_by("region", "indicator_id").agg(
-        any_applicable=applicable.any(),
-        worst=_rank(_WORST_FIRST).filter(applicable).min(),
-        first_status=pl.col("status").first(),
-        value=pl.col("value").first(),
-        state=pl.col("state").first(),
-        source=pl.col("source").first(),
-        target_value=pl.col("target_value").first(),
-        target_basis=pl.col("target_basis").first(),
-        target_text=pl.col("target_text").first(),
-        gap=pl.col("gap").first(),
-        relative_gap=pl.col("relative_gap").first(),
-        unit_explanation=pl.col("explanation").first(),
-        item_explanation=item_summary.filter(applicable).str.join("；"),
-        na_explanation=pl.col("explanation").first(),
+    summary = pl.format(
+        "{} {}：{}", pl.col("item_id"), pl.col("unit_name"),
+        pl.col("status").replace_strict(STATUS_TEXT, return_dtype=pl.String),
     )
-    joined = grouped.join(compiled.indicators.lazy(), on="indicator_id")
-    has_items = pl.col("has_items")
-    status = (
-        pl.when(~pl.col("any_applicable")).then(pl.lit("not_applicable"))
-        .otherwise(pl.col("worst").replace_strict(dict(enumerate(_WORST_FIRST)), return_dtype=pl.String))
+    multi = (
+        units.filter(pl.col("is_item"))
+        .join(compiled.units.lazy().select("_u", "item_id", "unit_name"), on="_u")
+        .sort("_u")
+        .group_by("_r", "_i")
+        .agg(
+            any_applicable=applicable.any(),
+            worst=_rank(_WORST_FIRST).filter(applicable).min(),
+            items_text=summary.filter(applicable),
+        )
+        .select(
+            "_r", "_i",
+            status=pl.when(pl.col("any_applicable")).then(_unrank(pl.col("worst"), _WORST_FIRST))
+            .otherwise(pl.lit("not_applicable")),
+            explanation=pl.when(pl.col("any_applicable"))
+            .then(pl.format("分项：{}。", pl.col("items_text").list.join("；"))),
+        )
+        .join(info, on="_i")
+        .with_columns(
+            unit=pl.col("indicator_unit"),
+            target_text=pl.col("indicator_target_text").fill_null(pl.lit("见各分项")),
+        )
     )
-    single = [
-        pl.when(~has_items).then(pl.col(c)).alias(c)
-        for c in ("value", "state", "source", "target_value", "target_basis", "gap", "relative_gap")
-    ]
-    return joined.with_columns(
-        *single,
-        status=status,
-        target_text=pl.when(~has_items).then(pl.col("target_text"))
-        .otherwise(pl.col("indicator_target_text").fill_null(pl.lit("见各分项"))),
-        explanation=pl.when(~pl.col("any_applicable")).then(pl.col("na_explanation"))
-        .when(has_items).then(pl.format("分项：{}。", pl.col("item_explanation")))
-        .otherwise(pl.col("unit_explanation")),
-    ).select(
-        "region", "indicator_id", "number", "name", "domain", "task", "attribute", "gates",
-        "verified", "confidence", "has_items", "status", "value", "state",
-        unit="indicator_unit", target_text="target_text", target_value="target_value",
-        target_basis="target_basis", gap="gap", relative_gap="relative_gap",
-        source="source", explanation="explanation",
-    ).sort("region", "number")
+    return (
+        pl.concat([single, multi], how="diagonal_relaxed")
+        .with_columns(explanation=pl.col("explanation").fill_null(pl.col("not_applicable_text")))
+        .select(list(_INDICATOR_COLUMNS))
+    )
 
 
-def _ids(condition: pl.Expr) -> pl.Expr:
-    return pl.col("indicator_id").filter(condition).sort_by(pl.col("number").filter(condition))
+def _id_lists(indicators: pl.LazyFrame, lists: dict[str, pl.Expr]) -> pl.LazyFrame:
+    """Per region, the indicator ids matching each condition, in pack order.
+
+    Built from the few rows that match any condition, not from every indicator row.
+    """
+    wanted = pl.any_horizontal(*lists.values())
+    return (
+        indicators.filter(wanted)
+        .sort("_r", "_i")
+        .group_by("_r")
+        .agg(**{name: pl.col("indicator_id").filter(cond) for name, cond in lists.items()})
+    )
 
 
-def _verdicts(compiled: CompiledStandard, profiles: pl.LazyFrame, indicators: pl.LazyFrame) -> pl.LazyFrame:
+def _verdicts(compiled: CompiledStandard, regions: pl.LazyFrame, indicators: pl.LazyFrame) -> pl.LazyFrame:
     pack = compiled.standard.standard
     status, gates = pl.col("status"), pl.col("gates")
     reference = pl.col("attribute") == "reference"
     undecided = status.is_in(["missing", "needs_review"])
-    per_region = indicators.group_by("region").agg(
-        gate_not_met=_ids(gates & (status == "not_met")),
-        gate_missing=_ids(gates & (status == "missing")),
-        gate_review=_ids(gates & (status == "needs_review")),
-        unverified_met=_ids(~pl.col("verified") & (status == "met")),
-        reference_not_met=_ids(~gates & (status == "not_met")),
-        reference_open=_ids(~gates & undecided),
+    counts = indicators.group_by("_r").agg(
         ref_applicable=(reference & (status != "not_applicable")).sum(),
         ref_met=(reference & (status == "met")).sum(),
         ref_undecided=(reference & undecided).sum(),
@@ -459,6 +533,18 @@ def _verdicts(compiled: CompiledStandard, profiles: pl.LazyFrame, indicators: pl
         not_met=(status == "not_met").sum(),
         missing=(status == "missing").sum(),
         needs_review=(status == "needs_review").sum(),
+    )
+    lists = _id_lists(indicators, {
+        "gate_not_met": gates & (status == "not_met"),
+        "gate_missing": gates & (status == "missing"),
+        "gate_review": gates & (status == "needs_review"),
+        "reference_not_met": ~gates & (status == "not_met"),
+        "reference_open": ~gates & undecided,
+    })
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    per_region = counts.join(lists, on="_r", how="left").with_columns(
+        pl.col(name).fill_null(empty) for name in
+        ("gate_not_met", "gate_missing", "gate_review", "reference_not_met", "reference_open")
     )
     share = pack.pass_rule.reference_min_share
     if share is None:
@@ -476,21 +562,24 @@ def _verdicts(compiled: CompiledStandard, profiles: pl.LazyFrame, indicators: pl
         .when(open_ | nothing_judged | pl.lit(not pack.complete)).then(pl.lit("incomplete"))
         .otherwise(pl.lit("ready"))
     )
-    reasons = _reasons(pack.complete, pack.missing_rows, share)
-    return (
-        profiles.select(region="code", name="name", level="level")
-        .join(per_region, on="region", how="left")
-        .with_columns(verdict=verdict)
-        .with_columns(reasons=reasons)
-        .sort("region")
+    judged = regions.select("_r", region="code", name="name", level="level").join(
+        per_region, on="_r", how="left"
+    ).with_columns(verdict=verdict)
+    ready = judged.filter(pl.col("verdict") == "ready").select("_r")
+    unverified = _id_lists(
+        indicators.join(ready, on="_r", how="semi"), {"unverified_met": ~pl.col("verified") & (status == "met")}
     )
+    return (
+        judged.join(unverified, on="_r", how="left").with_columns(pl.col("unverified_met").fill_null(empty))
+    ).pipe(_with_reasons, pack.complete, pack.missing_rows, share)
 
 
-def _reason(condition: pl.Expr, code: str, message: pl.Expr, ids: pl.Expr) -> pl.Expr:
-    return pl.when(condition).then(pl.struct(code=pl.lit(code), message=message, indicators=ids))
+Rule = tuple[str, pl.Expr, pl.Expr, pl.Expr]
 
 
-def _reasons(complete: bool, missing_rows: str | None, share: float | None) -> pl.Expr:
+def _reason_rules(complete: bool, missing_rows: str | None, share: float | None) -> list[Rule]:
+    """(code, when it applies, Chinese message, indicator ids) for every reason, in display order."""
+
     def listed(col: str) -> pl.Expr:
         return pl.col(col).list.join("、")
 
@@ -498,45 +587,63 @@ def _reasons(complete: bool, missing_rows: str | None, share: float | None) -> p
         return pl.col(col).list.len() > 0
 
     empty = pl.lit([], dtype=pl.List(pl.String))
-    parts = [
-        _reason(pl.col("applicable").fill_null(0) == 0, "nothing_applicable",
-                pl.lit("本标准没有适用于该地区的指标，无法判定"), empty),
-        _reason(has("gate_not_met"), "binding_not_met",
-                pl.format("约束性指标未达标：第{}项", listed("gate_not_met")), pl.col("gate_not_met")),
-        _reason(has("gate_missing"), "binding_missing",
-                pl.format("约束性指标缺数据：第{}项", listed("gate_missing")), pl.col("gate_missing")),
-        _reason(has("gate_review"), "binding_needs_review",
-                pl.format("约束性指标数据待核实：第{}项", listed("gate_review")), pl.col("gate_review")),
+    ready = pl.col("verdict") == "ready"
+    rules = [
+        ("nothing_applicable", pl.col("applicable").fill_null(0) == 0,
+         pl.lit("本标准没有适用于该地区的指标，无法判定"), empty),
+        ("binding_not_met", has("gate_not_met"),
+         pl.format("约束性指标未达标：第{}项", listed("gate_not_met")), pl.col("gate_not_met")),
+        ("binding_missing", has("gate_missing"),
+         pl.format("约束性指标缺数据：第{}项", listed("gate_missing")), pl.col("gate_missing")),
+        ("binding_needs_review", has("gate_review"),
+         pl.format("约束性指标数据待核实：第{}项", listed("gate_review")), pl.col("gate_review")),
     ]
     if share is not None:
-        parts.append(
-            _reason(pl.col("ref_met") < pl.col("ref_applicable") * share, "reference_share",
-                    pl.format("参考性指标达标{}项/适用{}项，低于要求的{}%",
-                              pl.col("ref_met"), pl.col("ref_applicable"), pl.lit(round(share * 100, 1))),
-                    empty)
-        )
-    parts += [
-        _reason(has("reference_not_met"), "reference_not_met",
-                pl.format("参考性指标未达标{}：第{}项",
-                          pl.lit("（标准未规定参考性指标最低达标比例，不影响申报资格）" if share is None else ""),
-                          listed("reference_not_met")),
-                pl.col("reference_not_met")),
-        _reason(has("reference_open"), "reference_missing",
-                pl.format("参考性指标缺数据或待核实：第{}项", listed("reference_open")), pl.col("reference_open")),
+        rules.append((
+            "reference_share", pl.col("ref_met") < pl.col("ref_applicable") * share,
+            pl.format("参考性指标达标{}项/适用{}项，低于要求的{}%",
+                      pl.col("ref_met"), pl.col("ref_applicable"), pl.lit(round(share * 100, 1))),
+            empty,
+        ))
+    no_share_note = "（标准未规定参考性指标最低达标比例，不影响申报资格）" if share is None else ""
+    rules += [
+        ("reference_not_met", has("reference_not_met"),
+         pl.format("参考性指标未达标{}：第{}项", pl.lit(no_share_note), listed("reference_not_met")),
+         pl.col("reference_not_met")),
+        ("reference_missing", has("reference_open"),
+         pl.format("参考性指标缺数据或待核实：第{}项", listed("reference_open")), pl.col("reference_open")),
     ]
     if not complete:
-        parts.append(
-            _reason(pl.lit(True), "standard_incomplete",
-                    pl.lit(f"所用指标表不完整，不能判定为可申报：{missing_rows}"), empty)
+        rules.append(("standard_incomplete", pl.lit(True),
+                      pl.lit(f"所用指标表不完整，不能判定为可申报：{missing_rows}"), empty))
+    rules += [
+        ("unverified_targets", ready & has("unverified_met"),
+         pl.format("可申报；其中第{}项的指标值未经正式文本核实", listed("unverified_met")), pl.col("unverified_met")),
+        ("all_gates_met", ready,
+         pl.format("适用的{}项指标中{}项达标，约束性指标全部达标", pl.col("applicable"), pl.col("met")), empty),
+    ]
+    return rules
+
+
+def _with_reasons(
+    judged: pl.LazyFrame, complete: bool, missing_rows: str | None, share: float | None
+) -> pl.LazyFrame:
+    """Attach ``reasons``: a list of {code, message, indicators} per region.
+
+    Built as a long table (one row per region and reason) and gathered once: a
+    ``concat_list`` of conditional structs costs ~20 ms per reason on 2,850 regions.
+    """
+    rows = [
+        judged.filter(condition).select(
+            "_r", _order=pl.lit(n), code=pl.lit(code), message=message, indicators=ids
         )
-    parts.append(
-        _reason((pl.col("verdict") == "ready") & has("unverified_met"), "unverified_targets",
-                pl.format("可申报；其中第{}项的指标值未经正式文本核实", listed("unverified_met")),
-                pl.col("unverified_met"))
+        for n, (code, condition, message, ids) in enumerate(_reason_rules(complete, missing_rows, share))
+    ]
+    gathered = (
+        pl.concat(rows)
+        .sort("_r", "_order")
+        .group_by("_r", maintain_order=True)
+        .agg(reasons=pl.struct("code", "message", "indicators"))
     )
-    parts.append(
-        _reason(pl.col("verdict") == "ready", "all_gates_met",
-                pl.format("适用的{}项指标中{}项达标，约束性指标全部达标", pl.col("applicable"), pl.col("met")),
-                empty)
-    )
-    return pl.concat_list(parts).list.drop_nulls()
+    none: pl.Expr = pl.lit([], dtype=pl.List(_REASON))
+    return judged.join(gathered, on="_r", how="left").with_columns(pl.col("reasons").fill_null(none))

@@ -62,6 +62,10 @@ def applicability_expr(applies: Applicability) -> pl.Expr:
     return expr
 
 
+def _not_applicable_text(applies: Applicability) -> str:
+    return "不适用：本项仅适用于" + applicability_text(applies) + "。"
+
+
 def applicability_text(applies: Applicability) -> str:
     text = "、".join(applies.levels) + "级"
     if applies.requires:
@@ -77,27 +81,32 @@ class _Builder:
     leaves: list[dict[str, object]] = field(default_factory=list)
     guards: dict[int, pl.Expr] = field(default_factory=dict)
     targets: dict[int, tuple[pl.Expr, pl.Expr]] = field(default_factory=dict)
-    applicable: dict[str, pl.Expr] = field(default_factory=dict)
+    applicable: dict[int, pl.Expr] = field(default_factory=dict)
     next_id: int = 0
+    leaf_pos: int = 0
+    indicator_ids: list[str] = field(default_factory=list)
 
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id
 
     def add_indicator(self, indicator: Indicator) -> None:
+        self._add_units(indicator)
+        self.indicator_ids.append(indicator.id)
+
+    def _add_units(self, indicator: Indicator) -> None:
         levels = self.standard.standard.levels
         base = applicability_expr(indicator.applies_to) & pl.col("level").is_in(list(levels))
         if indicator.criterion is not None:
-            unit_id = indicator.id
-            self._add_unit(indicator, unit_id, None, indicator.name, indicator.unit,
-                           indicator.target_text or "", indicator.criterion)
-            self.applicable[unit_id] = base
+            unit = self._add_unit(indicator, indicator.id, None, indicator.name, indicator.unit,
+                                  indicator.target_text or "", indicator.criterion, base, indicator.applies_to)
+            self.applicable[unit] = base
             return
         for item in indicator.items:
-            self._add_unit(indicator, item.id, item.id, item.name, item.unit,
-                           item.target_text, item.criterion)
             extra = applicability_expr(item.applies_to) if item.applies_to else pl.lit(True)
-            self.applicable[item.id] = base & extra
+            unit = self._add_unit(indicator, item.id, item.id, item.name, item.unit, item.target_text,
+                                  item.criterion, base & extra, item.applies_to or indicator.applies_to)
+            self.applicable[unit] = base & extra
 
     def _add_unit(
         self,
@@ -108,51 +117,53 @@ class _Builder:
         unit: str,
         target_text: str,
         criterion: Criterion,
-    ) -> None:
-        levels = [lv for lv in indicator.applies_to.levels if lv in self.standard.standard.levels]
-        applies = indicator.applies_to.model_copy(update={"levels": tuple(levels)})
+        applicable: pl.Expr,
+        applies_to: Applicability,
+    ) -> int:
+        levels = [lv for lv in applies_to.levels if lv in self.standard.standard.levels]
+        applies = applies_to.model_copy(update={"levels": tuple(levels)})
+        self.leaf_pos = 0
         self.units.append(
             {
                 "unit_id": unit_id,
-                "unit_order": len(self.units),
+                "_u": len(self.units),
+                "_i": len(self.indicator_ids),
                 "indicator_id": indicator.id,
                 "item_id": item_id,
                 "unit_name": name,
                 "unit": unit,
                 "target_text": target_text,
-                "not_applicable_text": "不适用：本项仅适用于" + applicability_text(applies),
+                "not_applicable_text": _not_applicable_text(applies),
             }
         )
-        self._add_criterion(criterion, unit_id, parent=None, guard=pl.lit(True), depth=0)
+        # a leaf of a unit that does not apply is never judged: applicability is its first guard
+        self._add_criterion(criterion, parent=None, guard=applicable, depth=0)
+        return len(self.units) - 1
 
-    def _add_criterion(
-        self, criterion: Criterion, unit_id: str, parent: int | None, guard: pl.Expr, depth: int
-    ) -> None:
+    def _add_criterion(self, criterion: Criterion, parent: int | None, guard: pl.Expr, depth: int) -> None:
         if isinstance(criterion, AllOf | AnyOf | CaseOf):
             node_id = self.new_id()
             self.nodes.append(
-                {"node_id": node_id, "parent_id": parent, "unit_id": unit_id,
+                {"node_id": node_id, "parent_id": parent, "_u": len(self.units) - 1,
                  "combine": criterion.kind, "depth": depth}
             )
             if isinstance(criterion, CaseOf):
                 taken: pl.Expr = pl.lit(False)
                 for case in criterion.cases:
                     hit = when_expr(case.when)
-                    self._add_criterion(case.then, unit_id, node_id, guard & hit & ~taken, depth + 1)
+                    self._add_criterion(case.then, node_id, guard & hit & ~taken, depth + 1)
                     taken = taken | hit
             else:
                 for child in criterion.of:
-                    self._add_criterion(child, unit_id, node_id, guard, depth + 1)
+                    self._add_criterion(child, node_id, guard, depth + 1)
             return
-        self._add_leaf(criterion, unit_id, parent, guard, depth)
+        self._add_leaf(criterion, parent, guard)
 
     def _add_leaf(
         self,
         leaf: Threshold | State | Trend | Assigned | Delta,
-        unit_id: str,
         parent: int | None,
         guard: pl.Expr,
-        depth: int,
     ) -> None:
         leaf_id = self.new_id()
         metric = self.standard.metric(leaf.metric)
@@ -166,9 +177,8 @@ class _Builder:
             {
                 "leaf_id": leaf_id,
                 "parent_id": parent,
-                "unit_id": unit_id,
-                "depth": depth,
-                "order": leaf_id,
+                "_u": len(self.units) - 1,
+                "pos": self.leaf_pos,
                 "kind": leaf.kind,
                 "metric": leaf.metric,
                 "metric_name": metric.name,
@@ -180,6 +190,7 @@ class _Builder:
                 "accept": list(leaf.accept) if isinstance(leaf, State) else [],
             }
         )
+        self.leaf_pos += 1
         self.guards[leaf_id] = guard
         if isinstance(leaf, Threshold):
             self.targets[leaf_id] = _variant_exprs(leaf)
@@ -209,11 +220,16 @@ class CompiledStandard:
     indicators: pl.DataFrame
     guards: dict[int, pl.Expr]
     targets: dict[int, tuple[pl.Expr, pl.Expr]]
-    applicable: dict[str, pl.Expr]
+    applicable: dict[int, pl.Expr]
+    metrics: pl.DataFrame
 
     @property
     def max_depth(self) -> int:
         return int(self.nodes["depth"].max() or 0) if self.nodes.height else 0  # type: ignore[arg-type]
+
+    @property
+    def max_leaves_per_unit(self) -> int:
+        return int(self.leaves["pos"].max() or 0) + 1  # type: ignore[arg-type]
 
     def metrics_of(self, kinds: tuple[Literal["trend", "delta", "threshold", "assigned"], ...]) -> list[str]:
         return self.leaves.filter(pl.col("kind").is_in(list(kinds)))["metric"].unique().to_list()
@@ -233,6 +249,7 @@ def compile_standard(standard: LoadedStandard) -> CompiledStandard:
     indicators = pl.DataFrame(
         [
             {
+                "_i": n,
                 "indicator_id": ind.id,
                 "number": ind.number,
                 "name": ind.name,
@@ -244,29 +261,37 @@ def compile_standard(standard: LoadedStandard) -> CompiledStandard:
                 "confidence": ind.provenance.confidence,
                 "has_items": bool(ind.items),
                 "indicator_target_text": ind.target_text,
+                "not_applicable_text": _not_applicable_text(
+                    ind.applies_to.model_copy(
+                        update={"levels": tuple(lv for lv in ind.applies_to.levels if lv in standard.standard.levels)}
+                    )
+                ),
                 "gates": ind.attribute == "binding"
                 or (ind.attribute == "none" and standard.standard.pass_rule.none_attribute_gates),
             }
-            for ind in standard.standard.indicators
+            for n, ind in enumerate(standard.standard.indicators)
         ]
     )
+    metric_ids = sorted({str(leaf["metric"]) for leaf in builder.leaves})
+    metrics = pl.DataFrame({"metric": metric_ids, "_m": list(range(len(metric_ids)))})
     compiled = CompiledStandard(
         standard=standard,
         units=pl.DataFrame(builder.units, schema_overrides={"item_id": pl.String}),
         nodes=pl.DataFrame(
             builder.nodes,
-            schema={"node_id": pl.Int64, "parent_id": pl.Int64, "unit_id": pl.String,
+            schema={"node_id": pl.Int64, "parent_id": pl.Int64, "_u": pl.Int64,
                     "combine": pl.String, "depth": pl.Int64},
         ),
         leaves=pl.DataFrame(
             builder.leaves,
             schema_overrides={"parent_id": pl.Int64, "op": pl.String, "rule": pl.String,
                               "delta_value": pl.Float64, "accept": pl.List(pl.String)},
-        ),
+        ).join(metrics, on="metric"),
         indicators=indicators,
         guards=builder.guards,
         targets=builder.targets,
         applicable=builder.applicable,
+        metrics=metrics,
     )
     _cache[standard.hash] = compiled
     return compiled
