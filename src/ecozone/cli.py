@@ -20,7 +20,7 @@ from ecozone.catalogue import list_standards, load_standard
 from ecozone.catalogue.describe import describe
 from ecozone.catalogue.model import Indicator
 from ecozone.engine import Assessment
-from ecozone.engine.assess import STATUS_TEXT
+from ecozone.engine.explain import STATUS_TEXT
 from ecozone.errors import EcozoneError
 from ecozone.io.results_json import assessment_to_dict
 

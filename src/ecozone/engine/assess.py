@@ -21,28 +21,20 @@ from typing import Final
 import polars as pl
 
 from ecozone.catalogue.load import LoadedStandard
-from ecozone.engine.criteria import OP_TEXT, TREND_TEXT, CompiledStandard, compile_standard
+from ecozone.engine.criteria import CompiledStandard, compile_standard
+from ecozone.engine.explain import STATUS_TEXT, LeafTexts
 from ecozone.engine.trend import TREND_METHOD, window_stats
+from ecozone.engine.verdict import region_verdicts
 
-__all__ = ["STATUSES", "STATUS_TEXT", "VERDICTS", "Assessment", "assess"]
+__all__ = ["STATUSES", "VERDICTS", "Assessment", "assess"]
 
 STATUSES = ("met", "not_met", "not_applicable", "missing", "needs_review")
 VERDICTS = ("ready", "not_ready", "incomplete")
-
-STATUS_TEXT = {
-    "met": "达标",
-    "not_met": "未达标",
-    "not_applicable": "不适用",
-    "missing": "缺数据",
-    "needs_review": "待核实",
-}
 
 # Folding order. For "all": the worst child decides; for "any": the best child decides.
 _WORST_FIRST = ["not_met", "needs_review", "missing", "met"]
 _BEST_FIRST = ["met", "needs_review", "missing", "not_met"]
 _KINDS = ("threshold", "assigned", "state", "trend", "delta")
-
-_REASON = pl.Struct({"code": pl.String, "message": pl.String, "indicators": pl.List(pl.String)})
 
 # Measured on the national benchmark (2 cores, polars 2.1): the in-memory engine runs the
 # engine's many small joins about 20 % faster than the streaming engine chosen by "auto".
@@ -89,7 +81,9 @@ def assess(
     regions = profiles.with_row_index("_r")
     codes = regions.lazy().select("_r", region=pl.col("code"))
 
-    in_window = observations.lazy().filter(pl.col("year").is_between(year - window, year))
+    in_window = observations.lazy().filter(pl.col("year").is_between(year - window, year)).select(
+        "region", "year", "metric", "value", "state", "source"
+    )
     figures = _keyed(in_window, codes, compiled).collect(engine=_ENGINE).lazy()  # read twice below: materialise once
     given = _keyed(assigned.lazy().filter(pl.col("year") == year), codes, compiled) if assigned is not None else None
 
@@ -99,7 +93,7 @@ def assess(
 
     units = _fold_units(compiled, regions.lazy(), judged.lazy()).collect(engine=_ENGINE)
     indicators = _indicators(compiled, units.lazy()).collect(engine=_ENGINE)
-    verdicts = _verdicts(compiled, regions.lazy(), indicators.lazy()).collect(engine=_ENGINE)
+    verdicts = region_verdicts(compiled, regions.lazy(), indicators.lazy()).collect(engine=_ENGINE)
 
     stamp = [pl.lit(standard.id).alias("standard_id"), pl.lit(standard.hash).alias("standard_hash")]
     region_code = regions.select("_r", region=pl.col("code"))
@@ -207,15 +201,6 @@ def _compare(left: pl.Expr, right: pl.Expr) -> pl.Expr:
     )
 
 
-def _num(expr: pl.Expr) -> pl.Expr:
-    """A number as short report text: 2 decimals at most, no trailing .0."""
-    return expr.round(2).cast(pl.String).str.strip_suffix(".0")
-
-
-def _op_text() -> pl.Expr:
-    return pl.col("op").replace_strict(OP_TEXT, default="", return_dtype=pl.String)
-
-
 def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, window: int) -> pl.LazyFrame:
     params = compiled.standard.standard.parameters
     tolerance, outlier_factor = params.stable_tolerance, params.outlier_factor
@@ -274,91 +259,12 @@ def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, w
     # joins. Rechunked because polars 2.1's streaming engine panics ("i < self.len()") on
     # pl.format over a filtered many-chunk string column; one chunk is also faster.
     statuses = judged.drop("accepted").join(words, on="leaf_id").collect(engine=_ENGINE).rechunk().lazy()
-    texts = _LeafTexts(year, year - window + 1, outlier_factor)
+    texts = LeafTexts(year, year - window + 1, outlier_factor)
     # each kind's text is built only on that kind's rows: when/then would format every branch
     return pl.concat(
         [statuses.filter(kind == k).with_columns(leaf_text=texts.for_kind(k)) for k in _KINDS],
         how="vertical",
     )
-
-
-@dataclass(frozen=True)
-class _LeafTexts:
-    """The Chinese explanation of one leaf: the value, the target and why, the outcome."""
-
-    year: int
-    base_year: int
-    outlier_factor: float
-
-    def for_kind(self, kind: str) -> pl.Expr:
-        status = pl.col("status")
-        body = {
-            "threshold": self.compare, "assigned": self.compare, "state": self.state,
-            "trend": self.trend, "delta": self.delta,
-        }[kind]()
-        return (
-            pl.when(status == "missing").then(self.missing(kind))
-            .when(status == "needs_review").then(self.review())
-            .otherwise(body)
-        )
-
-    @staticmethod
-    def verdict() -> pl.Expr:
-        return pl.when(pl.col("status") == "met").then(pl.lit("达标")).otherwise(pl.lit("未达标"))
-
-    def value_text(self) -> pl.Expr:
-        return pl.format("{}年{}为{}{}", pl.lit(self.year), pl.col("metric_name"), _num(pl.col("value")),
-                         pl.col("metric_unit"))
-
-    def compare(self) -> pl.Expr:
-        gap_unit = pl.when(pl.col("metric_unit") == "%").then(pl.lit("个百分点")).otherwise(pl.col("metric_unit"))
-        shortfall = pl.when(pl.col("gap") < 0).then(pl.format("，差{}{}", _num(-pl.col("gap")), gap_unit))
-        basis = pl.format("（{}）", pl.col("basis"))
-        return pl.concat_str(
-            [self.value_text(), pl.lit("，目标"), _op_text(), _num(pl.col("target")), pl.col("metric_unit"),
-             basis, shortfall, pl.lit("，"), self.verdict(), pl.lit("。")],
-            ignore_nulls=True,
-        )
-
-    def state(self) -> pl.Expr:
-        return pl.format("{}年{}：{}（要求：{}），{}。", pl.lit(self.year), pl.col("metric_name"), pl.col("state"),
-                         pl.col("accept").list.join("或"), self.verdict())
-
-    def trend(self) -> pl.Expr:
-        return pl.format(
-            "{}{}–{}年由{}变为{}{}，年均变化{}%（{}），{}。",
-            pl.col("metric_name"), pl.lit(self.base_year), pl.lit(self.year), _num(pl.col("base_value")),
-            _num(pl.col("value")), pl.col("metric_unit"), _num(pl.col("change_pct")),
-            pl.col("rule").replace_strict(TREND_TEXT, default="", return_dtype=pl.String), self.verdict(),
-        )
-
-    def delta(self) -> pl.Expr:
-        return pl.format(
-            "{}{}–{}年变化{}（要求变化{}{}），{}。",
-            pl.col("metric_name"), pl.lit(self.base_year), pl.lit(self.year),
-            _num(pl.col("value") - pl.col("base_value")), _op_text(), _num(pl.col("delta_value")), self.verdict(),
-        )
-
-    def missing(self, kind: str) -> pl.Expr:
-        name = pl.col("metric_name")
-        no_figure = pl.format("缺少{}年{}数据。", pl.lit(self.year), name)
-        no_value = pl.col("state").is_null() if kind == "state" else pl.col("value").is_null()
-        if kind == "assigned":
-            other = pl.format("缺少上级下达的{}年{}目标。", pl.lit(self.year), name)
-        elif kind == "threshold":
-            other = pl.format("{}：未找到适用的目标值，请核对区域属性（地形、区域、城市规模等）。", name)
-        elif kind in ("trend", "delta"):
-            other = pl.format("缺少{}年（判定期首年）{}数据，无法判断变化。", pl.lit(self.base_year), name)
-        else:
-            other = no_figure
-        return pl.when(no_value).then(no_figure).otherwise(other)
-
-    def review(self) -> pl.Expr:
-        return pl.format(
-            "{}，与本地区此前{}年均值{}{}相差{}倍以上，请核实（可能单位或小数点有误）。",
-            self.value_text(), pl.lit(self.year - self.base_year + 1), _num(pl.col("history_mean")),
-            pl.col("metric_unit"), pl.lit(f"{self.outlier_factor:g}"),
-        )
 
 
 # --- 4. folding criteria into units ----------------------------------------------------
@@ -503,147 +409,3 @@ def _indicators(compiled: CompiledStandard, units: pl.LazyFrame) -> pl.LazyFrame
         .with_columns(explanation=pl.col("explanation").fill_null(pl.col("not_applicable_text")))
         .select(list(_INDICATOR_COLUMNS))
     )
-
-
-def _id_lists(indicators: pl.LazyFrame, lists: dict[str, pl.Expr]) -> pl.LazyFrame:
-    """Per region, the indicator ids matching each condition, in pack order.
-
-    Built from the few rows that match any condition, not from every indicator row.
-    """
-    wanted = pl.any_horizontal(*lists.values())
-    return (
-        indicators.filter(wanted)
-        .sort("_r", "_i")
-        .group_by("_r")
-        .agg(**{name: pl.col("indicator_id").filter(cond) for name, cond in lists.items()})
-    )
-
-
-def _verdicts(compiled: CompiledStandard, regions: pl.LazyFrame, indicators: pl.LazyFrame) -> pl.LazyFrame:
-    pack = compiled.standard.standard
-    status, gates = pl.col("status"), pl.col("gates")
-    reference = pl.col("attribute") == "reference"
-    undecided = status.is_in(["missing", "needs_review"])
-    counts = indicators.group_by("_r").agg(
-        ref_applicable=(reference & (status != "not_applicable")).sum(),
-        ref_met=(reference & (status == "met")).sum(),
-        ref_undecided=(reference & undecided).sum(),
-        applicable=(status != "not_applicable").sum(),
-        met=(status == "met").sum(),
-        not_met=(status == "not_met").sum(),
-        missing=(status == "missing").sum(),
-        needs_review=(status == "needs_review").sum(),
-    )
-    lists = _id_lists(indicators, {
-        "gate_not_met": gates & (status == "not_met"),
-        "gate_missing": gates & (status == "missing"),
-        "gate_review": gates & (status == "needs_review"),
-        "reference_not_met": ~gates & (status == "not_met"),
-        "reference_open": ~gates & undecided,
-    })
-    empty = pl.lit([], dtype=pl.List(pl.String))
-    per_region = counts.join(lists, on="_r", how="left").with_columns(
-        pl.col(name).fill_null(empty) for name in
-        ("gate_not_met", "gate_missing", "gate_review", "reference_not_met", "reference_open")
-    )
-    share = pack.pass_rule.reference_min_share
-    if share is None:
-        ref_fails = pl.lit(False)
-        ref_open = pl.lit(False)
-    else:
-        needed = pl.col("ref_applicable") * share
-        ref_fails = (pl.col("ref_met") + pl.col("ref_undecided")) < needed
-        ref_open = ~ref_fails & (pl.col("ref_met") < needed)
-    not_met = pl.col("gate_not_met").list.len() > 0
-    open_ = (pl.col("gate_missing").list.len() + pl.col("gate_review").list.len() > 0) | ref_open
-    nothing_judged = pl.col("applicable").fill_null(0) == 0
-    verdict = (
-        pl.when(not_met | ref_fails).then(pl.lit("not_ready"))
-        .when(open_ | nothing_judged | pl.lit(not pack.complete)).then(pl.lit("incomplete"))
-        .otherwise(pl.lit("ready"))
-    )
-    judged = regions.select("_r", region="code", name="name", level="level").join(
-        per_region, on="_r", how="left"
-    ).with_columns(verdict=verdict)
-    ready = judged.filter(pl.col("verdict") == "ready").select("_r")
-    unverified = _id_lists(
-        indicators.join(ready, on="_r", how="semi"), {"unverified_met": ~pl.col("verified") & (status == "met")}
-    )
-    return (
-        judged.join(unverified, on="_r", how="left").with_columns(pl.col("unverified_met").fill_null(empty))
-    ).pipe(_with_reasons, pack.complete, pack.missing_rows, share)
-
-
-Rule = tuple[str, pl.Expr, pl.Expr, pl.Expr]
-
-
-def _reason_rules(complete: bool, missing_rows: str | None, share: float | None) -> list[Rule]:
-    """(code, when it applies, Chinese message, indicator ids) for every reason, in display order."""
-
-    def listed(col: str) -> pl.Expr:
-        return pl.col(col).list.join("、")
-
-    def has(col: str) -> pl.Expr:
-        return pl.col(col).list.len() > 0
-
-    empty = pl.lit([], dtype=pl.List(pl.String))
-    ready = pl.col("verdict") == "ready"
-    rules = [
-        ("nothing_applicable", pl.col("applicable").fill_null(0) == 0,
-         pl.lit("本标准没有适用于该地区的指标，无法判定"), empty),
-        ("binding_not_met", has("gate_not_met"),
-         pl.format("约束性指标未达标：第{}项", listed("gate_not_met")), pl.col("gate_not_met")),
-        ("binding_missing", has("gate_missing"),
-         pl.format("约束性指标缺数据：第{}项", listed("gate_missing")), pl.col("gate_missing")),
-        ("binding_needs_review", has("gate_review"),
-         pl.format("约束性指标数据待核实：第{}项", listed("gate_review")), pl.col("gate_review")),
-    ]
-    if share is not None:
-        rules.append((
-            "reference_share", pl.col("ref_met") < pl.col("ref_applicable") * share,
-            pl.format("参考性指标达标{}项/适用{}项，低于要求的{}%",
-                      pl.col("ref_met"), pl.col("ref_applicable"), pl.lit(round(share * 100, 1))),
-            empty,
-        ))
-    no_share_note = "（标准未规定参考性指标最低达标比例，不影响申报资格）" if share is None else ""
-    rules += [
-        ("reference_not_met", has("reference_not_met"),
-         pl.format("参考性指标未达标{}：第{}项", pl.lit(no_share_note), listed("reference_not_met")),
-         pl.col("reference_not_met")),
-        ("reference_missing", has("reference_open"),
-         pl.format("参考性指标缺数据或待核实：第{}项", listed("reference_open")), pl.col("reference_open")),
-    ]
-    if not complete:
-        rules.append(("standard_incomplete", pl.lit(True),
-                      pl.lit(f"所用指标表不完整，不能判定为可申报：{missing_rows}"), empty))
-    rules += [
-        ("unverified_targets", ready & has("unverified_met"),
-         pl.format("可申报；其中第{}项的指标值未经正式文本核实", listed("unverified_met")), pl.col("unverified_met")),
-        ("all_gates_met", ready,
-         pl.format("适用的{}项指标中{}项达标，约束性指标全部达标", pl.col("applicable"), pl.col("met")), empty),
-    ]
-    return rules
-
-
-def _with_reasons(
-    judged: pl.LazyFrame, complete: bool, missing_rows: str | None, share: float | None
-) -> pl.LazyFrame:
-    """Attach ``reasons``: a list of {code, message, indicators} per region.
-
-    Built as a long table (one row per region and reason) and gathered once: a
-    ``concat_list`` of conditional structs costs ~20 ms per reason on 2,850 regions.
-    """
-    rows = [
-        judged.filter(condition).select(
-            "_r", _order=pl.lit(n), code=pl.lit(code), message=message, indicators=ids
-        )
-        for n, (code, condition, message, ids) in enumerate(_reason_rules(complete, missing_rows, share))
-    ]
-    gathered = (
-        pl.concat(rows)
-        .sort("_r", "_order")
-        .group_by("_r", maintain_order=True)
-        .agg(reasons=pl.struct("code", "message", "indicators"))
-    )
-    none: pl.Expr = pl.lit([], dtype=pl.List(_REASON))
-    return judged.join(gathered, on="_r", how="left").with_columns(pl.col("reasons").fill_null(none))
