@@ -17,7 +17,6 @@ class Location:
 
     file: str | None = None
     line: int | None = None
-    row: int | None = None
     sheet: str | None = None
     cell: str | None = None
     field: str | None = None
@@ -32,8 +31,6 @@ class Location:
             parts.append(f"单元格 {self.cell}")
         if self.line is not None:
             parts.append(f"第 {self.line} 行")
-        if self.row is not None:
-            parts.append(f"第 {self.row} 行数据")
         if self.field:
             parts.append(f"字段「{self.field}」")
         return "，".join(parts)

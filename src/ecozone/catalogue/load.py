@@ -403,7 +403,7 @@ def load_standard(standard_id: str) -> LoadedStandard:
                 expected=standard_id,
             )
         return loaded
-    if standard_id.endswith((".yaml", ".yml")) and Path(standard_id).exists():
+    if standard_id.endswith((".yaml", ".yml")):
         return load_standard_file(standard_id)
     raise UsageError(
         f"没有编号为「{standard_id}」的标准",
