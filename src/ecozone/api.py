@@ -9,14 +9,61 @@ import polars as pl
 from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
 from ecozone.engine import Assessment, assess
 from ecozone.errors import Location, UsageError
+from ecozone.io.excel_import import WorkbookImport, is_workbook, read_workbook, workbook_standard_id
 from ecozone.io.tables import Dataset, read_dataset
 
-__all__ = ["assess_dataset", "judged_year", "load_dataset"]
+__all__ = ["assess_dataset", "check_workbook", "judged_year", "load_dataset", "standard_for"]
 
 
-def load_dataset(path: Path | str, regions: Path | str | None = None) -> Dataset:
-    """Read a dataset folder (regions + observations [+ assigned]) or one figures file."""
+def load_dataset(
+    path: Path | str,
+    regions: Path | str | None = None,
+    *,
+    standard: LoadedStandard | None = None,
+    accept_warnings: bool = False,
+) -> Dataset:
+    """Read a workbook, a dataset folder (regions + observations [+ assigned]) or one figures file.
+
+    A workbook with any error, or with warnings that need confirmation while
+    ``accept_warnings`` is false, raises an InputError naming the first one.
+    """
+    if is_workbook(path):
+        report = check_workbook(path, standard)
+        blocking = report.problems.errors or ([] if accept_warnings else report.problems.to_confirm)
+        if blocking:
+            first = blocking[0]
+            if first.needs_confirmation and not report.problems.errors:
+                raise first.as_error(len(blocking) - 1).with_hint(
+                    "确认数值无误后，加 --accept-warnings 重新运行"
+                )
+            raise first.as_error(len(report.problems.items) - 1)
+        assert report.dataset is not None
+        return report.dataset
     return read_dataset(path, load_metrics(), regions)
+
+
+def check_workbook(path: Path | str, standard: LoadedStandard | None = None) -> WorkbookImport:
+    """Validate a filled workbook without assessing it: every problem, with sheet and cell."""
+    report = read_workbook(path, load_metrics(), standard)
+    if standard is None and report.standard_id:
+        try:
+            return read_workbook(path, load_metrics(), load_standard(report.standard_id))
+        except UsageError:
+            pass  # a template from a pack this installation does not have: check without it
+    return report
+
+
+def standard_for(path: Path | str, standard_id: str | None) -> LoadedStandard:
+    """The pack named on the command line, else the one recorded in the workbook."""
+    if standard_id:
+        return load_standard(standard_id)
+    if is_workbook(path):
+        recorded = workbook_standard_id(Path(path))
+        if recorded:
+            return load_standard(recorded)
+    raise UsageError("未指定标准", Location(field="--standard"), expected="--standard mee-2019 等标准编号")
+
+
 
 
 def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -11,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -21,8 +23,12 @@ from ecozone.catalogue.describe import describe
 from ecozone.catalogue.model import Indicator
 from ecozone.engine import Assessment
 from ecozone.engine.explain import STATUS_TEXT
-from ecozone.errors import EcozoneError
+from ecozone.errors import EcozoneError, Location, UsageError
+from ecozone.io.excel_errors import write_errors_workbook
+from ecozone.io.excel_results import write_results_workbook
+from ecozone.io.excel_template import write_template
 from ecozone.io.results_json import assessment_to_dict
+from ecozone.io.tables import read_regions
 
 app = typer.Typer(
     help="ecozone：生态文明建设示范区指标评估（标准即数据，逐项判定并说明理由）。",
@@ -126,16 +132,30 @@ def _indicator_rows(indicator: Indicator) -> list[list[str]]:
 
 @app.command()
 def assess(
-    path: Annotated[Path, typer.Argument(help="数据文件夹（regions + observations [+ assigned]），或一个数据文件")],
-    standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号，如 mee-2019，或标准包文件路径")],
+    path: Annotated[
+        Path, typer.Argument(help="填报工作簿（.xlsx/.xls/.ods）、数据文件夹或数据文件")
+    ],
+    standard: Annotated[
+        str | None, typer.Option("--standard", "-s", help="标准编号，如 mee-2019，或标准包文件路径；工作簿可省略")
+    ] = None,
     year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度（默认：数据中最近的年度）")] = None,
     regions: Annotated[Path | None, typer.Option("--regions", help="地区登记表（PATH 为单个数据文件时需要）")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件（而非屏幕）")] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="输出格式（-o 以 .xlsx 结尾时写结果工作簿）")
+    ] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件：.json、.xlsx 或文本")] = None,
+    accept_warnings: Annotated[
+        bool, typer.Option("--accept-warnings", help="确认工作簿中需要确认的警告（如疑似小数的百分比）无误")
+    ] = False,
 ) -> None:
     """按标准逐项评估一个或多个地区，给出每项指标的判定、差距和理由，以及每个地区的结论。"""
-    dataset = api.load_dataset(path, regions)
-    result = api.assess_dataset(standard, dataset, year)
+    loaded = api.standard_for(path, standard)
+    dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
+    result = api.assess_dataset(loaded, dataset, year)
+    if output is not None and output.suffix.lower() == ".xlsx":
+        write_results_workbook(result, output)
+        err.print(f"已写入结果工作簿 {output}")
+        return
     if fmt is Format.json:
         text = json.dumps(assessment_to_dict(result), ensure_ascii=False, indent=2)
         if output is None:
@@ -149,6 +169,100 @@ def assess(
     if output is not None:
         _write_atomic(output, console.export_text())
         err.print(f"已写入 {output}")
+
+
+# --- Excel: template and check ---------------------------------------------------------
+
+
+@app.command()
+def template(
+    standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号，如 mee-2019")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="生成的填报工作簿 .xlsx")],
+    region: Annotated[
+        list[str] | None, typer.Option("--region", "-r", help="地区代码（可多次给出）；从地区登记表中查找")
+    ] = None,
+    regions: Annotated[
+        Path | None, typer.Option("--regions", help="地区登记表 regions.csv（默认：内置示例登记表）")
+    ] = None,
+    years: Annotated[str | None, typer.Option("--years", help="年份范围，如 2019-2023（默认：近5年）")] = None,
+) -> None:
+    """生成填报工作簿：说明、地区信息、指标数据（按地区适用的指标和目标）、上级目标、来源与备注。"""
+    loaded = load_standard(standard)
+    register = read_regions(regions or sample_path() / "regions.csv")
+    if region:
+        unknown = [code for code in region if code not in set(register["code"].to_list())]
+        if unknown:
+            raise UsageError(
+                f"地区代码「{unknown[0]}」不在地区登记表中",
+                Location(field="--region"),
+                expected="地区登记表中的代码；用 --regions 指定包含该地区的 regions.csv",
+            )
+        register = register.filter(pl.col("code").is_in(region))
+    elif regions is None:
+        raise UsageError("请用 --region 指定地区代码，或用 --regions 给出地区登记表", Location(field="--region"))
+    levels = list(loaded.standard.levels)
+    outside = register.filter(~pl.col("level").is_in(levels))
+    if outside.height:
+        raise UsageError(
+            f"地区「{outside['name'][0]}」的级别为{outside['level'][0]}，"
+            f"标准 {loaded.id} 只适用于{'、'.join(levels)}级",
+            Location(field="--region"), expected="级别相符的地区",
+        )
+    span = _years(years)
+    counts = write_template(loaded, register, span, output)
+    out.print(
+        f"已生成 {output}：{counts['regions']} 个地区，指标数据 {counts['figure_rows']} 行，"
+        f"上级目标 {counts['assigned_rows']} 行，年份 {span[0]}–{span[-1]}"
+    )
+
+
+def _years(text: str | None) -> list[int]:
+    if text is None:
+        this_year = dt.date.today().year
+        return list(range(this_year - 5, this_year))
+    parts = text.replace("—", "-").replace("–", "-").split("-")
+    try:
+        first, last = (int(parts[0]), int(parts[-1]))
+    except ValueError:
+        raise UsageError(f"年份范围「{text}」无法识别", Location(field="--years"), expected="如 2019-2023") from None
+    if not 1990 <= first <= last <= 2100 or last - first > 30:
+        raise UsageError(f"年份范围「{text}」不合理", Location(field="--years"), expected="如 2019-2023，最多30年")
+    return list(range(first, last + 1))
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="填报工作簿（.xlsx/.xls/.ods）")],
+    standard: Annotated[
+        str | None, typer.Option("--standard", "-s", help="标准编号（默认：工作簿生成时的标准）")
+    ] = None,
+    errors_out: Annotated[
+        Path | None, typer.Option("--errors-out", help="写一份标出问题单元格的工作簿副本（含错误清单）")
+    ] = None,
+) -> None:
+    """只检查不评估：列出工作簿中的全部问题（级别、工作表、单元格、问题、应为）。有错误时退出码为 1。"""
+    loaded = load_standard(standard) if standard else None
+    report = api.check_workbook(path, loaded)
+    problems = report.problems
+    counts = problems.counts()
+    if problems.items:
+        table = Table(title=f"检查结果：错误 {counts['错误']} 个，警告 {counts['警告']} 个，提示 {counts['提示']} 个")
+        for column in ("级别", "位置", "问题", "应为"):
+            table.add_column(column, overflow="fold")
+        style = {"错误": "red", "警告": "yellow", "提示": "cyan"}
+        for problem in problems.sorted():
+            table.add_row(f"[{style[problem.severity]}]{problem.severity}[/]", problem.where, problem.message,
+                          problem.expected or "")
+        out.print(table)
+    else:
+        out.print("[green]检查通过：没有发现问题。[/]")
+    if errors_out is not None:
+        marked = write_errors_workbook(path, problems, errors_out)
+        out.print(f"已写入 {errors_out}（标出 {marked} 个单元格，另有「错误清单」工作表）")
+    if problems.errors:
+        raise typer.Exit(1)
+    if problems.to_confirm:
+        out.print("[yellow]有需要确认的警告：确认无误后，评估时加 --accept-warnings。[/]")
 
 
 def _print_header(console: Console, result: Assessment) -> None:

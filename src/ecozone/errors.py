@@ -47,6 +47,12 @@ class EcozoneError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
+    def with_hint(self, hint: str) -> EcozoneError:
+        """The same error with advice appended (e.g. how to confirm a warning)."""
+        self.problem = f"{self.problem}。{hint}"
+        self.args = (self.message,)
+        return self
+
     @property
     def message(self) -> str:
         where = self.location.describe()

@@ -87,7 +87,7 @@ def assess(
     figures = _keyed(in_window, codes, compiled).collect(engine=_ENGINE).lazy()  # read twice below: materialise once
     given = _keyed(assigned.lazy().filter(pl.col("year") == year), codes, compiled) if assigned is not None else None
 
-    leaves = _region_leaves(compiled, regions.lazy())
+    leaves = region_leaves(compiled, regions.lazy())
     leaves = _join_figures(compiled, leaves, figures, given, year, window)
     judged = _judge_leaves(compiled, leaves, year, window).collect(engine=_ENGINE)
 
@@ -138,7 +138,8 @@ def _keyed(frame: pl.LazyFrame, codes: pl.LazyFrame, compiled: CompiledStandard)
 # --- 1. region × leaf ------------------------------------------------------------------
 
 
-def _region_leaves(compiled: CompiledStandard, regions: pl.LazyFrame) -> pl.LazyFrame:
+def region_leaves(compiled: CompiledStandard, regions: pl.LazyFrame) -> pl.LazyFrame:
+    """Every active (region, leaf) pair with the target its profile selects (``_r`` keyed)."""
     none_f = pl.lit(None, dtype=pl.Float64)
     none_s = pl.lit(None, dtype=pl.String)
     per_leaf = [

@@ -90,32 +90,58 @@ def _require_columns(frame: pl.DataFrame, columns: Mapping[str, str], file: str)
             )
 
 
+@dataclass(frozen=True)
+class Failure:
+    """One bad cell: the frame's ``_row``, the column, what is wrong (with the value), what is expected."""
+
+    row: int
+    field: str
+    problem: str
+    expected: str
+
+
+def failures(frame: pl.DataFrame, bad: pl.Expr, field: str, problem: str, expected: str) -> list[Failure]:
+    """Every row where ``bad`` holds, as failures naming the offending value."""
+    hits = frame.filter(bad.fill_null(False)).select("_row", field)
+    return [
+        Failure(int(row), field, f"{problem}：「{'' if value is None else value}」", expected)
+        for row, value in hits.iter_rows()
+    ]
+
+
+def raise_first(groups: list[list[Failure]], file: str) -> None:
+    """Raise for the first failure of the first failing check, with how many rows share it."""
+    for group in groups:
+        if group:
+            first = group[0]
+            more = f"（另有 {len(group) - 1} 行同样的问题）" if len(group) > 1 else ""
+            raise InputError(first.problem + more, Location(file=file, line=first.row, field=first.field),
+                             expected=first.expected)
+
+
 def _fail_first(
     frame: pl.DataFrame, bad: pl.Expr, file: str, field: str, problem: str, expected: str
 ) -> None:
-    """Raise for the first row where ``bad`` holds, saying how many rows share the problem."""
-    hits = frame.filter(bad.fill_null(False))
-    if hits.height == 0:
-        return
-    first = hits.row(0, named=True)
-    shown = first.get(field)
-    text = f"{problem}：「{shown if shown is not None else ''}」"
-    if hits.height > 1:
-        text += f"（另有 {hits.height - 1} 行同样的问题）"
-    raise InputError(text, Location(file=file, line=int(first["_row"]), field=field), expected=expected)
+    raise_first([failures(frame, bad, field, problem, expected)], file)
+
+
+_CODE_EXPECTED = "GB/T 2260 的6位行政区划代码，如 330106"
+
+
+def _bad_code(column: str, *, allow_empty: bool = False) -> pl.Expr:
+    code = pl.col(column)  # empty cells were read as "", never null
+    bad = ~code.str.contains(r"^\d{6}$")
+    return bad & (code != "") if allow_empty else bad
 
 
 def _check_code(frame: pl.DataFrame, column: str, file: str, *, allow_empty: bool = False) -> None:
-    code = pl.col(column)  # empty cells were read as "", never null
-    bad = ~code.str.contains(r"^\d{6}$")
-    if allow_empty:
-        bad = bad & (code != "")
-    _fail_first(frame, bad, file, column, "地区代码不是6位数字", "GB/T 2260 的6位行政区划代码，如 330106")
+    _fail_first(frame, _bad_code(column, allow_empty=allow_empty), file, column, "地区代码不是6位数字", _CODE_EXPECTED)
 
 
-def _parse_number(column: str) -> pl.Expr:
-    text = pl.col(column).str.replace_all(r"[,，\s]", "").str.strip_suffix("%")
-    return text.cast(pl.Float64, strict=False)
+def parse_number(text: pl.Expr) -> pl.Expr:
+    """Numbers as spreadsheets write them: full-width digits, thousands separators, a trailing %."""
+    cleaned = text.str.normalize("NFKC").str.replace_all(r"[,，\s]", "").str.strip_suffix("%")
+    return cleaned.cast(pl.Float64, strict=False)
 
 
 def _parse_year(frame: pl.DataFrame, file: str) -> pl.DataFrame:
@@ -134,31 +160,45 @@ def read_regions(path: Path | str) -> pl.DataFrame:
     file = str(path)
     frame = _read_text_table(path)
     _require_columns(frame, {"code": "地区代码", "name": "名称", "level": "级别"}, file)
+    profiles, problems = validate_regions(frame)
+    raise_first(problems, file)
+    return profiles
+
+
+def validate_regions(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[list[Failure]]]:
+    """Check an all-text register (with ``_row``) and convert it; failures grouped by check.
+
+    The converted frame is only meaningful when there are no failures.
+    """
     for optional in ("parent", "terrain", "zone", "city_size", *FLAGS):
         if optional not in frame.columns:
             frame = frame.with_columns(pl.lit("").alias(optional))
-    _check_code(frame, "code", file)
-    _check_code(frame, "parent", file, allow_empty=True)
-    _fail_first(frame, pl.col("code").is_duplicated(), file, "code", "地区代码重复", "每个地区只出现一次")
-    _fail_first(frame, pl.col("name") == "", file, "name", "地区名称为空", "地区名称")
-    _fail_first(frame, ~pl.col("level").is_in(list(_LEVEL_ALIASES)), file, "level",
-                "级别无法识别", "、".join(_LEVEL_ALIASES))
-    frame = frame.with_columns(level=pl.col("level").replace_strict(_LEVEL_ALIASES))
+    groups = [
+        failures(frame, _bad_code("code"), "code", "地区代码不是6位数字", _CODE_EXPECTED),
+        failures(frame, _bad_code("parent", allow_empty=True), "parent", "上级代码不是6位数字", _CODE_EXPECTED),
+        failures(frame, pl.col("code").is_duplicated() & (pl.col("code") != ""), "code", "地区代码重复",
+                 "每个地区只出现一次"),
+        failures(frame, pl.col("name") == "", "name", "地区名称为空", "地区名称"),
+        failures(frame, ~pl.col("level").is_in(list(_LEVEL_ALIASES)), "level", "级别无法识别",
+                 "、".join(_LEVEL_ALIASES)),
+    ]
+    frame = frame.with_columns(level=pl.col("level").replace_strict(_LEVEL_ALIASES, default=None))
     for column, allowed in ENUM_COLUMNS.items():
         if column == "level":
             continue
         cell = pl.col(column)
-        _fail_first(frame, (cell != "") & ~cell.is_in(list(allowed)), file, column,
-                    f"{ENUM_LABELS[column]}取值无法识别", "、".join(allowed) + "，或留空")
+        groups.append(failures(frame, (cell != "") & ~cell.is_in(list(allowed)), column,
+                               f"{ENUM_LABELS[column]}取值无法识别", "、".join(allowed) + "，或留空"))
         frame = frame.with_columns(pl.when(cell == "").then(None).otherwise(cell).alias(column))
     for flag, label in FLAGS.items():
         cell = pl.col(flag).str.to_lowercase()
-        _fail_first(frame, ~cell.is_in(list(_TRUE | _FALSE)), file, flag,
-                    f"「{label}」应为是或否", "是/否（或 true/false、1/0；留空视为否）")
+        groups.append(failures(frame, ~cell.is_in(list(_TRUE | _FALSE)), flag, f"「{label}」应为是或否",
+                               "是/否（或 true/false、1/0；留空视为否）"))
         frame = frame.with_columns(cell.is_in(list(_TRUE)).alias(flag))
-    return frame.with_columns(
+    profiles = frame.with_columns(
         parent=pl.when(pl.col("parent") == "").then(None).otherwise(pl.col("parent"))
     ).select("code", "name", "level", "parent", "terrain", "zone", "city_size", *FLAGS)
+    return profiles, groups
 
 
 # --- figures ---------------------------------------------------------------------------
@@ -188,7 +228,7 @@ def read_observations(path: Path | str, metrics: Mapping[str, Metric]) -> pl.Dat
         schema_overrides={"_min": pl.Float64, "_max": pl.Float64, "_states": pl.List(pl.String)},
     )
     frame = frame.join(kinds, on="metric", how="left").sort("_row")
-    number = _parse_number("value")
+    number = parse_number(pl.col("value"))
     is_number = pl.col("_kind") == "number"
     filled = pl.col("value") != ""
     _fail_first(frame, is_number & filled & number.is_null(), file, "value",
@@ -225,7 +265,7 @@ def read_assigned(path: Path | str, metrics: Mapping[str, Metric]) -> pl.DataFra
     numeric = [k for k, m in metrics.items() if m.kind == "number"]
     _fail_first(frame, ~pl.col("metric").is_in(numeric), file, "metric",
                 "未知的统计量或非数值型统计量", "统计量登记表中数值型统计量的编号")
-    target = _parse_number("target")
+    target = parse_number(pl.col("target"))
     _fail_first(frame, target.is_null(), file, "target", "目标值不是数字", "数字，如 85")
     _fail_first(frame, pl.struct("region", "year", "metric").is_duplicated(), file, "metric",
                 "同一地区、年份、统计量的目标出现多次", "每个地区每年每个统计量只填一个目标")

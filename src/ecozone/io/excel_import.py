@@ -1,0 +1,511 @@
+"""Read a filled workbook (.xlsx, .xls, .ods) into a dataset, collecting every problem.
+
+Reading is done by calamine (python-calamine), which is fast and reads the values Excel
+cached for formulas. openpyxl is used only to find formulas that have no cached value,
+and only when the sheet contains formulas at all. Each problem names the sheet and cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+from python_calamine import CalamineSheet, CalamineWorkbook
+from xlsxwriter.utility import xl_col_to_name
+
+from ecozone.catalogue import LoadedStandard
+from ecozone.catalogue.model import Metric
+from ecozone.engine.plan_rows import figure_plan
+from ecozone.errors import InputError, Location
+from ecozone.io import layout as L
+from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
+from ecozone.io.tables import Dataset, parse_number, validate_regions
+
+__all__ = ["MAX_FILE_BYTES", "WorkbookImport", "is_workbook", "read_workbook", "workbook_standard_id"]
+
+MAX_FILE_BYTES: Final = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
+MAX_ZIP_RATIO: Final = 100  # xlsx XML compresses ~5–20×; a far higher ratio is a zip bomb
+MAX_ROWS: Final = 200_000
+FIRST_YEAR: Final = 1990
+_YEAR_HEADER = re.compile(r"^(\d{4})(?:\.0)?\s*年?$")
+_EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+@dataclass
+class WorkbookImport:
+    """What an import found: the dataset (only when there is no error) and every problem."""
+
+    file: str
+    dataset: Dataset | None
+    problems: ProblemList
+    standard_id: str | None
+    cells: pl.DataFrame | None = None  # the figures as read, for diagnostics and tests
+
+
+def is_workbook(path: Path | str) -> bool:
+    return Path(path).suffix.lower() in _EXCEL_SUFFIXES
+
+
+# --- opening safely --------------------------------------------------------------------
+
+
+def _guard(path: Path) -> None:
+    """Refuse missing, oversized, encrypted, corrupted and zip-bomb files before parsing."""
+    file = str(path)
+    if not path.exists():
+        raise InputError("文件不存在", Location(file=file))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"文件过大（{size / 1024 / 1024:.1f} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限",
+            Location(file=file), expected="拆分为多个工作簿，或改用 CSV/Parquet 长表导入",
+        )
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    suffix = path.suffix.lower()
+    if magic.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):
+        raise InputError("工作簿设置了打开密码（已加密），无法读取", Location(file=file),
+                         expected="在 Excel/WPS 中取消打开密码后另存为 .xlsx 再导入")
+    if suffix in (".xlsx", ".xlsm", ".ods"):
+        if not magic.startswith(b"PK"):
+            raise InputError("文件已损坏或不是 Excel 工作簿", Location(file=file),
+                             expected="用 Excel 或 WPS 另存为 .xlsx 后再导入")
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unzipped = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile:
+            raise InputError("文件已损坏（压缩结构无效）", Location(file=file),
+                             expected="用 Excel 或 WPS 另存为 .xlsx 后再导入") from None
+        if unzipped > MAX_UNZIPPED_BYTES or (unzipped > 20 * 1024 * 1024 and unzipped > size * MAX_ZIP_RATIO):
+            raise InputError(
+                f"文件解压后达 {unzipped / 1024 / 1024:.0f} MB（压缩比 {unzipped / max(size, 1):.0f} 倍），"
+                "疑似异常文件，已拒绝读取",
+                Location(file=file), expected="正常大小的填报工作簿",
+            )
+
+
+def _open(path: Path) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every broken format
+        raise InputError(f"无法读取工作簿（{type(exc).__name__}）：文件可能已损坏或格式不受支持",
+                         Location(file=str(path)), expected=".xlsx、.xls 或 .ods 工作簿") from None
+
+
+# --- cells -----------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A cell as text: 990101.0 → "990101", dates as ISO, blanks as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _cell(row0: int, col0: int) -> str:
+    return f"{xl_col_to_name(col0)}{row0 + 1}"
+
+
+@dataclass
+class _Sheet:
+    name: str
+    grid: list[list[Any]]
+    header: dict[str, int]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]]
+
+    def col(self, header: str) -> int | None:
+        return self.header.get(_text(header))  # headers are compared in NFKC form, like every cell
+
+
+def _load(book: CalamineWorkbook, name: str, file: str) -> _Sheet:
+    sheet: CalamineSheet = book.get_sheet_by_name(name)
+    if sheet.total_height > MAX_ROWS:
+        raise InputError(f"工作表「{name}」有 {sheet.total_height} 行，超过 {MAX_ROWS} 行的上限",
+                         Location(file=file, sheet=name), expected="拆分为多个工作簿，或改用 CSV/Parquet 长表导入")
+    grid = sheet.to_python(skip_empty_area=False)
+    header = {_text(v): i for i, v in enumerate(grid[0])} if grid else {}
+    merged = list(sheet.merged_cell_ranges or [])
+    return _Sheet(name, grid, header, merged)
+
+
+def _find_sheet(book: CalamineWorkbook, wanted: str, signature: tuple[str, ...], exclude: tuple[str, ...],
+                problems: ProblemList, file: str, *, required: bool) -> _Sheet | None:
+    """Find a sheet by name, or else by its header row (a clerk may have renamed it)."""
+    names = book.sheet_names
+    if wanted in names:
+        return _load(book, wanted, file)
+    for name in names:
+        first = book.get_sheet_by_name(name).to_python(nrows=1)
+        headers = {_text(v) for v in (first[0] if first else [])}
+        if {_text(h) for h in signature} <= headers and not ({_text(h) for h in exclude} & headers):
+            problems.add(Problem(WARNING, "sheet_renamed", f"工作表「{name}」已改名，按表头识别为「{wanted}」",
+                                 f"工作表名「{wanted}」", file=file, sheet=name))
+            return _load(book, name, file)
+    if required:
+        problems.add(Problem(ERROR, "missing_sheet", f"找不到工作表「{wanted}」", "使用 ecozone template 生成的工作簿",
+                             file=file, sheet=wanted))
+    return None
+
+
+def _fill_merged(sheet: _Sheet, columns: set[int], problems: ProblemList, file: str) -> None:
+    """Merged cells keep their value in the top-left cell: spread it over the fixed columns;
+    a merged area over data cells would hide figures, so it is an error."""
+    for (r0, c0), (r1, c1) in sheet.merged:
+        if r0 == 0:
+            continue
+        if all(c in columns for c in range(c0, c1 + 1)):
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    sheet.grid[r][c] = sheet.grid[r0][c0]
+            area = f"{_cell(r0, c0)}:{_cell(r1, c1)}"
+            problems.add(Problem(NOTE, "merged_filled", f"合并单元格 {area} 已按左上角内容逐行填入",
+                                 file=file, sheet=sheet.name, cell=_cell(r0, c0)))
+        else:
+            problems.add(Problem(ERROR, "merged_data", f"数据单元格 {_cell(r0, c0)}:{_cell(r1, c1)} 被合并",
+                                 "每个年份单元格单独填写，取消合并", file=file, sheet=sheet.name, cell=_cell(r0, c0)))
+
+
+# --- the import ------------------------------------------------------------------------
+
+
+def read_workbook(
+    path: Path | str, metrics: Mapping[str, Metric], standard: LoadedStandard | None = None
+) -> WorkbookImport:
+    """Read and check a filled workbook. Raises only for a file that cannot be read at all."""
+    path = Path(path)
+    file = str(path)
+    _guard(path)
+    book = _open(path)
+    problems = ProblemList()
+    standard_id = _meta_standard(book)
+    regions_sheet = _find_sheet(book, L.SHEET_REGIONS, ("地区代码", "级别"), (L.COL_METRIC,), problems, file,
+                                required=True)
+    figures_sheet = _find_sheet(book, L.SHEET_FIGURES, (L.COL_REGION, L.COL_METRIC, L.COL_DOMAIN), (), problems,
+                                file, required=True)
+    assigned_sheet = _find_sheet(book, L.SHEET_ASSIGNED, (L.COL_REGION, L.COL_METRIC), (L.COL_DOMAIN, "数据来源"),
+                                 problems, file, required=False)
+    sources_sheet = _find_sheet(book, L.SHEET_SOURCES, (L.COL_REGION, "数据来源"), (), problems, file,
+                                required=False)
+    if regions_sheet is None or figures_sheet is None:
+        return WorkbookImport(file, None, problems, standard_id)
+
+    profiles = _regions(regions_sheet, problems, file)
+    known = set(profiles["code"].to_list()) if profiles is not None else set()
+    cells = _figure_cells(figures_sheet, metrics, known, problems, file)
+    if cells is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
+        _formulas_without_values(path, figures_sheet, cells, problems, file)
+    observations = None
+    if cells is not None:
+        observations = _observations(cells, metrics, problems, file, figures_sheet.name)
+        if profiles is not None and standard is not None:
+            _check_against_standard(cells, profiles, standard, problems, file, figures_sheet.name)
+    assigned = _assigned(assigned_sheet, metrics, known, problems, file) if assigned_sheet else None
+    if observations is not None and sources_sheet is not None:
+        observations = _attach_sources(observations, sources_sheet)
+    dataset = None
+    if not problems.errors and profiles is not None and observations is not None:
+        dataset = Dataset(regions=profiles, observations=observations, assigned=assigned)
+    return WorkbookImport(file, dataset, problems, standard_id, cells)
+
+
+def workbook_standard_id(path: Path) -> str | None:
+    """The standard a template was generated for (from its hidden sheet), if any."""
+    _guard(path)
+    return _meta_standard(_open(path))
+
+
+def _meta_standard(book: CalamineWorkbook) -> str | None:
+    if L.SHEET_META not in book.sheet_names:
+        return None
+    try:
+        first = book.get_sheet_by_name(L.SHEET_META).to_python(nrows=1)
+        return str(json.loads(str(first[0][0]))["standard"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _regions(sheet: _Sheet, problems: ProblemList, file: str) -> pl.DataFrame | None:
+    columns: dict[str, int] = {}
+    for header, column in L.REGION_COLUMNS.items():
+        index = sheet.col(header)
+        if index is not None:
+            columns[column] = index
+    for required in ("code", "name", "level"):
+        if required not in columns:
+            label = next(h for h, c in L.REGION_COLUMNS.items() if c == required)
+            problems.add(Problem(ERROR, "missing_column", f"缺少列「{label}」", "模板原有的表头",
+                                 file=file, sheet=sheet.name, cell="A1"))
+            return None
+    _fill_merged(sheet, set(columns.values()), problems, file)
+    rows = [
+        {"_row": r + 1, **{column: _text(row[i]) if i < len(row) else "" for column, i in columns.items()}}
+        for r, row in enumerate(sheet.grid[1:], start=1)
+        if any(_text(v) for v in row)
+    ]
+    schema = {"_row": pl.Int64, **{column: pl.String for column in columns}}
+    frame = pl.DataFrame(rows, schema=schema)
+    profiles, groups = validate_regions(frame)
+    for group in groups:
+        for failure in group:
+            problems.add(Problem(ERROR, "bad_profile", failure.problem, failure.expected, file=file, sheet=sheet.name,
+                                 cell=_cell(failure.row - 1, columns.get(failure.field, 0)), field=failure.field))
+    return profiles if not any(groups) else None
+
+
+def _year_columns(sheet: _Sheet, problems: ProblemList, file: str) -> dict[int, int]:
+    """Year headers → column index; a year outside 1990..this year is an error at its header."""
+    years: dict[int, int] = {}
+    this_year = dt.date.today().year
+    for text, col in sheet.header.items():
+        match = _YEAR_HEADER.match(text)
+        if not match:
+            continue
+        year = int(match.group(1))
+        if not FIRST_YEAR <= year <= this_year:
+            problems.add(Problem(ERROR, "bad_year", f"年份列「{text}」超出范围", f"{FIRST_YEAR}–{this_year} 之间的年份",
+                                 file=file, sheet=sheet.name, cell=_cell(0, col)))
+            continue
+        years[year] = col
+    if not years:
+        problems.add(Problem(ERROR, "no_years", "找不到年份列", "表头中的年份，如 2023",
+                             file=file, sheet=sheet.name, cell="A1"))
+    return years
+
+
+def _figure_cells(
+    sheet: _Sheet, metrics: Mapping[str, Metric], known_regions: set[str], problems: ProblemList, file: str
+) -> pl.DataFrame | None:
+    """The figures sheet as one row per (sheet row, year): region, metric, raw value, cell."""
+    needed = (L.COL_REGION, L.COL_METRIC)
+    missing = [h for h in needed if sheet.col(h) is None]
+    if missing:
+        problems.add(Problem(ERROR, "missing_column", f"缺少列「{missing[0]}」", "模板原有的表头（勿改表头文字）",
+                             file=file, sheet=sheet.name, cell="A1"))
+        return None
+    years = _year_columns(sheet, problems, file)
+    c_region, c_metric = sheet.col(L.COL_REGION), sheet.col(L.COL_METRIC)
+    assert c_region is not None and c_metric is not None
+    c_id, c_name, c_note = sheet.col(L.COL_ID), sheet.col(L.COL_NAME), sheet.col(L.COL_NOTE)
+    c_source = sheet.col(L.COL_SOURCE)
+    fixed = {c for c in (c_region, sheet.col(L.COL_REGION_NAME), c_id, sheet.col(L.COL_DOMAIN), c_name,
+                         sheet.col(L.COL_UNIT), sheet.col(L.COL_TARGET), c_metric) if c is not None}
+    _fill_merged(sheet, fixed, problems, file)
+
+    def at(row: list[Any], col: int | None) -> Any:
+        return row[col] if col is not None and col < len(row) else None
+
+    records = []
+    for r, row in enumerate(sheet.grid[1:], start=1):
+        if not any(_text(v) for v in row):
+            continue
+        base = {"_row": r, "region": _text(at(row, c_region)), "metric": _text(at(row, c_metric)),
+                "unit_id": _text(at(row, c_id)), "name": _text(at(row, c_name)),
+                "row_source": _text(at(row, c_source)), "note": _text(at(row, c_note)),
+                "region_cell": _cell(r, c_region), "metric_cell": _cell(r, c_metric)}
+        for year, col in years.items():
+            value = at(row, col)
+            records.append({**base, "year": year, "cell": _cell(r, col),
+                            "number": float(value) if isinstance(value, int | float) and not isinstance(value, bool)
+                            else None,
+                            "text": _text(value)})
+    schema = {"_row": pl.Int64, "region": pl.String, "metric": pl.String, "unit_id": pl.String, "name": pl.String,
+              "row_source": pl.String, "note": pl.String, "region_cell": pl.String, "metric_cell": pl.String,
+              "year": pl.Int32, "cell": pl.String, "number": pl.Float64, "text": pl.String}
+    cells = pl.DataFrame(records, schema=schema)
+    rows = cells.unique("_row", keep="first").sort("_row")
+    _add(problems, rows, ~pl.col("region").str.contains(r"^\d{6}$"), ERROR, "bad_region_code",
+         "地区代码不是6位数字：「{region}」", "GB/T 2260 的6位代码，与「地区信息」一致",
+         file, sheet.name, "region_cell")
+    _add(problems, rows, pl.col("region").str.contains(r"^\d{6}$") & ~pl.col("region").is_in(list(known_regions)),
+         ERROR, "unknown_region", "地区代码「{region}」不在「地区信息」表中", "先在「地区信息」表登记该地区",
+         file, sheet.name, "region_cell")
+    _add(problems, rows, ~pl.col("metric").is_in(list(metrics)), ERROR, "unknown_metric",
+         "无法识别的指标行（统计量编号「{metric}」）", "保持模板生成的「统计量编号（勿改）」列不变",
+         file, sheet.name, "metric_cell")
+    duplicated = pl.struct("region", "metric").is_duplicated() & (
+        pl.col("_row") != pl.col("_row").min().over("region", "metric"))
+    _add(problems, rows, duplicated, ERROR, "duplicate_row", "同一地区的同一指标行出现多次（{metric}）",
+         "每个地区每个统计量只保留一行", file, sheet.name, "metric_cell")
+    return cells
+
+
+def _add(problems: ProblemList, frame: pl.DataFrame, bad: pl.Expr, severity: Any, code: str, message: str,
+         expected: str | None, file: str, sheet: str, cell_column: str, *, confirm: bool = False) -> None:
+    """One problem per row where ``bad`` holds; ``message`` may name columns as {column}."""
+    for row in frame.filter(bad.fill_null(False)).iter_rows(named=True):
+        problems.add(Problem(severity, code, message.format(**row), expected, file=file, sheet=sheet,
+                             cell=row[cell_column], needs_confirmation=confirm))
+
+
+def _observations(
+    cells: pl.DataFrame, metrics: Mapping[str, Metric], problems: ProblemList, file: str, sheet: str
+) -> pl.DataFrame:
+    info = pl.DataFrame(
+        {"metric": list(metrics), "_kind": [m.kind for m in metrics.values()],
+         "_unit": [m.unit for m in metrics.values()], "_direction": [m.direction for m in metrics.values()],
+         "_min": [m.min for m in metrics.values()], "_max": [m.max for m in metrics.values()],
+         "_states": [list(m.states) for m in metrics.values()]},
+        schema_overrides={"_min": pl.Float64, "_max": pl.Float64, "_states": pl.List(pl.String),
+                          "_direction": pl.String},
+    )
+    frame = cells.filter(pl.col("text") != "").join(info, on="metric", how="inner")
+    text = pl.col("text")
+    no_data = text.is_in(list(L.NO_DATA))
+    not_applicable = text.is_in(list(L.NOT_APPLICABLE))
+    explicit = no_data | not_applicable
+    number = pl.coalesce(pl.col("number"), parse_number(text))
+    is_number = pl.col("_kind") == "number"
+    frame = frame.with_columns(value=pl.when(is_number & ~explicit).then(number))
+    value = pl.col("value")
+    _add(problems, frame, no_data, NOTE, "no_data", "填写了「{text}」：按缺数据处理", None, file, sheet, "cell")
+    _add(problems, frame, not_applicable, WARNING, "marked_not_applicable",
+         "填写了「{text}」：是否适用由「地区信息」中的地区属性决定，此格按缺数据处理",
+         "如确不适用，请核对「地区信息」中的级别、沿海等属性", file, sheet, "cell")
+    _add(problems, frame, is_number & ~explicit & value.is_null(), ERROR, "not_a_number",
+         "不是数字：「{text}」", "数字，如 85 或 85%（可带千分位逗号）", file, sheet, "cell")
+    _add(problems, frame, is_number & (value < pl.col("_min")), ERROR, "below_minimum",
+         "数值低于合理下限：「{text}」", "不小于该统计量的下限（比例、率不能为负）",
+         file, sheet, "cell")
+    _add(problems, frame, is_number & (value > pl.col("_max")), ERROR, "above_maximum",
+         "数值超过合理上限：「{text}」", "百分比填 0–100", file, sheet, "cell")
+    # A share typed as a fraction (0.85 for 85 %): another year of the same row is about 100×
+    # larger (a unit slip, not a falling series such as 4 → 0.8 % 劣Ⅴ类), or the whole row is
+    # below 1 for a share where larger is better (coverage, rates).
+    row_max = pl.col("value").max().over("region", "metric")
+    slip = pl.when(row_max > 1).then(row_max / value >= 20).otherwise(pl.col("_direction") == "higher")
+    fraction = is_number & (pl.col("_unit") == "%") & (value > 0) & (value <= 1) & slip
+    _add(problems, frame, fraction, WARNING, "probable_fraction",
+         "数值「{text}」疑似把百分比填成了小数（如 0.85 应为 85）",
+         "百分比填 0–100；确认无误时导入加 --accept-warnings", file, sheet, "cell", confirm=True)
+    state_text = text
+    _add(problems, frame, ~is_number & ~explicit & ~pl.col("_states").list.contains(state_text), ERROR, "bad_state",
+         "不是该指标的可选状态：「{text}」", "下拉列表中的状态，如 建立 / 未建立", file, sheet, "cell")
+    kept = frame.filter(~explicit)
+    return kept.select(
+        "region", "year", "metric",
+        value=pl.when(is_number).then(value),
+        state=pl.when(~is_number).then(text),
+        source=pl.when(pl.col("row_source") != "").then(pl.col("row_source")),
+        note=pl.when(pl.col("note") != "").then(pl.col("note")),
+    ).unique(["region", "year", "metric"], keep="first", maintain_order=True)
+
+
+def _check_against_standard(
+    cells: pl.DataFrame, profiles: pl.DataFrame, standard: LoadedStandard, problems: ProblemList, file: str,
+    sheet: str,
+) -> None:
+    """Rows for indicators that do not apply to the region (wrong template or changed profile)."""
+    plan = figure_plan(standard, profiles).select("region", "metric").unique()
+    rows = cells.filter(pl.col("text") != "").unique(["_row"]).join(plan, on=["region", "metric"], how="anti")
+    _add(problems, rows, pl.lit(True), WARNING, "not_applicable_row",
+         "按「地区信息」中的属性，此行指标对该地区不适用，数据将不参与评估（{metric}）",
+         "核对地区属性，或删除此行", file, sheet, "metric_cell")
+
+
+def _assigned(
+    sheet: _Sheet, metrics: Mapping[str, Metric], known: set[str], problems: ProblemList, file: str
+) -> pl.DataFrame | None:
+    c_region, c_metric = sheet.col(L.COL_REGION), sheet.col(L.COL_METRIC)
+    if c_region is None or c_metric is None:
+        problems.add(Problem(ERROR, "missing_column", "缺少列「地区代码」或「统计量编号（勿改）」", "模板原有的表头",
+                             file=file, sheet=sheet.name, cell="A1"))
+        return None
+    years = _year_columns(sheet, problems, file)
+    records = []
+    for r, row in enumerate(sheet.grid[1:], start=1):
+        for year, col in years.items():
+            value = row[col] if col < len(row) else None
+            if _text(value) == "":
+                continue
+            records.append({"region": _text(row[c_region]), "metric": _text(row[c_metric]), "year": year,
+                            "cell": _cell(r, col), "text": _text(value),
+                            "number": float(value) if isinstance(value, int | float) and not isinstance(value, bool)
+                            else None})
+    schema = {"region": pl.String, "metric": pl.String, "year": pl.Int32, "cell": pl.String, "text": pl.String,
+              "number": pl.Float64}
+    frame = pl.DataFrame(records, schema=schema).with_columns(
+        target=pl.coalesce(pl.col("number"), parse_number(pl.col("text"))))
+    _add(problems, frame, pl.col("target").is_null(), ERROR, "not_a_number", "上级目标不是数字：「{text}」",
+         "数字，单位与指标相同", file, sheet.name, "cell")
+    _add(problems, frame, ~pl.col("region").is_in(list(known)), ERROR, "unknown_region",
+         "地区代码「{region}」不在「地区信息」表中", "先在「地区信息」表登记该地区", file, sheet.name, "cell")
+    _add(problems, frame, ~pl.col("metric").is_in(list(metrics)), ERROR, "unknown_metric",
+         "无法识别的指标行（统计量编号「{metric}」）", "保持「统计量编号（勿改）」列不变", file, sheet.name, "cell")
+    return frame.filter(pl.col("target").is_not_null()).select(
+        "region", "year", "metric", "target", source=pl.lit(None, dtype=pl.String))
+
+
+def _attach_sources(observations: pl.DataFrame, sheet: _Sheet) -> pl.DataFrame:
+    """Sources given per (region, metric[, year]) on the sources sheet replace the row's source."""
+    c_region, c_metric = sheet.col(L.COL_REGION), sheet.col(L.COL_METRIC)
+    c_year, c_source, c_note = sheet.col("年份"), sheet.col("数据来源"), sheet.col("备注")
+    if c_region is None or c_metric is None or c_source is None:
+        return observations
+    rows = []
+    for row in sheet.grid[1:]:
+        def at(col: int | None, row: list[Any] = row) -> str:
+            return _text(row[col]) if col is not None and col < len(row) else ""
+        if at(c_region) and at(c_metric) and at(c_source):
+            year = at(c_year)
+            rows.append({"region": at(c_region), "metric": at(c_metric),
+                         "year": int(year) if year.isdigit() else None, "given_source": at(c_source),
+                         "given_note": at(c_note) or None})
+    if not rows:
+        return observations
+    given = pl.DataFrame(rows, schema={"region": pl.String, "metric": pl.String, "year": pl.Int32,
+                                       "given_source": pl.String, "given_note": pl.String})
+    by_year = given.filter(pl.col("year").is_not_null())
+    any_year = given.filter(pl.col("year").is_null()).drop("year").unique(["region", "metric"], keep="last")
+    out = observations.join(by_year, on=["region", "metric", "year"], how="left").join(
+        any_year, on=["region", "metric"], how="left", suffix="_any")
+    return out.with_columns(
+        source=pl.coalesce("given_source", "given_source_any", "source"),
+        note=pl.coalesce("given_note", "given_note_any", "note"),
+    ).select(observations.columns)
+
+
+def _formulas_without_values(path: Path, sheet: _Sheet, cells: pl.DataFrame, problems: ProblemList,
+                             file: str) -> None:
+    """Formulas whose cached value is missing read as blank: say so instead of 'no data'."""
+    if not _has_formulas(path):
+        return
+    from openpyxl import load_workbook  # only when the workbook has formulas: it is slow
+
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        blanks = set(cells.filter(pl.col("text") == "")["cell"].to_list())
+        for row in book[sheet.name].iter_rows():
+            for cell in row:
+                coordinate = getattr(cell, "coordinate", None)
+                if coordinate in blanks and isinstance(cell.value, str) and cell.value.startswith("="):
+                    problems.add(Problem(WARNING, "formula_without_value",
+                                         f"公式「{cell.value}」没有计算结果（按缺数据处理）",
+                                         "在 Excel/WPS 中打开、重新计算并保存后再导入，或直接填数值",
+                                         file=file, sheet=sheet.name, cell=coordinate))
+    finally:
+        book.close()
+
+
+def _has_formulas(path: Path) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with archive.open(info) as fh:
+                    if b"<f" in fh.read():
+                        return True
+    return False

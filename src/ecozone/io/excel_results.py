@@ -1,0 +1,125 @@
+"""The results workbook (XlsxWriter): a board, a regions × indicators matrix, a sheet per region."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from ecozone.engine import Assessment
+from ecozone.engine.explain import STATUS_TEXT
+
+__all__ = ["write_results_workbook"]
+
+VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决"}
+ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "—"}
+COLOURS = {  # traffic lights: fill, font
+    "met": ("#C6EFCE", "#006100"), "ready": ("#C6EFCE", "#006100"),
+    "not_met": ("#FFC7CE", "#9C0006"), "not_ready": ("#FFC7CE", "#9C0006"),
+    "missing": ("#FFEB9C", "#9C5700"), "needs_review": ("#FFEB9C", "#9C5700"), "incomplete": ("#FFEB9C", "#9C5700"),
+    "not_applicable": ("#EDEDED", "#7F7F7F"),
+}
+
+
+def write_results_workbook(result: Assessment, target: Path | str) -> None:
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".xlsx")
+    os.close(fd)
+    try:
+        _write(result, Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write(result: Assessment, path: Path) -> None:
+    book = xlsxwriter.Workbook(str(path))
+    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+    header = book.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True})
+    plain = book.add_format({**base, "text_wrap": True})
+    number = book.add_format({**base, "num_format": "0.##"})
+    light = {k: book.add_format({**base, "bg_color": f, "font_color": c}) for k, (f, c) in COLOURS.items()}
+    pack = result.standard.standard
+    title = (f"{pack.title}（{pack.id}，{pack.document or '文号未见'}）评价年度 {result.year}；"
+             f"内容指纹 {result.standard.hash}")
+
+    board = book.add_worksheet("总表")
+    board.write(0, 0, title)
+    columns = ["地区代码", "地区名称", "结论", "适用", "达标", "未达标", "缺数据", "待核实", "理由"]
+    board.write_row(1, 0, columns, header)
+    for r, row in enumerate(result.regions.iter_rows(named=True), start=2):
+        board.write_string(r, 0, row["region"], plain)
+        board.write_string(r, 1, row["name"], plain)
+        board.write_string(r, 2, VERDICT_TEXT[row["verdict"]], light[row["verdict"]])
+        for c, key in enumerate(("applicable", "met", "not_met", "missing", "needs_review"), start=3):
+            board.write_number(r, c, row[key] or 0, plain)
+        board.write_string(r, 8, "；".join(x["message"] for x in row["reasons"]), plain)
+    board.set_column(0, 1, 10)
+    board.set_column(8, 8, 80)
+    board.freeze_panes(2, 2)
+
+    matrix = book.add_worksheet("指标矩阵")
+    indicators = result.indicators
+    ids = indicators.filter(pl.col("region") == indicators["region"][0])["indicator_id"].to_list() if len(
+        indicators) else []
+    matrix.write_row(0, 0, ["地区代码", "地区名称", *[f"{i}" for i in ids]], header)
+    names = dict(zip(result.regions["region"], result.regions["name"], strict=True))
+    for r, (code, group) in enumerate(indicators.group_by("region", maintain_order=True), start=1):
+        matrix.write_string(r, 0, str(code[0]), plain)
+        matrix.write_string(r, 1, names[str(code[0])], plain)
+        for c, status in enumerate(group["status"].to_list(), start=2):
+            matrix.write_string(r, c, STATUS_TEXT[status], light[status])
+    matrix.freeze_panes(1, 2)
+    matrix.set_column(2, 2 + len(ids), 6)
+
+    used: set[str] = set()
+    for row in result.regions.iter_rows(named=True):
+        name = _sheet_name(f"{row['name']}{row['region']}", used)
+        sheet = book.add_worksheet(name)
+        sheet.write(0, 0, f"{row['name']}（{row['region']}）：{VERDICT_TEXT[row['verdict']]}")
+        heads = ["序号", "领域", "指标", "属性", "判定", "数值", "单位", "指标值", "适用目标", "差距", "说明", "核实"]
+        sheet.write_row(1, 0, heads, header)
+        rows = indicators.filter(pl.col("region") == row["region"])
+        for r, ind in enumerate(rows.iter_rows(named=True), start=2):
+            sheet.write_string(r, 0, ind["indicator_id"], plain)
+            sheet.write_string(r, 1, ind["domain"], plain)
+            sheet.write_string(r, 2, ind["name"], plain)
+            sheet.write_string(r, 3, ATTRIBUTE_TEXT[ind["attribute"]], plain)
+            sheet.write_string(r, 4, STATUS_TEXT[ind["status"]], light[ind["status"]])
+            if ind["value"] is not None:
+                sheet.write_number(r, 5, ind["value"], number)
+            else:
+                sheet.write_string(r, 5, ind["state"] or "", plain)
+            sheet.write_string(r, 6, ind["unit"] or "", plain)
+            sheet.write_string(r, 7, ind["target_text"] or "", plain)
+            if ind["target_value"] is not None:
+                sheet.write_number(r, 8, ind["target_value"], number)
+            else:
+                sheet.write_blank(r, 8, None, plain)
+            if ind["gap"] is not None:
+                sheet.write_number(r, 9, ind["gap"], number)
+            else:
+                sheet.write_blank(r, 9, None, plain)
+            sheet.write_string(r, 10, ind["explanation"] or "", plain)
+            sheet.write_string(r, 11, "✓" if ind["verified"] else "✗", plain)
+        for c, width in enumerate((6, 8, 28, 7, 7, 9, 8, 22, 9, 8, 70, 5)):
+            sheet.set_column(c, c, width)
+        sheet.freeze_panes(2, 3)
+    book.close()
+
+
+def _sheet_name(wanted: str, used: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    name = "".join(ch for ch in wanted if ch not in "[]:*?/\\")[:31]
+    base, n = name, 2
+    while name in used:
+        suffix = f"_{n}"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(name)
+    return name

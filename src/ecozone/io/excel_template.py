@@ -1,0 +1,220 @@
+"""Write the fill-in workbook (XlsxWriter): instructions, profiles, figures, assigned targets.
+
+One workbook holds one region or a whole prefecture: the figures sheet has one row per
+(region, indicator or sub-item, metric) with the region code in the first column, so a
+prefecture filters by region and a county clerk sees only their own rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from ecozone.catalogue import LoadedStandard
+from ecozone.engine.plan_rows import figure_plan
+from ecozone.io import layout as L
+from ecozone.regions.profile import CITY_SIZES, FLAGS, LEVELS, TERRAINS, ZONES
+
+__all__ = ["write_template"]
+
+_GUIDE = """\
+本工作簿用于填报《{title}》（{document}，标准编号 {standard}）的指标数据，由 ecozone 生成于 {today}。
+
+填报步骤
+1. 「地区信息」：核对每个地区的级别、地形、区域、是否沿海等属性（下拉选择）。
+   这些属性决定适用哪一档目标、哪些指标不适用。
+2. 「指标数据」：每行一个指标（或分项）的一个统计量，按年份逐列填写。
+   · 数值直接填数字，百分比填 0–100 之间的数（如 85 或 85%，不要填 0.85）。
+   · 状态类指标从下拉列表选择（如 建立 / 未建立）。
+   · 确实没有数据填「无」；认为不适用填「不适用」（系统会按地区属性核对）。留空表示尚未填报。
+   · 灰色列由系统生成，请勿修改；「统计量编号（勿改）」一列是导入时识别指标的依据。
+3. 「上级目标」：填写上级下达的年度目标值（对应"完成上级规定的目标任务"类指标），单位与指标相同。
+4. 「来源与备注」：可逐项注明数据来源（文件、统计年鉴、部门）和备注。
+5. 填完后运行  ecozone check 本文件.xlsx  检查；有错时加 --errors-out 错误标注.xlsx 得到标出错误单元格的副本。
+   检查通过后运行  ecozone assess 本文件.xlsx  得到评估结果。
+
+注意
+· 标准包中未经正式文本核实的指标值（{unverified} 项）在结果中标 ✗，请以正式文本为准。
+{incomplete}· 请勿改动工作表名称和表头文字；可以调整列宽、筛选和排序。
+"""
+
+
+class _Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        font = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+        self.header = book.add_format({**font, "bold": True, "bg_color": "#D9E1F2", "border": 1,
+                                       "text_wrap": True, "locked": True})
+        self.fixed = book.add_format({**font, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True,
+                                      "locked": True})
+        self.input = book.add_format({**font, "border": 1, "locked": False})
+        self.input_text = book.add_format({**font, "border": 1, "locked": False, "num_format": "@"})
+        self.guide = book.add_format({**font, "text_wrap": True, "valign": "top"})
+        self.title = book.add_format({"font_name": "宋体", "font_size": 14, "bold": True})
+
+
+def write_template(
+    standard: LoadedStandard, profiles: pl.DataFrame, years: list[int], path: Path | str
+) -> dict[str, int]:
+    """Write the workbook; returns counts (regions, figure rows, assigned rows) for the caller."""
+    plan = figure_plan(standard, profiles)
+    path = Path(path)
+    book = xlsxwriter.Workbook(str(path))
+    fmt = _Formats(book)
+    _guide(book.add_worksheet(L.SHEET_GUIDE), standard, fmt)
+    _regions(book.add_worksheet(L.SHEET_REGIONS), profiles, fmt)
+    figures_rows = _figures(book.add_worksheet(L.SHEET_FIGURES), standard, plan, years, fmt)
+    assigned_rows = _assigned(book.add_worksheet(L.SHEET_ASSIGNED), plan.filter(pl.col("assigned")), years, fmt)
+    _sources(book.add_worksheet(L.SHEET_SOURCES), fmt)
+    meta = book.add_worksheet(L.SHEET_META)
+    meta.write(0, 0, json.dumps({"template": L.TEMPLATE_VERSION, "standard": standard.id, "hash": standard.hash,
+                                 "years": years}, ensure_ascii=False))
+    meta.hide()
+    book.close()
+    return {"regions": profiles.height, "figure_rows": figures_rows, "assigned_rows": assigned_rows}
+
+
+def _guide(sheet: Worksheet, standard: LoadedStandard, fmt: _Formats) -> None:
+    pack = standard.standard
+    incomplete = "" if pack.complete else f"· 本标准包不完整：{pack.missing_rows}据此不能判定为可申报。\n"
+    text = _GUIDE.format(
+        title=pack.title, document=pack.document or "文号未见", standard=pack.id, today=dt.date.today().isoformat(),
+        unverified=len(pack.unverified_indicators), incomplete=incomplete,
+    )
+    sheet.set_column(0, 0, 120)
+    sheet.write(0, 0, "ecozone 指标数据填报表", fmt.title)
+    for i, line in enumerate(text.splitlines(), start=2):
+        sheet.write(i, 0, line, fmt.guide)
+
+
+def _header(sheet: Worksheet, columns: list[str], fmt: _Formats, widths: dict[str, int]) -> None:
+    for col, name in enumerate(columns):
+        sheet.write(0, col, name, fmt.header)
+        sheet.set_column(col, col, widths.get(name, 12))
+    sheet.set_row(0, 30)
+
+
+def _regions(sheet: Worksheet, profiles: pl.DataFrame, fmt: _Formats) -> None:
+    headers = list(L.REGION_COLUMNS)
+    _header(sheet, headers, fmt, {"地区名称": 16})
+    yes_no = {flag: True for flag in FLAGS}
+    for r, row in enumerate(profiles.iter_rows(named=True), start=1):
+        for c, header in enumerate(headers):
+            column = L.REGION_COLUMNS[header]
+            value = row.get(column)
+            if column in yes_no:
+                value = "是" if value else "否"
+            sheet.write_string(r, c, "" if value is None else str(value), fmt.input_text)
+    last = max(profiles.height, 1) + 200  # room for regions added by hand
+    lists: dict[str, tuple[str, ...]] = {"level": LEVELS, "terrain": TERRAINS, "zone": ZONES,
+                                         "city_size": CITY_SIZES}
+    for c, header in enumerate(headers):
+        column = L.REGION_COLUMNS[header]
+        choices = lists.get(column) or (("是", "否") if column in FLAGS else None)
+        if choices:
+            sheet.data_validation(1, c, last, c, {"validate": "list", "source": list(choices),
+                                                  "error_title": "请从下拉列表选择",
+                                                  "error_message": "可选：" + "、".join(choices)})
+    sheet.data_validation(1, 0, last, 0, {"validate": "length", "criteria": "==", "value": 6,
+                                          "error_message": "地区代码为6位数字（GB/T 2260）"})
+    sheet.freeze_panes(1, 2)
+
+
+def _figures(
+    sheet: Worksheet, standard: LoadedStandard, plan: pl.DataFrame, years: list[int], fmt: _Formats
+) -> int:
+    year_headers = [str(y) for y in years]
+    headers = [*L.FIGURE_COLUMNS_BEFORE, *year_headers, *L.FIGURE_COLUMNS_AFTER]
+    _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_TARGET: 26, L.COL_SOURCE: 18, L.COL_METRIC: 30,
+                                  L.COL_ID: 7, L.COL_UNIT: 10, L.COL_REGION: 9, L.COL_REGION_NAME: 10})
+    first_year = len(L.FIGURE_COLUMNS_BEFORE)
+    indicators = {i.id: i for i in standard.standard.indicators}
+    plan = plan.with_columns(metrics_in_unit=pl.len().over("region", "unit_id"))
+    for r, row in enumerate(plan.iter_rows(named=True), start=1):
+        indicator = indicators[row["indicator_id"]]
+        metric = standard.metric(row["metric"])
+        name = row["unit_name"] if row["item_id"] is None else f"{indicator.name}：{row['unit_name']}"
+        if row["metrics_in_unit"] > 1:  # a unit read from two figures: say which this row is
+            name += f"（{metric.name}）"
+        target = row["target_display"] or row["target_text"]
+        if row["assigned"]:
+            target += "（上级目标填「上级目标」表）"
+        source = "；".join(x for x in (indicator.data_source, indicator.lead_department) if x)
+        fixed = [row["region"], row["region_name"], row["unit_id"], indicator.domain, name,
+                 metric.unit, target]
+        for c, value in enumerate(fixed):
+            sheet.write_string(r, c, value, fmt.fixed)
+        sheet.write_string(r, len(fixed), source, fmt.input)
+        for c in range(first_year, first_year + len(years)):
+            sheet.write_blank(r, c, None, fmt.input)
+        sheet.write_blank(r, first_year + len(years), None, fmt.input)
+        sheet.write_string(r, first_year + len(years) + 1, row["metric"], fmt.fixed)
+        _validate_row(sheet, r, first_year, first_year + len(years) - 1, metric)
+    sheet.freeze_panes(1, first_year)
+    sheet.autofilter(0, 0, max(plan.height, 1), len(headers) - 1)
+    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
+    return plan.height
+
+
+def _validate_row(sheet: Worksheet, row: int, first: int, last: int, metric: Any) -> None:
+    if metric.kind == "state":
+        choices = [*metric.states, "无", "不适用"]
+        sheet.data_validation(row, first, row, last, {
+            "validate": "list", "source": choices, "error_title": "请从下拉列表选择",
+            "error_message": "可选：" + "、".join(choices)})
+        return
+    cell = xl_rowcol_to_cell(row, first, row_abs=False, col_abs=False)
+    bounds = []
+    if metric.min is not None:
+        bounds.append(f"{cell}>={metric.min:g}")
+    if metric.max is not None:
+        bounds.append(f"{cell}<={metric.max:g}")
+    number_ok = f"AND(ISNUMBER({cell}){''.join(',' + b for b in bounds)})"
+    sheet.data_validation(row, first, row, last, {
+        "validate": "custom", "value": f'=OR({number_ok},{cell}="无",{cell}="不适用")',
+        "input_title": metric.name[:32], "input_message": _range_text(metric)[:255],
+        "error_type": "warning", "error_title": "请填数字",
+        "error_message": _range_text(metric) + "；没有数据填「无」"})
+
+
+def _range_text(metric: Any) -> str:
+    unit = "" if metric.unit == "-" else metric.unit
+    low = f"{metric.min:g}" if metric.min is not None else "−∞"
+    high = f"{metric.max:g}" if metric.max is not None else "+∞"
+    percent = "，百分比填 0–100" if metric.unit == "%" else ""
+    return f"单位 {unit or '无'}，合理范围 {low}–{high}{percent}"
+
+
+def _assigned(sheet: Worksheet, plan: pl.DataFrame, years: list[int], fmt: _Formats) -> int:
+    headers = [L.COL_REGION, L.COL_REGION_NAME, L.COL_ID, L.COL_NAME, L.COL_UNIT,
+               *[str(y) for y in years], L.COL_SOURCE, L.COL_METRIC]
+    _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_METRIC: 30, L.COL_SOURCE: 18})
+    for r, row in enumerate(plan.iter_rows(named=True), start=1):
+        fixed = [row["region"], row["region_name"], row["unit_id"], row["unit_name"], row["unit"]]
+        for c, value in enumerate(fixed):
+            sheet.write_string(r, c, value, fmt.fixed)
+        for c in range(len(fixed), len(fixed) + len(years) + 1):
+            sheet.write_blank(r, c, None, fmt.input)
+        sheet.write_string(r, len(headers) - 1, row["metric"], fmt.fixed)
+        first = len(fixed)
+        cell = xl_col_to_name(first) + str(r + 1)
+        sheet.data_validation(r, first, r, first + len(years) - 1, {
+            "validate": "custom", "value": f"=ISNUMBER({cell})", "error_type": "warning",
+            "error_message": "上级目标请填数字，单位与指标相同"})
+    sheet.freeze_panes(1, 5)
+    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True})
+    return plan.height
+
+
+def _sources(sheet: Worksheet, fmt: _Formats) -> None:
+    _header(sheet, list(L.SOURCE_COLUMNS), fmt, {L.COL_METRIC: 30, "数据来源": 40, "备注": 40})
+    for r in range(1, 201):
+        for c in range(len(L.SOURCE_COLUMNS)):
+            sheet.write_blank(r, c, None, fmt.input_text)
+    sheet.freeze_panes(1, 0)

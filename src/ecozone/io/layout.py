@@ -1,0 +1,57 @@
+"""The fill-in workbook's layout, shared by the template writer and the importer.
+
+One place names every sheet and column, so what the template writes is exactly what the
+importer looks for. Columns are found by their header text, not their position, so a
+clerk who inserts or moves a column does not break the import.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ecozone.regions.profile import FLAGS
+
+TEMPLATE_VERSION: Final = 1
+
+SHEET_GUIDE: Final = "说明"
+SHEET_REGIONS: Final = "地区信息"
+SHEET_FIGURES: Final = "指标数据"
+SHEET_ASSIGNED: Final = "上级目标"
+SHEET_SOURCES: Final = "来源与备注"
+SHEET_META: Final = "_ecozone"
+
+# region sheet: header → register column
+REGION_COLUMNS: Final[dict[str, str]] = {
+    "地区代码": "code",
+    "地区名称": "name",
+    "级别": "level",
+    "上级代码": "parent",
+    "地形": "terrain",
+    "区域": "zone",
+    "城市规模": "city_size",
+    **{label: flag for flag, label in FLAGS.items()},
+}
+
+# figures and assigned-target sheets: fixed columns before and after the year columns
+COL_REGION: Final = "地区代码"
+COL_REGION_NAME: Final = "地区名称"
+COL_ID: Final = "序号"
+COL_DOMAIN: Final = "领域"
+COL_NAME: Final = "指标名称"
+COL_UNIT: Final = "单位"
+COL_TARGET: Final = "适用目标"
+COL_SOURCE: Final = "数据来源/牵头部门"
+COL_NOTE: Final = "备注"
+COL_METRIC: Final = "统计量编号（勿改）"
+
+FIGURE_COLUMNS_BEFORE: Final = (
+    COL_REGION, COL_REGION_NAME, COL_ID, COL_DOMAIN, COL_NAME, COL_UNIT, COL_TARGET, COL_SOURCE,
+)
+FIGURE_COLUMNS_AFTER: Final = (COL_NOTE, COL_METRIC)
+
+# sources sheet
+SOURCE_COLUMNS: Final = (COL_REGION, COL_METRIC, "年份", "数据来源", "备注")
+
+# what a clerk may write instead of a figure
+NO_DATA: Final = ("无", "暂无", "缺")
+NOT_APPLICABLE: Final = ("不适用", "/", "—")
