@@ -70,7 +70,8 @@ def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = N
     """The year to judge: the one asked for, else the pack's rule (default: latest with data)."""
     years = dataset.years
     if not years:
-        raise UsageError("数据中没有任何年份的数值", Location(field="observations"))
+        raise UsageError("还没有任何数据：数据表中没有填写任何年份的数值", Location(field="observations"),
+                         expected="至少填写评价年度的数据")
     wanted = year if year is not None else standard.standard.parameters.judged_year
     if wanted == "latest":
         return years[-1]

@@ -129,3 +129,65 @@ def test_demo_prints_the_board_and_writes_json(tmp_path: Path) -> None:
                        "990106.json", "990107.json", "990108.json", "assessment.json"]
     doc = json.loads((tmp_path / "demo" / "assessment.json").read_text(encoding="utf-8"))
     assert {r["verdict"] for r in doc["regions"]} == {"ready", "not_ready", "incomplete"}
+
+
+# --- Excel workflow --------------------------------------------------------------------
+
+EXCEL = FIXTURES / "excel"
+
+
+def test_template_check_and_assess_a_workbook(tmp_path: Path) -> None:
+    template = tmp_path / "填报.xlsx"
+    made = run("template", "--standard", "mee-2019", "--region", "990101", "--region", "990103",
+               "--years", "2021-2023", "-o", str(template))
+    assert made.returncode == 0, made.stderr
+    assert "2 个地区" in made.stdout and template.exists()
+    empty = run("check", str(template))
+    assert empty.returncode == 0 and "检查通过" not in empty.stdout
+    assert "地区 990101 的 2023 年有 41 项尚未填写" in empty.stdout
+    assessed = run("assess", str(template), "-f", "json")  # the standard comes from the workbook
+    assert assessed.returncode == 1 and "没有填写任何年份的数值" in assessed.stderr
+
+
+def test_template_refuses_an_unknown_region(tmp_path: Path) -> None:
+    result = run("template", "-s", "mee-2019", "--region", "123456", "-o", str(tmp_path / "t.xlsx"))
+    assert result.returncode == 1 and "123456" in result.stderr and "--regions" in result.stderr
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_check_lists_problems_with_cells_and_writes_the_errors_workbook(tmp_path: Path) -> None:
+    errors = tmp_path / "标注.xlsx"
+    result = run("check", str(EXCEL / "bad_region_code.xlsx"), "--errors-out", str(errors))
+    assert result.returncode == 1
+    assert "指标数据!A4" in result.stdout and "地区代码不是6位数字" in result.stdout
+    assert "指标数据!A5" in result.stdout and errors.exists()
+
+
+def test_assess_a_bad_workbook_stops_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "results.xlsx"
+    result = run("assess", str(EXCEL / "text_in_number.xlsx"), "-o", str(target))
+    assert result.returncode == 1
+    assert "工作表「指标数据」" in result.stderr and "单元格 M4" in result.stderr and "二十五" in result.stderr
+    assert not target.exists()
+
+
+def test_assess_needs_confirmation_for_a_probable_fraction(tmp_path: Path) -> None:
+    refused = run("assess", str(EXCEL / "percent_forms.xlsx"), "-f", "json")
+    assert refused.returncode == 1 and "--accept-warnings" in refused.stderr
+    accepted = run("assess", str(EXCEL / "percent_forms.xlsx"), "-f", "json", "--accept-warnings")
+    assert accepted.returncode == 0, accepted.stderr
+
+
+def test_assess_writes_a_results_workbook(tmp_path: Path) -> None:
+    target = tmp_path / "results.xlsx"
+    result = run("assess", str(EXCEL / "filled.xlsx"), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    from openpyxl import load_workbook
+
+    assert load_workbook(target).sheetnames[:2] == ["总表", "指标矩阵"]
+
+
+def test_unreadable_workbook_is_a_chinese_error_not_a_traceback() -> None:
+    for name in ("encrypted.xlsx", "corrupted.xlsx", "zip_bomb.xlsx"):
+        result = run("check", str(EXCEL / name))
+        assert result.returncode == 1 and "错误：" in result.stderr and "Traceback" not in result.stderr

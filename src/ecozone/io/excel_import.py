@@ -132,10 +132,10 @@ class _Sheet:
         return self.header.get(_text(header))  # headers are compared in NFKC form, like every cell
 
 
-def _load(book: CalamineWorkbook, name: str, file: str) -> _Sheet:
+def _load(book: CalamineWorkbook, name: str, file: str, max_rows: int) -> _Sheet:
     sheet: CalamineSheet = book.get_sheet_by_name(name)
-    if sheet.total_height > MAX_ROWS:
-        raise InputError(f"工作表「{name}」有 {sheet.total_height} 行，超过 {MAX_ROWS} 行的上限",
+    if sheet.total_height > max_rows:
+        raise InputError(f"工作表「{name}」有 {sheet.total_height} 行，超过 {max_rows} 行的上限",
                          Location(file=file, sheet=name), expected="拆分为多个工作簿，或改用 CSV/Parquet 长表导入")
     grid = sheet.to_python(skip_empty_area=False)
     header = {_text(v): i for i, v in enumerate(grid[0])} if grid else {}
@@ -144,18 +144,18 @@ def _load(book: CalamineWorkbook, name: str, file: str) -> _Sheet:
 
 
 def _find_sheet(book: CalamineWorkbook, wanted: str, signature: tuple[str, ...], exclude: tuple[str, ...],
-                problems: ProblemList, file: str, *, required: bool) -> _Sheet | None:
+                problems: ProblemList, file: str, *, required: bool, max_rows: int) -> _Sheet | None:
     """Find a sheet by name, or else by its header row (a clerk may have renamed it)."""
     names = book.sheet_names
     if wanted in names:
-        return _load(book, wanted, file)
+        return _load(book, wanted, file, max_rows)
     for name in names:
         first = book.get_sheet_by_name(name).to_python(nrows=1)
         headers = {_text(v) for v in (first[0] if first else [])}
         if {_text(h) for h in signature} <= headers and not ({_text(h) for h in exclude} & headers):
             problems.add(Problem(WARNING, "sheet_renamed", f"工作表「{name}」已改名，按表头识别为「{wanted}」",
                                  f"工作表名「{wanted}」", file=file, sheet=name))
-            return _load(book, name, file)
+            return _load(book, name, file, max_rows)
     if required:
         problems.add(Problem(ERROR, "missing_sheet", f"找不到工作表「{wanted}」", "使用 ecozone template 生成的工作簿",
                              file=file, sheet=wanted))
@@ -184,7 +184,11 @@ def _fill_merged(sheet: _Sheet, columns: set[int], problems: ProblemList, file: 
 
 
 def read_workbook(
-    path: Path | str, metrics: Mapping[str, Metric], standard: LoadedStandard | None = None
+    path: Path | str,
+    metrics: Mapping[str, Metric],
+    standard: LoadedStandard | None = None,
+    *,
+    max_rows: int = MAX_ROWS,
 ) -> WorkbookImport:
     """Read and check a filled workbook. Raises only for a file that cannot be read at all."""
     path = Path(path)
@@ -194,13 +198,13 @@ def read_workbook(
     problems = ProblemList()
     standard_id = _meta_standard(book)
     regions_sheet = _find_sheet(book, L.SHEET_REGIONS, ("地区代码", "级别"), (L.COL_METRIC,), problems, file,
-                                required=True)
+                                required=True, max_rows=max_rows)
     figures_sheet = _find_sheet(book, L.SHEET_FIGURES, (L.COL_REGION, L.COL_METRIC, L.COL_DOMAIN), (), problems,
-                                file, required=True)
+                                file, required=True, max_rows=max_rows)
     assigned_sheet = _find_sheet(book, L.SHEET_ASSIGNED, (L.COL_REGION, L.COL_METRIC), (L.COL_DOMAIN, "数据来源"),
-                                 problems, file, required=False)
+                                 problems, file, required=False, max_rows=max_rows)
     sources_sheet = _find_sheet(book, L.SHEET_SOURCES, (L.COL_REGION, "数据来源"), (), problems, file,
-                                required=False)
+                                required=False, max_rows=max_rows)
     if regions_sheet is None or figures_sheet is None:
         return WorkbookImport(file, None, problems, standard_id)
 
@@ -327,6 +331,7 @@ def _figure_cells(
               "row_source": pl.String, "note": pl.String, "region_cell": pl.String, "metric_cell": pl.String,
               "year": pl.Int32, "cell": pl.String, "number": pl.Float64, "text": pl.String}
     cells = pl.DataFrame(records, schema=schema)
+    _unfilled(cells, problems, file, sheet.name)
     rows = cells.unique("_row", keep="first").sort("_row")
     _add(problems, rows, ~pl.col("region").str.contains(r"^\d{6}$"), ERROR, "bad_region_code",
          "地区代码不是6位数字：「{region}」", "GB/T 2260 的6位代码，与「地区信息」一致",
@@ -342,6 +347,21 @@ def _figure_cells(
     _add(problems, rows, duplicated, ERROR, "duplicate_row", "同一地区的同一指标行出现多次（{metric}）",
          "每个地区每个统计量只保留一行", file, sheet.name, "metric_cell")
     return cells
+
+
+def _unfilled(cells: pl.DataFrame, problems: ProblemList, file: str, sheet: str) -> None:
+    """Say how much of the latest year is still blank, per region: a check is not a pass."""
+    if cells.height == 0:
+        return
+    latest = cells.select(pl.col("year").max()).item()
+    blank = (
+        cells.filter((pl.col("year") == latest) & (pl.col("text") == ""))
+        .group_by("region", maintain_order=True)
+        .agg(n=pl.len(), first=pl.col("cell").first())
+    )
+    for region, n, first in blank.iter_rows():
+        problems.add(Problem(NOTE, "unfilled", f"地区 {region} 的 {latest} 年有 {n} 项尚未填写（将按缺数据处理）",
+                             file=file, sheet=sheet, cell=first))
 
 
 def _add(problems: ProblemList, frame: pl.DataFrame, bad: pl.Expr, severity: Any, code: str, message: str,
@@ -411,7 +431,12 @@ def _check_against_standard(
 ) -> None:
     """Rows for indicators that do not apply to the region (wrong template or changed profile)."""
     plan = figure_plan(standard, profiles).select("region", "metric").unique()
-    rows = cells.filter(pl.col("text") != "").unique(["_row"]).join(plan, on=["region", "metric"], how="anti")
+    rows = (
+        cells.filter((pl.col("text") != "") & pl.col("region").is_in(profiles["code"].implode())
+                     & pl.col("metric").is_in(list(standard.metrics)))
+        .unique(["_row"])
+        .join(plan, on=["region", "metric"], how="anti")
+    )
     _add(problems, rows, pl.lit(True), WARNING, "not_applicable_row",
          "按「地区信息」中的属性，此行指标对该地区不适用，数据将不参与评估（{metric}）",
          "核对地区属性，或删除此行", file, sheet, "metric_cell")

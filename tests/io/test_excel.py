@@ -1,0 +1,264 @@
+"""Excel in and out: templates, validated import, the errors workbook, the results workbook.
+
+Fixtures are real workbooks under tests/fixtures/excel/ (regenerate with make_fixtures.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+import ecozone
+from ecozone.catalogue import load_metrics
+from ecozone.errors import InputError
+from ecozone.io import layout as L
+from ecozone.io.excel_errors import ERROR_SHEET, write_errors_workbook
+from ecozone.io.excel_import import WorkbookImport, read_workbook
+from ecozone.io.excel_results import write_results_workbook
+from ecozone.io.excel_template import write_template
+from tests.conftest import FIXTURES, SAMPLE
+
+EXCEL = FIXTURES / "excel"
+MEE_2019 = ecozone.load_standard("mee-2019")
+
+
+def check(name: str) -> WorkbookImport:
+    return read_workbook(EXCEL / name, load_metrics(), MEE_2019)
+
+
+def found(report: WorkbookImport) -> set[tuple[str, str, str | None]]:
+    return {(p.severity, p.code, p.cell) for p in report.problems.items}
+
+
+def value_of(report: WorkbookImport, metric: str, year: int) -> float | str | None:
+    assert report.dataset is not None
+    row = report.dataset.observations.filter((pl.col("metric") == metric) & (pl.col("year") == year))
+    if row.height == 0:
+        return None
+    return row["value"].item() if row["value"].item() is not None else row["state"].item()
+
+
+# --- template --------------------------------------------------------------------------
+
+
+def test_template_has_the_sheets_rows_and_targets_for_each_region(tmp_path: Path, sample) -> None:
+    regions = sample.regions.filter(pl.col("code").is_in(["990101", "990103", "990107"]))
+    target = tmp_path / "t.xlsx"
+    counts = write_template(MEE_2019, regions, [2021, 2022, 2023], target)
+    book = CalamineWorkbook.from_path(str(target))
+    assert book.sheet_names[:5] == [L.SHEET_GUIDE, L.SHEET_REGIONS, L.SHEET_FIGURES, L.SHEET_ASSIGNED,
+                                    L.SHEET_SOURCES]
+    figures = book.get_sheet_by_name(L.SHEET_FIGURES).to_python()
+    header = figures[0]
+    assert header[8:11] == ["2021", "2022", "2023"]
+    rows = {(r[0], r[2]): r for r in figures[1:]}
+    # applicable rows only: the coastal county gets the coastal indicators, inland ones do not
+    assert ("990103", "9") in rows and ("990101", "9") not in rows
+    assert ("990101", "23") not in rows  # 市-only
+    # the target that applies to each region, with the reason
+    assert rows[("990101", "11")][6] == "≥60%（山区）"
+    assert rows[("990107", "11")][6] == "≥35%（干旱半干旱地区）"
+    assert rows[("990101", "7.1")][6].endswith("（上级目标填「上级目标」表）")
+    assert counts["regions"] == 3 and counts["figure_rows"] == len(figures) - 1
+    profile = book.get_sheet_by_name(L.SHEET_REGIONS).to_python()
+    assert profile[0][:3] == ["地区代码", "地区名称", "级别"] and profile[3][7] == "否"
+
+
+def test_template_validation_dropdowns_and_protection(tmp_path: Path, sample) -> None:
+    target = tmp_path / "t.xlsx"
+    write_template(MEE_2019, sample.regions.head(1), [2022, 2023], target)
+    book = load_workbook(target)
+    figures = book[L.SHEET_FIGURES]
+    assert figures.protection.sheet is True and figures.freeze_panes == "I2"
+    assert figures["I2"].protection.locked is False and figures["E2"].protection.locked is True
+    rules = {str(v.sqref): v for v in figures.data_validations.dataValidation}
+    plan_row = rules["I2:J2"]  # eco_plan: a state dropdown
+    assert plan_row.type == "list" and "制定实施" in plan_row.formula1 and "无" in plan_row.formula1
+    number_row = rules["I4:J4"]  # eco_performance_weight: a number between 0 and 100
+    assert number_row.type == "custom" and "ISNUMBER(I4)" in number_row.formula1 and "I4<=100" in number_row.formula1
+    regions = book[L.SHEET_REGIONS]
+    terrain = next(v for v in regions.data_validations.dataValidation if str(v.sqref).startswith("E"))
+    assert "山区" in terrain.formula1
+
+
+# --- the round trip --------------------------------------------------------------------
+
+
+def test_filled_template_assesses_like_the_tidy_csv(sample) -> None:
+    report = check("filled.xlsx")
+    assert report.problems.items == []
+    assert report.standard_id == "mee-2019"
+    assert report.dataset is not None
+    from_excel = ecozone.assess_dataset(MEE_2019, report.dataset)
+    one = sample.regions.filter(pl.col("code") == "990101")
+    tidy = ecozone.Dataset(one, sample.observations.filter(pl.col("region") == "990101"), sample.assigned)
+    from_csv = ecozone.assess_dataset(MEE_2019, tidy)
+    assert from_excel.regions["verdict"].to_list() == from_csv.regions["verdict"].to_list() == ["ready"]
+    columns = ["indicator_id", "status", "value", "state", "target_value", "gap", "explanation"]
+    assert from_excel.indicators.select(columns).equals(from_csv.indicators.select(columns))
+
+
+# --- bad input, one fixture each -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("text_in_number.xlsx", ("错误", "not_a_number", "M4")),
+        ("negative_share.xlsx", ("错误", "below_minimum", "M4")),
+        ("share_over_100.xlsx", ("错误", "above_maximum", "M14")),
+        ("year_out_of_range.xlsx", ("错误", "bad_year", "M1")),
+        ("bad_state.xlsx", ("错误", "bad_state", "M2")),
+        ("duplicate_row.xlsx", ("错误", "duplicate_row", "O43")),
+        ("unknown_row.xlsx", ("错误", "unknown_metric", "O14")),
+        ("merged_cells.xlsx", ("错误", "merged_data", "K3")),
+    ],
+)
+def test_bad_cells_are_errors_with_their_cell(name: str, expected: tuple[str, str, str]) -> None:
+    report = check(name)
+    assert expected in found(report)
+    assert report.dataset is None  # nothing imported while an error stands
+    problem = next(p for p in report.problems.items if p.code == expected[1])
+    assert problem.sheet in (L.SHEET_FIGURES,) and problem.expected
+
+
+def test_messages_quote_the_bad_value_and_say_what_is_expected() -> None:
+    problem = next(p for p in check("text_in_number.xlsx").problems.items if p.code == "not_a_number")
+    assert problem.message == "不是数字：「二十五」" and "85%" in (problem.expected or "")
+    problem = next(p for p in check("share_over_100.xlsx").problems.items if p.code == "above_maximum")
+    assert "150" in problem.message and "0–100" in (problem.expected or "")
+
+
+def test_region_code_not_six_digits_and_not_registered() -> None:
+    report = check("bad_region_code.xlsx")
+    assert {("错误", "bad_region_code", "A4"), ("错误", "unknown_region", "A5")} <= found(report)
+
+
+def test_percent_written_three_ways() -> None:
+    report = check("percent_forms.xlsx")
+    # "64.9%" as text and full-width "２２" are accepted; 0.65 in a percent row must be confirmed
+    assert found(report) == {("警告", "probable_fraction", "M14")}
+    assert report.problems.to_confirm and report.dataset is not None
+    assert value_of(report, "forest_grass_coverage", 2022) == 64.9
+    assert value_of(report, "eco_performance_weight", 2021) == 22
+
+
+def test_a_probable_fraction_blocks_assess_until_confirmed() -> None:
+    with pytest.raises(InputError) as caught:
+        ecozone.load_dataset(EXCEL / "percent_forms.xlsx", standard=MEE_2019)
+    assert caught.value.location.cell == "M14" and "--accept-warnings" in caught.value.message
+    dataset = ecozone.load_dataset(EXCEL / "percent_forms.xlsx", standard=MEE_2019, accept_warnings=True)
+    assert dataset.observations.height > 0
+
+
+def test_thousands_separator() -> None:
+    report = check("thousands.xlsx")
+    assert report.problems.items == [] and value_of(report, "water_intensity", 2023) == 1234.5
+
+
+def test_blank_versus_explicit_no_data_and_not_applicable() -> None:
+    report = check("blank_and_explicit.xlsx")
+    assert found(report) == {("提示", "no_data", "M4"), ("警告", "marked_not_applicable", "M14")}
+    assert value_of(report, "eco_performance_weight", 2023) is None  # "无" is missing, never zero
+    assert value_of(report, "forest_grass_coverage", 2022) is None   # blank
+    assert value_of(report, "forest_grass_coverage", 2023) is None   # "不适用" does not override the profile
+
+
+def test_renamed_indicator_text_still_imports_by_metric() -> None:
+    report = check("unknown_row.xlsx")
+    # row 15's name was edited by hand: its figures still import (rows are keyed by metric id)
+    assert not [p for p in report.problems.items if p.cell and p.cell.endswith("15")]
+
+
+def test_renamed_and_reordered_sheets_are_found_by_header() -> None:
+    report = check("renamed_sheets.xlsx")
+    assert found(report) == {("警告", "sheet_renamed", None)}
+    assert report.dataset is not None and value_of(report, "eco_plan", 2023) == "制定实施"
+
+
+def test_merged_region_cells_are_spread_and_noted() -> None:
+    report = check("merged_cells.xlsx")
+    assert ("提示", "merged_filled", "A2") in found(report)
+    assert not [p for p in report.problems.items if p.code == "unknown_region"]
+
+
+def test_formulas_use_cached_values_and_warn_without_one() -> None:
+    cached = read_workbook(EXCEL / "formula_cached.xlsx", load_metrics())
+    assert cached.problems.items == [] and value_of(cached, "eco_performance_weight", 2023) == 25
+    missing = check("formula_no_value.xlsx")
+    # the formula's cell reads as blank: warned about, and counted among the unfilled
+    assert found(missing) == {("警告", "formula_without_value", "M4"), ("提示", "unfilled", "M4")}
+    assert value_of(missing, "eco_performance_weight", 2023) is None
+
+
+def test_a_workbook_saved_by_wps() -> None:
+    report = check("wps.xlsx")
+    assert report.problems.items == [] and report.dataset is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("encrypted.xlsx", "打开密码"),
+        ("corrupted.xlsx", "文件已损坏"),
+        ("zip_bomb.xlsx", "疑似异常文件"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_clear_message(name: str, fragment: str) -> None:
+    with pytest.raises(InputError) as caught:
+        check(name)
+    assert fragment in caught.value.message and name in caught.value.message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.xlsx"
+    with big.open("wb") as fh:
+        fh.truncate(60 * 1024 * 1024)
+    with pytest.raises(InputError) as caught:
+        read_workbook(big, load_metrics())
+    assert "超过 50 MB" in caught.value.message
+
+
+def test_a_huge_sheet_is_refused_by_row_count() -> None:
+    with pytest.raises(InputError) as caught:
+        read_workbook(EXCEL / "filled.xlsx", load_metrics(), max_rows=20)
+    assert caught.value.location.sheet is not None and "行的上限" in caught.value.message
+
+
+# --- the errors workbook ---------------------------------------------------------------
+
+
+def test_errors_workbook_marks_cells_and_lists_problems(tmp_path: Path) -> None:
+    report = check("bad_region_code.xlsx")
+    target = tmp_path / "errors.xlsx"
+    marked = write_errors_workbook(EXCEL / "bad_region_code.xlsx", report.problems, target)
+    assert marked == 2
+    book = load_workbook(target)
+    assert book.sheetnames[0] == ERROR_SHEET
+    cell = book[L.SHEET_FIGURES]["A4"]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "6位数字" in cell.comment.text
+    listed = [row for row in book[ERROR_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert ("错误", L.SHEET_FIGURES, "A4") in [r[:3] for r in listed]
+    # the user's own data is kept
+    assert book[L.SHEET_FIGURES]["M2"].value == "制定实施"
+
+
+# --- the results workbook --------------------------------------------------------------
+
+
+def test_results_workbook_has_board_matrix_and_region_sheets(tmp_path: Path) -> None:
+    result = ecozone.assess_dataset(MEE_2019, ecozone.load_dataset(SAMPLE))
+    target = tmp_path / "results.xlsx"
+    write_results_workbook(result, target)
+    book = load_workbook(target)
+    assert book.sheetnames[:2] == ["总表", "指标矩阵"] and len(book.sheetnames) == 2 + 8
+    board = {row[0]: row for row in book["总表"].iter_rows(min_row=3, values_only=True)}
+    assert board["990104"][2] == "暂不具备" and board["990101"][2] == "可申报"
+    assert book["总表"]["C3"].fill.fgColor.rgb.endswith("C6EFCE")  # green for ready
+    shimen = book["石门县990104"]
+    row = next(r for r in shimen.iter_rows(min_row=3) if r[0].value == "29")
+    assert row[4].value == "未达标" and row[4].fill.fgColor.rgb.endswith("FFC7CE") and row[9].value == -3
