@@ -262,3 +262,14 @@ def test_results_workbook_has_board_matrix_and_region_sheets(tmp_path: Path) -> 
     shimen = book["石门县990104"]
     row = next(r for r in shimen.iter_rows(min_row=3) if r[0].value == "29")
     assert row[4].value == "未达标" and row[4].fill.fgColor.rgb.endswith("FFC7CE") and row[9].value == -3
+
+
+@pytest.mark.parametrize("name", ["filled.xls", "filled.ods"])
+def test_xls_and_ods_read_like_xlsx(name: str) -> None:
+    other = check(name)
+    xlsx = check("filled.xlsx")
+    assert other.problems.items == [] and other.dataset is not None and xlsx.dataset is not None
+    columns = ["region", "year", "metric", "value", "state"]
+    assert other.dataset.observations.select(columns).sort(columns[:3]).equals(
+        xlsx.dataset.observations.select(columns).sort(columns[:3])
+    )
