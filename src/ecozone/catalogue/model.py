@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ecozone.regions.profile import FLAGS, CitySize, Flag, Level, Terrain, Zone
 
 Op = Literal[">=", ">", "<=", "<", "=="]
-Confidence = Literal["V2", "V1", "INF", "UNV", "UNKNOWN", "USER"]
+Confidence = Literal["V2", "V1", "SEC", "INF", "UNV", "UNKNOWN", "USER"]
 Attribute = Literal["binding", "reference", "none"]
 Direction = Literal["higher", "lower"]
 TrendRule = Literal["not_worse", "stable_or_better", "better"]
@@ -235,6 +235,7 @@ class Standard(Strict):
     missing_rows: str | None = None
     pass_rule: PassRule = Field(default_factory=PassRule)
     parameters: Parameters = Field(default_factory=Parameters)
+    veto_catalogue: str | None = None
     provenance: Provenance
     indicators: tuple[Indicator, ...] = Field(min_length=1)
 

@@ -1,8 +1,9 @@
 """Verdicts per region, and the reasons that produced them.
 
-Gates are conjunctive: any applicable binding (or attribute-less, gating) indicator not
-met → ``not_ready``; one missing or awaiting review → ``incomplete``; an incomplete pack
-never yields ``ready``. No count of met indicators offsets a failed gate.
+Gates are conjunctive and ordered: one gating indicator missing or awaiting review, or an
+incomplete pack → ``incomplete``; else any applicable binding (or attribute-less, gating)
+indicator not met → ``not_ready``; else ``ready``. Vetoes come first, in ``selfcheck``.
+No count of met indicators offsets a failed gate.
 """
 
 from __future__ import annotations
@@ -68,9 +69,11 @@ def region_verdicts(compiled: CompiledStandard, regions: pl.LazyFrame, indicator
     not_met = pl.col("gate_not_met").list.len() > 0
     open_ = (pl.col("gate_missing").list.len() + pl.col("gate_review").list.len() > 0) | ref_open
     nothing_judged = pl.col("applicable").fill_null(0) == 0
+    # Gate order (issue [3/8]): an open question makes the check incomplete before any
+    # shortfall is weighed; both reasons are always listed.
     verdict = (
-        pl.when(not_met | ref_fails).then(pl.lit("not_ready"))
-        .when(open_ | nothing_judged | pl.lit(not pack.complete)).then(pl.lit("incomplete"))
+        pl.when(open_ | nothing_judged | pl.lit(not pack.complete)).then(pl.lit("incomplete"))
+        .when(not_met | ref_fails).then(pl.lit("not_ready"))
         .otherwise(pl.lit("ready"))
     )
     judged = regions.select("_r", region="code", name="name", level="level").join(
