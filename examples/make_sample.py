@@ -168,7 +168,39 @@ def main() -> None:
         writer = csv.writer(fh)
         writer.writerow(["region", "year", "metric", "target", "source"])
         writer.writerows(assigned)
+    write_selfcheck()
     print(f"{len(COUNTIES)} counties, {len(observations)} figures, {len(assigned)} assigned targets → {OUT}")
+
+
+# Self-check answers (否决项自查). Every county answers every question, except 望潮县, which has
+# left the inspection question open; 云溪县 had a 重大（Ⅱ级） incident in 2022, inside the window.
+QUESTIONS = ["major_incident", "major_eco_damage", "inspection_unrectified", "summoned_or_restricted",
+             "data_fraud", "public_notice_objection"]
+INCIDENTS = [
+    ("990102", "2022-07-15", "Ⅱ", "示例河化工厂泄漏事件（虚构）", "示例环应〔2022〕3号"),
+    ("990101", "2018-04-02", "Ⅱ", "示例尾矿库渗漏事件（虚构，已超出回溯期）", "示例环应〔2018〕1号"),
+    ("990104", "2023-09-09", "Ⅲ", "示例河油污事件（虚构，较大级别不计入）", "示例环应〔2023〕5号"),
+]
+
+
+def write_selfcheck() -> None:
+    with (OUT / "vetoes.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["region", "condition", "answer", "document", "date", "note", "file", "override_reason"])
+        for code, *_ in COUNTIES:
+            for condition in QUESTIONS:
+                if code == "990103" and condition == "inspection_unrectified":
+                    writer.writerow([code, condition, "不清楚", "", "", "整改销号材料尚在核实（虚构）", "", ""])
+                    continue
+                if code == "990102" and condition == "major_incident":
+                    writer.writerow([code, condition, "是", "示例环应〔2022〕3号", "2022-07-15", "", "", ""])
+                    continue
+                writer.writerow([code, condition, "否", f"示例自查〔2024〕{code[-2:]}号", "2024-03-01",
+                                 "经自查未发现（虚构）", "", ""])
+    with (OUT / "incidents.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["region", "date", "grade", "name", "document"])
+        writer.writerows(INCIDENTS)
 
 
 if __name__ == "__main__":

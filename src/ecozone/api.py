@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
 from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
+from ecozone.catalogue.vetoes import load_veto_catalogue
 from ecozone.engine import Assessment, assess
-from ecozone.errors import Location, UsageError
+from ecozone.engine.selfcheck import SelfCheck, selfcheck
+from ecozone.errors import InputError, Location, UsageError
 from ecozone.io.excel_import import WorkbookImport, is_workbook, read_workbook, workbook_standard_id
 from ecozone.io.tables import Dataset, read_dataset
 
-__all__ = ["assess_dataset", "check_workbook", "judged_year", "load_dataset", "standard_for"]
+__all__ = ["assess_dataset", "check_workbook", "judged_year", "load_dataset", "selfcheck_dataset", "standard_for"]
 
 
 def load_dataset(
@@ -111,3 +115,33 @@ def assess_dataset(
 def _no_assigned() -> pl.DataFrame:
     return pl.DataFrame(schema={"region": pl.String, "year": pl.Int32, "metric": pl.String,
                                 "target": pl.Float64})
+
+
+def selfcheck_dataset(
+    standard: LoadedStandard | str,
+    dataset: Dataset,
+    year: int | None = None,
+    *,
+    mode: Literal["apply", "monitor"] = "apply",
+    as_of: dt.date | None = None,
+) -> SelfCheck:
+    """Assess, then answer every veto condition and give the self-check verdict per region."""
+    loaded = load_standard(standard) if isinstance(standard, str) else standard
+    assessment = assess_dataset(loaded, dataset, year)
+    catalogue = load_veto_catalogue(loaded.standard.veto_catalogue) if loaded.standard.veto_catalogue else None
+    if catalogue is not None and dataset.answers is not None:
+        known = {c.id for c in catalogue.conditions}
+        unknown = dataset.answers.filter(~pl.col("condition").is_in(list(known)))
+        if unknown.height:
+            raise InputError(
+                f"未知的否决条件编号「{unknown['condition'][0]}」（地区 {unknown['region'][0]}）",
+                Location(field="condition"), expected="、".join(sorted(known)),
+            )
+    for frame, label in ((dataset.answers, "否决项回答"), (dataset.incidents, "突发环境事件")):
+        if frame is not None:
+            stray = frame.filter(~pl.col("region").is_in(dataset.regions["code"].implode()))
+            if stray.height:
+                raise InputError(f"{label}中的地区代码「{stray['region'][0]}」不在地区登记表中",
+                                 Location(field="region"), expected="地区登记表中的代码")
+    return selfcheck(assessment, catalogue, dataset.observations, dataset.answers, dataset.incidents,
+                     as_of=as_of, mode=mode)

@@ -23,11 +23,12 @@ from ecozone.catalogue.describe import describe
 from ecozone.catalogue.model import Indicator
 from ecozone.engine import Assessment
 from ecozone.engine.explain import STATUS_TEXT
+from ecozone.engine.selfcheck import SelfCheck
 from ecozone.errors import EcozoneError, Location, UsageError
 from ecozone.io.excel_errors import write_errors_workbook
 from ecozone.io.excel_results import write_results_workbook
 from ecozone.io.excel_template import write_template
-from ecozone.io.results_json import assessment_to_dict
+from ecozone.io.results_json import assessment_to_dict, selfcheck_to_dict
 from ecozone.io.tables import read_regions
 
 app = typer.Typer(
@@ -43,8 +44,11 @@ app.add_typer(standards_app, name="standards")
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
-VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决"}
-VERDICT_STYLE = {"ready": "green", "not_ready": "red", "incomplete": "yellow", "vetoed": "magenta"}
+VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决",
+                "keep": "保持", "warning": "警告整改", "revocation": "撤销风险"}
+VERDICT_STYLE = {"ready": "green", "not_ready": "red", "incomplete": "yellow", "vetoed": "magenta",
+                 "keep": "green", "warning": "yellow", "revocation": "red"}
+ANSWER_STYLE = {"yes": "[red]是[/]", "no": "[green]否[/]", "unknown": "[yellow]未回答[/]"}
 STATUS_STYLE = {"met": "green", "not_met": "red", "missing": "yellow", "needs_review": "yellow",
                 "not_applicable": "dim"}
 ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "—"}
@@ -151,13 +155,19 @@ def assess(
     """按标准逐项评估一个或多个地区，给出每项指标的判定、差距和理由，以及每个地区的结论。"""
     loaded = api.standard_for(path, standard)
     dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
-    result = api.assess_dataset(loaded, dataset, year)
+    checked = None
+    if dataset.answers is not None or dataset.incidents is not None:
+        checked = api.selfcheck_dataset(loaded, dataset, year)
+        result = checked.assessment
+    else:
+        result = api.assess_dataset(loaded, dataset, year)
     if output is not None and output.suffix.lower() == ".xlsx":
-        write_results_workbook(result, output)
+        write_results_workbook(result, output, checked)
         err.print(f"已写入结果工作簿 {output}")
         return
     if fmt is Format.json:
-        text = json.dumps(assessment_to_dict(result), ensure_ascii=False, indent=2)
+        document = selfcheck_to_dict(checked) if checked else assessment_to_dict(result)
+        text = json.dumps(document, ensure_ascii=False, indent=2)
         if output is None:
             typer.echo(text)
         else:
@@ -165,10 +175,106 @@ def assess(
             err.print(f"已写入 {output}")
         return
     console = Console(record=True, width=160) if output else out
-    _print_assessment(console, result)
+    _print_assessment(console, result, checked.regions if checked else None)
+    if checked is None:
+        console.print("[dim]未提供否决项自查回答：以上结论只针对指标。完整自查请用 ecozone selfcheck。[/]")
     if output is not None:
         _write_atomic(output, console.export_text())
         err.print(f"已写入 {output}")
+
+
+# --- self-check ------------------------------------------------------------------------
+
+
+class Mode(StrEnum):
+    apply = "apply"
+    monitor = "monitor"
+
+
+@app.command()
+def selfcheck(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（含 vetoes.csv / incidents.csv）")],
+    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度（默认：数据中最近的年度）")] = None,
+    mode: Annotated[Mode, typer.Option("--mode", help="apply 申报前自查；monitor 命名后年度自评")] = Mode.apply,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="自查日期，决定事件回溯期（默认：评价年度次年12月31日）")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
+    accept_warnings: Annotated[bool, typer.Option("--accept-warnings", help="确认工作簿中需要确认的警告")] = False,
+) -> None:
+    """申报前自查（一票否决）：逐项列出否决条件的回答、依据和影响，给出每个地区能否推荐及原因。"""
+    loaded = api.standard_for(path, standard)
+    dataset = api.load_dataset(path, standard=loaded, accept_warnings=accept_warnings)
+    when = _date_option(as_of)
+    checked = api.selfcheck_dataset(loaded, dataset, year, mode=mode.value, as_of=when)
+    if fmt is Format.json:
+        text = json.dumps(selfcheck_to_dict(checked), ensure_ascii=False, indent=2)
+        if output is None:
+            typer.echo(text)
+        else:
+            _write_atomic(output, text)
+            err.print(f"已写入 {output}")
+        return
+    console = Console(record=True, width=160) if output else out
+    _print_selfcheck(console, checked)
+    if output is not None:
+        _write_atomic(output, console.export_text())
+        err.print(f"已写入 {output}")
+
+
+def _date_option(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    from ecozone.io.answers import parse_date
+
+    parsed = parse_date(text)
+    if parsed is None:
+        raise UsageError(f"日期「{text}」无法识别", Location(field="--as-of"), expected="如 2024-12-31")
+    return parsed
+
+
+def _print_selfcheck(console: Console, checked: SelfCheck) -> None:
+    result = checked.assessment
+    _print_header(console, result)
+    title = "申报前自查" if checked.mode == "apply" else "命名后年度自评"
+    catalogue = checked.catalogue
+    named = "[red]未关联[/]"
+    if catalogue is not None:
+        named = f"{catalogue.title}（{catalogue.id}，{catalogue.document or '文号未见'}）"
+    console.print(f"[bold]{title}[/]：自查日期 {checked.as_of}；否决项目录 {named}")
+    for region in checked.regions.iter_rows(named=True):
+        rows = checked.checklist.filter(pl.col("region") == region["region"])
+        table = Table(title=f"{region['name']}（{region['region']}）：{VERDICT_TEXT[region['verdict']]}")
+        for column in ("条件", "回答", "来源", "影响", "回溯期限", "依据 / 触发数据"):
+            table.add_column(column, overflow="fold")
+        table.add_row("约束性指标全部达标", "[green]是[/]" if region["indicator_verdict"] == "ready" else
+                      f"[red]{VERDICT_TEXT[region['indicator_verdict']]}[/]", "指标评估", "不得申报", "评价年度",
+                      f"达标 {region['met'] or 0} / 适用 {region['applicable'] or 0}")
+        for item in rows.iter_rows(named=True):
+            source = {"question": "自查回答", "incidents": "事件清单", "derived": "数据推算"}[item["answered_by"]]
+            if item["overridden"]:
+                source += f"（已推翻：{item['override_reason']}）"
+            table.add_row(item["wording"], ANSWER_STYLE[item["answer"]], source, item["effect_text"],
+                          item["window_text"], item["triggered_by"] or item["evidence"] or "")
+        console.print(table)
+        for reason in region["reasons"]:
+            console.print(f"  · {reason['message']}")
+    _print_prescreen(console, checked)
+
+
+def _print_prescreen(console: Console, checked: SelfCheck) -> None:
+    table = Table(title="推荐预审：可推荐 / 暂停" if checked.mode == "apply" else "年度自评总表")
+    for column in ("代码", "名称", "结论", "指标结论", "原因"):
+        table.add_column(column, overflow="fold")
+    for row in checked.regions.iter_rows(named=True):
+        style = VERDICT_STYLE[row["verdict"]]
+        reasons = "；".join(r["message"] for r in row["reasons"]
+                           if r["code"] not in ("unverified_targets", "all_gates_met", "reference_not_met"))
+        table.add_row(row["region"], row["name"], f"[{style}]{VERDICT_TEXT[row['verdict']]}[/]",
+                      VERDICT_TEXT[row["indicator_verdict"]], reasons or "—")
+    console.print(table)
 
 
 # --- Excel: template and check ---------------------------------------------------------
@@ -277,9 +383,9 @@ def _print_header(console: Console, result: Assessment) -> None:
     console.print(f"趋势判定：{result.window[0]}–{result.window[1]} 年，{result.trend_method}")
 
 
-def _print_assessment(console: Console, result: Assessment) -> None:
+def _print_assessment(console: Console, result: Assessment, verdicts: pl.DataFrame | None = None) -> None:
     _print_header(console, result)
-    _print_board(console, result)
+    _print_board(console, result, verdicts)
     indicators = result.indicators
     for region in result.regions.iter_rows(named=True):
         table = Table(title=f"{region['name']}（{region['region']}）：{VERDICT_TEXT[region['verdict']]}",
@@ -300,11 +406,11 @@ def _print_assessment(console: Console, result: Assessment) -> None:
             console.print(f"  · {reason['message']}")
 
 
-def _print_board(console: Console, result: Assessment) -> None:
+def _print_board(console: Console, result: Assessment, verdicts: pl.DataFrame | None = None) -> None:
     table = Table(title=f"评估总表（{result.year} 年，{result.standard.id}）")
     for column in ("代码", "名称", "结论", "适用", "达标", "未达标", "缺数据", "待核实", "短板数", "理由"):
         table.add_column(column, overflow="fold")
-    for row in result.regions.iter_rows(named=True):
+    for row in (verdicts if verdicts is not None else result.regions).iter_rows(named=True):
         style = VERDICT_STYLE[row["verdict"]]
         weak = (row["not_met"] or 0) + (row["missing"] or 0) + (row["needs_review"] or 0)
         reasons = "；".join(
@@ -359,11 +465,12 @@ def demo(
 ) -> None:
     """用内置示例（虚构的示例州，8 个县）跑一遍评估，打印总表并把结果写成 JSON。"""
     dataset = api.load_dataset(sample_path())
-    result = api.assess_dataset(standard, dataset)
+    checked = api.selfcheck_dataset(standard, dataset)
+    result = checked.assessment
     out.print("[dim]示例数据为虚构（示例州及其 8 个县均不存在），仅用于演示。[/]")
     _print_header(out, result)
-    _print_board(out, result)
-    document = assessment_to_dict(result)
+    _print_board(out, result, checked.regions)
+    document = selfcheck_to_dict(checked)
     _write_atomic(output / "assessment.json", json.dumps(document, ensure_ascii=False, indent=2))
     for region in document["regions"]:
         single = {**document, "regions": [region]}

@@ -128,7 +128,12 @@ def test_demo_prints_the_board_and_writes_json(tmp_path: Path) -> None:
     assert written == ["990101.json", "990102.json", "990103.json", "990104.json", "990105.json",
                        "990106.json", "990107.json", "990108.json", "assessment.json"]
     doc = json.loads((tmp_path / "demo" / "assessment.json").read_text(encoding="utf-8"))
-    assert {r["verdict"] for r in doc["regions"]} == {"ready", "not_ready", "incomplete"}
+    verdicts = {r["code"]: r["verdict"] for r in doc["regions"]}
+    assert set(verdicts.values()) == {"ready", "not_ready", "incomplete", "vetoed"}
+    assert verdicts["990102"] == "vetoed" and verdicts["990103"] == "incomplete"  # the sample's self-check
+    vetoes = {v["id"]: v for v in next(r for r in doc["regions"] if r["code"] == "990102")["vetoes"]}
+    assert vetoes["major_incident"]["answer"] == "yes" and vetoes["major_incident"]["blocking"] is True
+    assert "2022-07-15" in vetoes["major_incident"]["triggered_by"]
 
 
 # --- Excel workflow --------------------------------------------------------------------

@@ -11,6 +11,7 @@ import xlsxwriter
 
 from ecozone.engine import Assessment
 from ecozone.engine.explain import STATUS_TEXT
+from ecozone.engine.selfcheck import ANSWER_TEXT, SelfCheck
 
 __all__ = ["write_results_workbook"]
 
@@ -24,20 +25,21 @@ COLOURS = {  # traffic lights: fill, font
 }
 
 
-def write_results_workbook(result: Assessment, target: Path | str) -> None:
+def write_results_workbook(result: Assessment, target: Path | str, checked: SelfCheck | None = None) -> None:
+    """Write the workbook; with a self-check, the board shows the final verdict and a 否决项 sheet."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".xlsx")
     os.close(fd)
     try:
-        _write(result, Path(tmp))
+        _write(result, Path(tmp), checked)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _write(result: Assessment, path: Path) -> None:
+def _write(result: Assessment, path: Path, checked: SelfCheck | None) -> None:
     book = xlsxwriter.Workbook(str(path))
     base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
     header = book.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True})
@@ -52,7 +54,8 @@ def _write(result: Assessment, path: Path) -> None:
     board.write(0, 0, title)
     columns = ["地区代码", "地区名称", "结论", "适用", "达标", "未达标", "缺数据", "待核实", "理由"]
     board.write_row(1, 0, columns, header)
-    for r, row in enumerate(result.regions.iter_rows(named=True), start=2):
+    verdicts = checked.regions if checked is not None else result.regions
+    for r, row in enumerate(verdicts.iter_rows(named=True), start=2):
         board.write_string(r, 0, row["region"], plain)
         board.write_string(r, 1, row["name"], plain)
         board.write_string(r, 2, VERDICT_TEXT[row["verdict"]], light[row["verdict"]])
@@ -62,6 +65,9 @@ def _write(result: Assessment, path: Path) -> None:
     board.set_column(0, 1, 10)
     board.set_column(8, 8, 80)
     board.freeze_panes(2, 2)
+
+    if checked is not None:
+        _vetoes_sheet(book, checked, header, plain)
 
     matrix = book.add_worksheet("指标矩阵")
     indicators = result.indicators
@@ -111,6 +117,21 @@ def _write(result: Assessment, path: Path) -> None:
             sheet.set_column(c, c, width)
         sheet.freeze_panes(2, 3)
     book.close()
+
+
+def _vetoes_sheet(book: xlsxwriter.Workbook, checked: SelfCheck, header: object, plain: object) -> None:
+    sheet = book.add_worksheet("否决项")
+    columns = ["地区代码", "条件", "回答", "来源", "影响", "回溯期限", "依据 / 触发数据", "推翻理由"]
+    sheet.write_row(0, 0, columns, header)
+    source = {"question": "自查回答", "incidents": "事件清单", "derived": "数据推算"}
+    for r, row in enumerate(checked.checklist.iter_rows(named=True), start=1):
+        values = [row["region"], row["wording"], ANSWER_TEXT[row["answer"]], source[row["answered_by"]],
+                  row["effect_text"], row["window_text"], row["triggered_by"] or row["evidence"] or "",
+                  row["override_reason"] or ""]
+        sheet.write_row(r, 0, values, plain)
+    for c, width in enumerate((9, 40, 7, 9, 18, 20, 50, 30)):
+        sheet.set_column(c, c, width)
+    sheet.freeze_panes(1, 1)
 
 
 def _sheet_name(wanted: str, used: set[str]) -> str:

@@ -7,10 +7,11 @@ from typing import Any
 import polars as pl
 
 from ecozone.engine import Assessment
+from ecozone.engine.selfcheck import SelfCheck
 
-__all__ = ["CONTRACT_VERSION", "assessment_to_dict"]
+__all__ = ["CONTRACT_VERSION", "assessment_to_dict", "selfcheck_to_dict"]
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 1  # additions (vetoes, mode) keep the version: no field changed meaning
 
 
 def _round(value: Any) -> Any:
@@ -65,6 +66,7 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             "verdict": row["verdict"],
             "reasons": row["reasons"],
             "counts": {k: row[k] for k in ("applicable", "met", "not_met", "missing", "needs_review")},
+            "vetoes": None,
             "indicators": indicators.get(row["region"], []),
         }
         for row in assessment.regions.iter_rows(named=True)
@@ -90,3 +92,41 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
         },
         "regions": regions,
     }
+
+
+def selfcheck_to_dict(check: SelfCheck) -> dict[str, Any]:
+    """The assessment document with the self-check: vetoes per region and the final verdict."""
+    document = assessment_to_dict(check.assessment)
+    catalogue = check.catalogue
+    document["mode"] = check.mode
+    document["as_of"] = check.as_of.isoformat()
+    document["veto_catalogue"] = (
+        {"id": catalogue.id, "title": catalogue.title, "document": catalogue.document,
+         "decline_tolerance_pct_per_year": catalogue.parameters.decline_tolerance}
+        if catalogue else None
+    )
+    vetoes: dict[str, list[dict[str, Any]]] = {}
+    for row in check.checklist.iter_rows(named=True):
+        vetoes.setdefault(row["region"], []).append({
+            "id": row["condition"],
+            "wording": row["wording"],
+            "answer": row["answer"],
+            "derived": row["derived"],
+            "overridden": row["overridden"],
+            "override_reason": row["override_reason"],
+            "effect": row["effects"],
+            "blocking": row["blocking"],
+            "window_years": row["window_years"],
+            "window": row["window_text"],
+            "evidence": row["evidence"],
+            "triggered_by": row["triggered_by"],
+            "evidence_required": row["evidence_required"],
+        })
+    final = {row["region"]: row for row in check.regions.iter_rows(named=True)}
+    for region in document["regions"]:
+        row = final[region["code"]]
+        region["verdict"] = row["verdict"]
+        region["indicator_verdict"] = row["indicator_verdict"]
+        region["reasons"] = row["reasons"]
+        region["vetoes"] = vetoes.get(region["code"], [])
+    return document

@@ -19,6 +19,7 @@ import polars as pl
 
 from ecozone.catalogue.model import Metric
 from ecozone.errors import InputError, Location
+from ecozone.io.answers import read_answers, read_incidents
 from ecozone.regions.profile import ENUM_COLUMNS, ENUM_LABELS, FLAGS
 
 __all__ = ["Dataset", "read_assigned", "read_dataset", "read_observations", "read_regions"]
@@ -39,6 +40,8 @@ class Dataset:
     regions: pl.DataFrame
     observations: pl.DataFrame
     assigned: pl.DataFrame | None = None
+    answers: pl.DataFrame | None = None  # self-check answers (否决项自查)
+    incidents: pl.DataFrame | None = None  # environmental incidents with their official grade
 
     @property
     def years(self) -> list[int]:
@@ -314,7 +317,14 @@ def read_dataset(
     _check_known_regions(observations, regions, str(obs_file))
     if assigned is not None:
         _check_known_regions(assigned, regions, str(assigned_file))
-    return Dataset(regions=regions, observations=observations, assigned=assigned)
+    folder = path if path.is_dir() else path.parent
+    answers_file = next((folder / n for n in ("vetoes.csv", "vetoes.yaml", "vetoes.yml") if (folder / n).exists()),
+                        None)
+    incidents_file = folder / "incidents.csv"
+    answers = read_answers(answers_file) if answers_file else None
+    incidents = read_incidents(incidents_file) if incidents_file.exists() else None
+    return Dataset(regions=regions, observations=observations, assigned=assigned, answers=answers,
+                   incidents=incidents)
 
 
 def _check_known_regions(frame: pl.DataFrame, regions: pl.DataFrame, file: str) -> None:

@@ -1,0 +1,120 @@
+"""Self-check answers and incidents: from CSV, YAML or the workbook's sheets, normalised.
+
+Answers: region, condition, answer (yes / no / unknown), document, date, note, file,
+override_reason. Incidents: region, date, official grade (Ⅰ–Ⅳ), name, document.
+Clerks write 是/否/不清楚, 1–4 or Ⅱ级 or 重大 for a grade, dates as 2023-05-01, 2023/5/1 or
+2023年5月1日: all are accepted; anything else is an error that names the file, row and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from ecozone.engine.selfcheck import ANSWER_SCHEMA, INCIDENT_SCHEMA
+from ecozone.errors import InputError, Location
+
+__all__ = ["normalise_answer", "normalise_grade", "parse_date", "read_answers", "read_incidents"]
+
+_ANSWERS = {"是": "yes", "有": "yes", "yes": "yes", "y": "yes", "true": "yes", "否": "no", "无": "no", "no": "no",
+            "n": "no", "false": "no", "不清楚": "unknown", "未知": "unknown", "unknown": "unknown", "": "unknown"}
+_GRADES = {"Ⅰ": "Ⅰ", "I": "Ⅰ", "1": "Ⅰ", "特别重大": "Ⅰ", "Ⅱ": "Ⅱ", "II": "Ⅱ", "2": "Ⅱ", "重大": "Ⅱ",
+           "Ⅲ": "Ⅲ", "III": "Ⅲ", "3": "Ⅲ", "较大": "Ⅲ", "Ⅳ": "Ⅳ", "IV": "Ⅳ", "4": "Ⅳ", "一般": "Ⅳ"}
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def normalise_answer(text: str) -> str | None:
+    return _ANSWERS.get(str(text).strip().lower())
+
+
+def normalise_grade(text: str) -> str | None:
+    cleaned = str(text).strip().upper().removesuffix("级").removesuffix("突发环境事件").strip()
+    return _GRADES.get(cleaned) or _GRADES.get(str(text).strip().removesuffix("级"))
+
+
+def parse_date(text: Any) -> dt.date | None:
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    match = _DATE.match(str(text).strip())
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def answers_frame(rows: list[dict[str, Any]], file: str, where: list[Location]) -> pl.DataFrame:
+    """Normalise answer rows; ``where`` gives each row's location for errors."""
+    out = []
+    for row, location in zip(rows, where, strict=True):
+        answer = normalise_answer(row.get("answer") or "")
+        if answer is None:
+            raise InputError(f"回答「{row.get('answer')}」无法识别", location, expected="是、否 或 不清楚")
+        if not re.fullmatch(r"\d{6}", str(row.get("region") or "")):
+            raise InputError(f"地区代码不是6位数字：「{row.get('region')}」",
+                             Location(file=location.file, line=location.line, sheet=location.sheet,
+                                      cell=location.cell, field="region"), expected="6位行政区划代码")
+        out.append({"region": str(row["region"]), "condition": str(row.get("condition") or "").strip(),
+                    "answer": answer, **{k: _blank(row.get(k)) for k in
+                                         ("document", "date", "note", "file", "override_reason")}})
+    return pl.DataFrame(out, schema=ANSWER_SCHEMA)
+
+
+def incidents_frame(rows: list[dict[str, Any]], where: list[Location]) -> pl.DataFrame:
+    out = []
+    for row, location in zip(rows, where, strict=True):
+        grade = normalise_grade(row.get("grade") or "")
+        if grade is None:
+            raise InputError(f"事件级别「{row.get('grade')}」无法识别", location,
+                             expected="Ⅰ、Ⅱ、Ⅲ、Ⅳ（或 特别重大、重大、较大、一般；1–4）")
+        date = parse_date(row.get("date") or "")
+        if date is None:
+            raise InputError(f"日期「{row.get('date')}」无法识别", location, expected="如 2023-05-01 或 2023年5月1日")
+        out.append({"region": str(row.get("region") or ""), "date": date, "grade": grade,
+                    "name": _blank(row.get("name")), "document": _blank(row.get("document"))})
+    return pl.DataFrame(out, schema=INCIDENT_SCHEMA)
+
+
+def _blank(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def _csv_rows(path: Path) -> tuple[list[dict[str, Any]], list[Location]]:
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    rows = frame.to_dicts()
+    return rows, [Location(file=str(path), line=i + 2) for i in range(len(rows))]
+
+
+def read_answers(path: Path | str) -> pl.DataFrame:
+    """``vetoes.csv`` (one row per region and condition) or ``vetoes.yaml`` ({region: {condition: …}})."""
+    path = Path(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        rows, where = [], []
+        for region, conditions in data.items():
+            for condition, answer in (conditions or {}).items():
+                fields = answer if isinstance(answer, dict) else {"answer": answer}
+                rows.append({"region": str(region), "condition": condition, **fields})
+                where.append(Location(file=str(path), field=f"{region}.{condition}"))
+        return answers_frame(rows, str(path), where)
+    rows, where = _csv_rows(path)
+    for column in ("region", "condition", "answer"):
+        if rows and column not in rows[0]:
+            raise InputError(f"缺少列「{column}」", Location(file=str(path), line=1),
+                             expected="region, condition, answer, document, date, note, file, override_reason")
+    return answers_frame(rows, str(path), where)
+
+
+def read_incidents(path: Path | str) -> pl.DataFrame:
+    """``incidents.csv``: region, date, grade, name, document."""
+    rows, where = _csv_rows(Path(path))
+    return incidents_frame(rows, where)
