@@ -15,7 +15,8 @@ def test_public_surface_is_the_documented_one() -> None:
     assert set(ecozone.__all__) == {
         "STATUSES", "VERDICTS", "Assessment", "Dataset", "EcozoneError", "InputError", "LoadedStandard",
         "PackError", "UsageError", "assess", "assess_dataset", "assessment_to_dict", "judged_year",
-        "list_standards", "load_dataset", "load_standard", "load_standard_file",
+        "list_standards", "load_dataset", "load_standard", "load_standard_file", "check_workbook",
+        "selfcheck_dataset",
     }
     assert ecozone.STATUSES == ("met", "not_met", "not_applicable", "missing", "needs_review")
-    assert ecozone.VERDICTS == ("ready", "not_ready", "incomplete")
+    assert ecozone.VERDICTS == ("ready", "not_ready", "incomplete")  # vetoed comes from selfcheck_dataset

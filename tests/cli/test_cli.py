@@ -189,7 +189,7 @@ def test_assess_writes_a_results_workbook(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     from openpyxl import load_workbook
 
-    assert load_workbook(target).sheetnames[:2] == ["总表", "指标矩阵"]
+    assert load_workbook(target).sheetnames[:3] == ["总表", "否决项", "指标矩阵"]  # answers in the workbook
 
 
 def test_unreadable_workbook_is_a_chinese_error_not_a_traceback() -> None:

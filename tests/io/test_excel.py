@@ -280,3 +280,47 @@ def test_xls_and_ods_read_like_xlsx(name: str) -> None:
     assert other.dataset.observations.select(columns).sort(columns[:3]).equals(
         xlsx.dataset.observations.select(columns).sort(columns[:3])
     )
+
+
+# --- the self-check sheets -------------------------------------------------------------
+
+
+def test_template_carries_the_self_check_sheets(tmp_path: Path, sample) -> None:
+    target = tmp_path / "t.xlsx"
+    write_template(MEE_2019, sample.regions.head(2), [2023], target)
+    book = load_workbook(target)
+    vetoes = book[L.SHEET_VETOES]
+    header = [c.value for c in vetoes[1]]
+    assert header == list(L.VETO_COLUMNS)
+    conditions = {row[2] for row in vetoes.iter_rows(min_row=2, values_only=True)}
+    assert {"major_incident", "data_fraud", "plan_in_force"} <= conditions
+    assert vetoes.max_row - 1 == 2 * 11  # every condition for each region
+    answer_rule = next(v for v in vetoes.data_validations.dataValidation if "是" in (v.formula1 or ""))
+    assert "不清楚" in answer_rule.formula1
+    assert [c.value for c in book[L.SHEET_INCIDENTS][1]] == list(L.INCIDENT_COLUMNS)
+
+
+def test_self_check_answers_and_incidents_are_read_from_the_workbook() -> None:
+    report = check("incident_in_window.xlsx")
+    assert report.dataset is not None and report.dataset.answers is not None
+    answers = dict(zip(report.dataset.answers["condition"], report.dataset.answers["answer"], strict=True))
+    assert answers["data_fraud"] == "no" and "major_incident" not in answers
+    incidents = report.dataset.incidents
+    assert incidents is not None and incidents.row(0, named=True)["grade"] == "Ⅱ"
+    checked = ecozone.selfcheck_dataset(MEE_2019, report.dataset)
+    assert checked.regions["verdict"].to_list() == ["vetoed"]
+
+
+def test_filled_workbook_passes_the_self_check() -> None:
+    report = check("filled.xlsx")
+    assert report.dataset is not None
+    assert ecozone.selfcheck_dataset(MEE_2019, report.dataset).regions["verdict"].to_list() == ["ready"]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("bad_answer.xlsx", ("错误", "bad_answer", "G11")),
+    ("bad_incident_grade.xlsx", ("错误", "bad_grade", "C102")),
+])
+def test_bad_self_check_cells(name: str, expected: tuple[str, str, str]) -> None:
+    report = check(name)
+    assert expected in found(report) and report.dataset is None

@@ -225,7 +225,7 @@ def _with_user_answer(condition: VetoCondition, found: pl.DataFrame, answers: pl
             Location(field=f"vetoes.{condition.id}.override_reason"),
             expected="在推翻理由一栏说明依据（如上级核定文件），或改回「是」",
         )
-    overridden = derived_yes & (pl.col("answer") == "no")
+    overridden = (derived_yes & (pl.col("answer") == "no")).fill_null(False)
     answer = (
         pl.when(overridden).then(pl.lit("no"))
         .when(pl.col("derived_answer").is_in(["yes", "no"])).then(pl.col("derived_answer"))

@@ -24,8 +24,10 @@ from xlsxwriter.utility import xl_col_to_name
 from ecozone.catalogue import LoadedStandard
 from ecozone.catalogue.model import Metric
 from ecozone.engine.plan_rows import figure_plan
+from ecozone.engine.selfcheck import ANSWER_SCHEMA, INCIDENT_SCHEMA
 from ecozone.errors import InputError, Location
 from ecozone.io import layout as L
+from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 from ecozone.io.tables import Dataset, parse_number, validate_regions
 
@@ -221,9 +223,19 @@ def read_workbook(
     assigned = _assigned(assigned_sheet, metrics, known, problems, file) if assigned_sheet else None
     if observations is not None and sources_sheet is not None:
         observations = _attach_sources(observations, sources_sheet)
+    answers = incidents = None
+    vetoes_sheet = _find_sheet(book, L.SHEET_VETOES, (L.COL_REGION, L.COL_CONDITION, "回答"), (), problems, file,
+                               required=False, max_rows=max_rows)
+    if vetoes_sheet is not None:
+        answers = _answers(vetoes_sheet, known, problems, file)
+    incidents_sheet = _find_sheet(book, L.SHEET_INCIDENTS, (L.COL_REGION, "发生日期", "级别"), (), problems, file,
+                                  required=False, max_rows=max_rows)
+    if incidents_sheet is not None:
+        incidents = _incidents(incidents_sheet, known, problems, file)
     dataset = None
     if not problems.errors and profiles is not None and observations is not None:
-        dataset = Dataset(regions=profiles, observations=observations, assigned=assigned)
+        dataset = Dataset(regions=profiles, observations=observations, assigned=assigned, answers=answers,
+                          incidents=incidents)
     return WorkbookImport(file, dataset, problems, standard_id, cells)
 
 
@@ -534,3 +546,62 @@ def _has_formulas(path: Path) -> bool:
                     if b"<f" in fh.read():
                         return True
     return False
+
+
+def _answers(sheet: _Sheet, known: set[str], problems: ProblemList, file: str) -> pl.DataFrame | None:
+    """The self-check sheet: a blank answer is "unknown" for a question and "use the figures" when derived."""
+    columns = {name: sheet.col(name) for name in L.VETO_COLUMNS}
+    rows = []
+    for r, row in enumerate(sheet.grid[1:], start=1):
+        def at(name: str, row: list[Any] = row) -> str:
+            col = columns[name]
+            return _text(row[col]) if col is not None and col < len(row) else ""
+        region, condition, raw = at(L.COL_REGION), at(L.COL_CONDITION), at("回答")
+        if not region and not condition:
+            continue
+        answer = normalise_answer(raw)
+        if answer is None:
+            problems.add(Problem(ERROR, "bad_answer", f"回答「{raw}」无法识别", "是、否 或 不清楚", file=file,
+                                 sheet=sheet.name, cell=_cell(r, columns["回答"] or 0)))
+            continue
+        if region not in known:
+            problems.add(Problem(ERROR, "unknown_region", f"地区代码「{region}」不在「地区信息」表中",
+                                 "先在「地区信息」表登记该地区", file=file, sheet=sheet.name,
+                                 cell=_cell(r, columns[L.COL_REGION] or 0)))
+            continue
+        if raw == "":
+            continue  # unanswered: the self-check reports it as unknown, or uses the derived answer
+        rows.append({"region": region, "condition": condition, "answer": answer,
+                     "document": at("文号") or None, "date": at("日期") or None, "note": at("说明") or None,
+                     "file": at("附件路径") or None, "override_reason": at("推翻理由") or None})
+    return pl.DataFrame(rows, schema=ANSWER_SCHEMA)
+
+
+def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList, file: str) -> pl.DataFrame | None:
+    columns = {name: sheet.col(name) for name in L.INCIDENT_COLUMNS}
+    rows = []
+    for r, row in enumerate(sheet.grid[1:], start=1):
+        def at(name: str, row: list[Any] = row) -> Any:
+            col = columns[name]
+            return row[col] if col is not None and col < len(row) else None
+        region = _text(at(L.COL_REGION))
+        if not any(_text(v) for v in row):
+            continue
+        grade = normalise_grade(_text(at("级别")))
+        date = parse_date(at("发生日期")) or parse_date(_text(at("发生日期")))
+        def problem(code: str, message: str, expected: str, column: str, r: int = r) -> Problem:
+            return Problem(ERROR, code, message, expected, file=file, sheet=sheet.name,
+                           cell=_cell(r, columns[column] or 0))
+
+        if region not in known:
+            problems.add(problem("unknown_region", f"地区代码「{region}」不在「地区信息」表中",
+                                 "先在「地区信息」表登记该地区", L.COL_REGION))
+        elif grade is None:
+            problems.add(problem("bad_grade", f"事件级别「{_text(at('级别'))}」无法识别",
+                                 "Ⅰ、Ⅱ、Ⅲ、Ⅳ（或 特别重大、重大、较大、一般）", "级别"))
+        elif date is None:
+            problems.add(problem("bad_date", f"日期「{_text(at('发生日期'))}」无法识别", "如 2023-05-01", "发生日期"))
+        else:
+            rows.append({"region": region, "date": date, "grade": grade, "name": _text(at("事件名称")) or None,
+                         "document": _text(at("定级文件")) or None})
+    return pl.DataFrame(rows, schema=INCIDENT_SCHEMA)

@@ -18,6 +18,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from ecozone.catalogue import LoadedStandard
+from ecozone.catalogue.vetoes import EFFECT_TEXT, GRADES, VetoCatalogue, load_veto_catalogue
 from ecozone.engine.plan_rows import figure_plan
 from ecozone.io import layout as L
 from ecozone.regions.profile import CITY_SIZES, FLAGS, LEVELS, TERRAINS, ZONES
@@ -37,7 +38,10 @@ _GUIDE = """\
    · 灰色列由系统生成，请勿修改；「统计量编号（勿改）」一列是导入时识别指标的依据。
 3. 「上级目标」：填写上级下达的年度目标值（对应"完成上级规定的目标任务"类指标），单位与指标相同。
 4. 「来源与备注」：可逐项注明数据来源（文件、统计年鉴、部门）和备注。
-5. 填完后运行  ecozone check 本文件.xlsx  检查；有错时加 --errors-out 错误标注.xlsx 得到标出错误单元格的副本。
+5. 「否决项自查」：逐条回答 是 / 否 / 不清楚，并填写依据（文号、日期、说明）。任何一条未回答，自查即不完整；
+   "由数据推算"的条目留空即可，如认为推算结果不对，回答"否"并必须填写推翻理由。
+6. 「突发环境事件」：列出回溯期内发生的突发环境事件及其官方定级（Ⅰ–Ⅳ级），是否计入由系统按级别和日期判断。
+7. 填完后运行  ecozone check 本文件.xlsx  检查；有错时加 --errors-out 错误标注.xlsx 得到标出错误单元格的副本。
    检查通过后运行  ecozone assess 本文件.xlsx  得到评估结果。
 
 注意
@@ -72,6 +76,10 @@ def write_template(
     figures_rows = _figures(book.add_worksheet(L.SHEET_FIGURES), standard, plan, years, fmt)
     assigned_rows = _assigned(book.add_worksheet(L.SHEET_ASSIGNED), plan.filter(pl.col("assigned")), years, fmt)
     _sources(book.add_worksheet(L.SHEET_SOURCES), fmt)
+    if standard.standard.veto_catalogue:
+        catalogue = load_veto_catalogue(standard.standard.veto_catalogue)
+        _vetoes(book.add_worksheet(L.SHEET_VETOES), catalogue, profiles, fmt)
+        _incidents(book.add_worksheet(L.SHEET_INCIDENTS), fmt)
     meta = book.add_worksheet(L.SHEET_META)
     meta.write(0, 0, json.dumps({"template": L.TEMPLATE_VERSION, "standard": standard.id, "hash": standard.hash,
                                  "years": years}, ensure_ascii=False))
@@ -217,4 +225,42 @@ def _sources(sheet: Worksheet, fmt: _Formats) -> None:
     for r in range(1, 201):
         for c in range(len(L.SOURCE_COLUMNS)):
             sheet.write_blank(r, c, None, fmt.input_text)
+    sheet.freeze_panes(1, 0)
+
+
+def _vetoes(sheet: Worksheet, catalogue: VetoCatalogue, profiles: pl.DataFrame, fmt: _Formats) -> None:
+    headers = list(L.VETO_COLUMNS)
+    _header(sheet, headers, fmt, {"条件": 40, L.COL_CONDITION: 22, "影响": 18, "回溯期限": 20, "说明": 30,
+                                  "推翻理由": 30, "文号": 16, "附件路径": 20})
+    answer_col = headers.index("回答")
+    r = 0
+    for region in profiles.iter_rows(named=True):
+        for condition in catalogue.conditions:
+            r += 1
+            effects = "、".join(EFFECT_TEXT[e] for e in condition.effects.apply) or "命名后适用"
+            wording = condition.wording
+            if condition.answered_by == "derived":
+                wording += "（由数据推算，可留空）"
+            elif condition.answered_by == "incidents":
+                wording += "（按「突发环境事件」表判断；无事件请答「否」）"
+            fixed = [region["code"], region["name"], condition.id, wording, condition.window_text(), effects]
+            for c, value in enumerate(fixed):
+                sheet.write_string(r, c, value, fmt.fixed)
+            for c in range(len(fixed), len(headers)):
+                sheet.write_blank(r, c, None, fmt.input_text)
+    if r:
+        sheet.data_validation(1, answer_col, r, answer_col, {
+            "validate": "list", "source": ["是", "否", "不清楚"], "error_message": "请选择 是、否 或 不清楚"})
+    sheet.freeze_panes(1, 4)
+    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True})
+
+
+def _incidents(sheet: Worksheet, fmt: _Formats) -> None:
+    headers = list(L.INCIDENT_COLUMNS)
+    _header(sheet, headers, fmt, {"事件名称": 40, "定级文件": 24, "发生日期": 12})
+    for r in range(1, 101):
+        for c in range(len(headers)):
+            sheet.write_blank(r, c, None, fmt.input_text)
+    sheet.data_validation(1, 2, 100, 2, {"validate": "list", "source": list(GRADES),
+                                         "error_message": "官方定级：Ⅰ（特别重大）、Ⅱ（重大）、Ⅲ（较大）、Ⅳ（一般）"})
     sheet.freeze_panes(1, 0)

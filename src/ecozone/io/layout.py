@@ -18,6 +18,8 @@ SHEET_REGIONS: Final = "地区信息"
 SHEET_FIGURES: Final = "指标数据"
 SHEET_ASSIGNED: Final = "上级目标"
 SHEET_SOURCES: Final = "来源与备注"
+SHEET_VETOES: Final = "否决项自查"
+SHEET_INCIDENTS: Final = "突发环境事件"
 SHEET_META: Final = "_ecozone"
 
 # region sheet: header → register column
@@ -55,3 +57,9 @@ SOURCE_COLUMNS: Final = (COL_REGION, COL_METRIC, "年份", "数据来源", "备�
 # what a clerk may write instead of a figure
 NO_DATA: Final = ("无", "暂无", "缺")
 NOT_APPLICABLE: Final = ("不适用", "/", "—")
+
+# self-check sheets
+COL_CONDITION: Final = "条件编号（勿改）"
+VETO_COLUMNS: Final = (COL_REGION, COL_REGION_NAME, COL_CONDITION, "条件", "回溯期限", "影响", "回答",
+                       "文号", "日期", "说明", "附件路径", "推翻理由")
+INCIDENT_COLUMNS: Final = (COL_REGION, "发生日期", "级别", "事件名称", "定级文件")
