@@ -26,6 +26,7 @@ EXPECTED = {
     "bad_op.yaml": (17, "criterion.op", ["「=>」", ">=、>、<=、<、=="]),
     "unknown_flag.yaml": (16, "applies_to.requires[0]", ["「seaside」", "coastal"]),
     "duplicate_indicator.yaml": (19, "indicators[1].id", ["指标编号「1」重复"]),
+    "unknown_veto_catalogue.yaml": (8, "veto_catalogue", ["未知的否决项目录「mgmt-1999」"]),
 }
 
 
@@ -51,3 +52,10 @@ def test_bad_pack_error_names_file_line_and_field(name: str) -> None:
     assert f"第 {line} 行" in message and name in message
     for fragment in fragments:
         assert fragment in message
+
+
+def test_a_pack_naming_an_unknown_veto_catalogue() -> None:
+    with pytest.raises(PackError) as caught:
+        load_standard_file(BAD / "unknown_veto_catalogue.yaml")
+    assert "mgmt-1999" in caught.value.message and "mgmt-2019" in caught.value.message
+    assert caught.value.location.line == 8

@@ -196,3 +196,42 @@ def test_unreadable_workbook_is_a_chinese_error_not_a_traceback() -> None:
     for name in ("encrypted.xlsx", "corrupted.xlsx", "zip_bomb.xlsx"):
         result = run("check", str(EXCEL / name))
         assert result.returncode == 1 and "错误：" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- self-check ------------------------------------------------------------------------
+
+
+def test_selfcheck_prints_the_checklist_and_the_prescreen() -> None:
+    result = run("selfcheck", str(SAMPLE), "--standard", "mee-2019")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "申报前自查" in out and "推荐预审" in out and "否决项目录 国家生态文明建设示范市县管理规程" in out
+    assert "一票否决：发生重大（Ⅱ级）或特别重大（Ⅰ级）突发环境事件" in out and "2022-07-15" in out
+    assert "否决项自查未完成（未回答）：中央生态环境保护督察" in out
+    assert "原文未规定，按近3年（假定）" in out  # the assumed window is shown as an assumption
+
+
+def test_selfcheck_json_contract() -> None:
+    result = run("selfcheck", str(SAMPLE), "-s", "mee-2019", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["mode"] == "apply" and doc["veto_catalogue"]["id"] == "mgmt-2019" and doc["as_of"] == "2024-12-31"
+    regions = {r["code"]: r for r in doc["regions"]}
+    assert regions["990102"]["verdict"] == "vetoed" and regions["990102"]["indicator_verdict"] == "ready"
+    veto = next(v for v in regions["990103"]["vetoes"] if v["id"] == "inspection_unrectified")
+    assert veto["answer"] == "unknown" and veto["window_years"] == 3 and veto["effect"] == ["BA", "BN"]
+    assert {"id", "wording", "answer", "derived", "effect", "window_years", "evidence"} <= set(veto)
+
+
+def test_selfcheck_monitor_mode_warns_instead_of_blocking() -> None:
+    result = run("selfcheck", str(SAMPLE), "-s", "mee-2019", "--mode", "monitor", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    verdicts = {r["code"]: r["verdict"] for r in json.loads(result.stdout)["regions"]}
+    assert verdicts["990104"] == "warning"  # a binding indicator fell back: 指标反弹
+    assert verdicts["990102"] == "warning"  # answered 是 for the incident: after naming that warns
+    assert set(verdicts.values()) <= {"keep", "warning", "revocation", "incomplete"}
+
+
+def test_selfcheck_bad_as_of_date() -> None:
+    result = run("selfcheck", str(SAMPLE), "-s", "mee-2019", "--as-of", "明年")
+    assert result.returncode == 1 and "日期「明年」无法识别" in result.stderr

@@ -304,9 +304,18 @@ def _check_references(
     metrics: Mapping[str, Metric],
 ) -> None:
     """Checks pydantic cannot make alone: ids unique, metrics known, states in vocabulary."""
+    if standard.veto_catalogue is not None:
+        shipped = {p.stem for p in (_data_dir() / "vetoes").glob("*.yaml")}
+        if standard.veto_catalogue not in shipped:
+            path: PathKey = ("veto_catalogue",)
+            raise PackError(
+                f"未知的否决项目录「{standard.veto_catalogue}」",
+                Location(file=file, line=_line_of(lines, path), field="veto_catalogue"),
+                expected="、".join(sorted(shipped)),
+            )
     seen: dict[str, int] = {}
     for i, indicator in enumerate(standard.indicators):
-        path: PathKey = ("indicators", i, "id")
+        path = ("indicators", i, "id")
         if indicator.id in seen:
             raise PackError(
                 f"指标编号「{indicator.id}」重复",
