@@ -192,6 +192,8 @@ class Indicator(Strict):
     criterion: Criterion | None = None
     items: tuple[SubItem, ...] = ()
     explanation: str | None = None
+    trend_method: Literal["cagr", "linear"] | None = None  # default: linear for %, CAGR otherwise
+    score_floor: float | None = None  # the value scored 0 (default: the outlook's score_floor rule)
     data_source: str | None = None
     lead_department: str | None = None
     provenance: Provenance
@@ -212,6 +214,22 @@ class PassRule(Strict):
     none_attribute_gates: bool = True
 
 
+class Outlook(Strict):
+    """Constants of the outlook (trend, weak points, plan, score), after methods.md.
+
+    The ratio and growth cut-offs are the StatCan / Open SDG progress method's; the horizon,
+    risk margin and score floor are product choices, stated in every report.
+    """
+
+    horizon_years: int = Field(default=3, ge=1)  # target year = judged year + horizon
+    min_points: int = Field(default=3, ge=2)
+    on_track_ratio: float = 0.95
+    acceleration_ratio: float = 0.60
+    progress_cutoff: float = 0.5  # % a year, before the natural-limit correction
+    risk_margin: float = Field(default=0.05, ge=0)  # met, but within this share of the target
+    score_floor: Literal["metric_min"] = "metric_min"
+
+
 class Parameters(Strict):
     """Judging parameters the sources leave open; shown in every report."""
 
@@ -219,6 +237,7 @@ class Parameters(Strict):
     trend_window: int = Field(default=3, ge=2)
     stable_tolerance: float = Field(default=0.5, ge=0)
     outlier_factor: float = Field(default=5.0, gt=1)
+    outlook: Outlook = Field(default_factory=Outlook)
     notes: str | None = None
 
 

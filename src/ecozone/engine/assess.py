@@ -105,7 +105,7 @@ def assess(
         items=_publish(units, [region_code, compiled.units.drop("_i")], ["_r", "_u"]).with_columns(stamp),
         indicators=_publish(indicators, [region_code], ["_r", "_i"]).with_columns(stamp),
         regions=verdicts.sort("region").drop("_r").with_columns(stamp),
-        leaves=judged.select("_r", "_u", "_m", "kind", "status", "value", "target", "change_pct")
+        leaves=judged.select("_r", "_u", "_m", "pos", "kind", "status", "value", "target", "change_pct")
         .join(region_code, on="_r")
         .join(compiled.metrics, on="_m")
         .join(compiled.units.select("_u", "unit_id"), on="_u")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["TREND_METHOD", "window_stats"]
+from ecozone.catalogue.model import Outlook
+
+__all__ = ["OUTLOOK_METHOD", "TREND_CLASSES", "TREND_CLASS_TEXT", "TREND_METHOD", "classify_trends", "window_stats"]
 
 TREND_METHOD = "线性回归（OLS）斜率，判定期内逐年数值；基期缺数据时不计算变化"
 
@@ -55,3 +57,98 @@ def window_stats(
         slope=pl.when(denominator > 0).then((n * pl.col("_sxy") - sx * sy) / denominator),
         window_mean=pl.when(n > 0).then(sy / n),
     ).drop("_sx", "_sy", "_sxy", "_sxx")
+
+
+TREND_CLASSES = ("achieved", "on_track", "acceleration_needed", "limited", "moving_away",
+                 "progress", "stagnation", "decline", "insufficient_data")
+TREND_CLASS_TEXT = {
+    "achieved": "已达标", "on_track": "按期可达", "acceleration_needed": "需加快", "limited": "进展有限",
+    "moving_away": "背离目标", "progress": "改善", "stagnation": "停滞", "decline": "变差",
+    "insufficient_data": "数据不足",
+}
+OUTLOOK_METHOD = (
+    "趋势分级采用 StatCan / Open SDG 进展评估方法：以首年至评价年度的观测增速（年均复合增长率，百分比类指标用线性斜率）"
+    "与按期达标所需增速之比 R 分级（R≥0.95 按期可达，0.60≤R<0.95 需加快，0≤R<0.60 进展有限，R<0 背离目标）；"
+    "无数值目标时按年均变化 ±0.5% 分为改善、停滞、变差，接近 100% 上限的比例类指标按剩余空间缩小改善阈值；"
+    "少于 3 个数据点不分级；背离目标的序列不推算达标年份。"
+)
+
+
+def classify_trends(
+    units: pl.DataFrame,
+    observations: pl.DataFrame,
+    year: int,
+    params: Outlook,
+) -> pl.DataFrame:
+    """Trend class and projected attainment per (region, unit).
+
+    ``units``: region, unit_id, metric, target (may be null), sign (+1 higher is better,
+    −1 lower), bounded (a share capped at 100), method ("cagr" or "linear").
+    Returns those columns plus n_points, first/last year and value, slope (units a year),
+    growth_pct (good-direction % a year), ratio, trend_class, years_to_target, projected_year.
+    """
+    series = (
+        observations.lazy()
+        .filter((pl.col("year") <= year) & pl.col("value").is_not_null())
+        .join(units.lazy().select("region", "metric", "unit_id"), on=["region", "metric"])
+    )
+    x = pl.col("year").cast(pl.Float64)
+    y = pl.col("value")
+    stats = series.group_by("region", "unit_id").agg(
+        n_points=pl.len(),
+        first_year=pl.col("year").min(),
+        last_year=pl.col("year").max(),
+        first_value=y.sort_by("year").first(),
+        last_value=y.sort_by("year").last(),
+        slope=((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum(),
+        mean=y.mean(),
+    )
+    frame = units.lazy().join(stats, on=["region", "unit_id"], how="left")
+    sign, target = pl.col("sign"), pl.col("target")
+    x0, xn, y0, yn = pl.col("first_value"), pl.col("last_value"), pl.col("first_year"), pl.col("last_year")
+    target_year = year + params.horizon_years
+    span = (yn - y0).cast(pl.Float64)
+    positive = (x0 > 0) & (xn > 0) & (target.fill_null(1) > 0)
+    cagr = pl.col("method") == "cagr"
+    use_cagr = cagr & positive
+    observed = pl.when(use_cagr).then((xn / x0) ** (1 / span) - 1).otherwise(pl.col("slope"))
+    required = (
+        pl.when(use_cagr).then((target / x0) ** (1 / (target_year - y0).cast(pl.Float64)) - 1)
+        .otherwise((target - x0) / (target_year - y0).cast(pl.Float64))
+    )
+    ratio = pl.when(required != 0).then(observed / required)
+    achieved = target.is_not_null() & (sign * (xn - target) >= 0)
+    # good-direction growth, % a year, for series without a numeric target
+    growth = pl.when(use_cagr).then(sign * observed * 100).otherwise(
+        sign * pl.col("slope") / pl.col("mean").abs() * 100)
+    headroom = pl.when(pl.col("bounded") & (sign > 0)).then((100 - x0) / 100).when(
+        pl.col("bounded") & (sign < 0)).then(x0 / 100).otherwise(1.0).clip(0.0, 1.0)
+    cutoff = params.progress_cutoff
+    trend_class = (
+        pl.when(pl.col("n_points").fill_null(0) < params.min_points).then(pl.lit("insufficient_data"))
+        .when(achieved).then(pl.lit("achieved"))
+        .when(target.is_not_null() & ratio.is_null()).then(pl.lit("moving_away"))
+        .when(target.is_not_null() & (ratio >= params.on_track_ratio)).then(pl.lit("on_track"))
+        .when(target.is_not_null() & (ratio >= params.acceleration_ratio)).then(pl.lit("acceleration_needed"))
+        .when(target.is_not_null() & (ratio >= 0)).then(pl.lit("limited"))
+        .when(target.is_not_null()).then(pl.lit("moving_away"))
+        .when(growth >= cutoff * headroom).then(pl.lit("progress"))
+        .when(growth <= -cutoff).then(pl.lit("decline"))
+        .otherwise(pl.lit("stagnation"))
+    )
+    toward = sign * (target - xn) > 0
+    raw_years = (
+        pl.when(use_cagr & (observed * sign > 0)).then((target / xn).log() / (1 + observed).log())
+        .when(~use_cagr & (sign * pl.col("slope") > 0)).then((target - xn) / pl.col("slope"))
+    )
+    years = pl.when(toward & (raw_years > 0)).then(raw_years)
+    projected = (
+        pl.when(achieved).then(yn)
+        .when(pl.col("trend_class").is_in(["on_track", "acceleration_needed", "limited"]))
+        .then(yn + pl.col("years_to_target").ceil().cast(pl.Int32))
+    )
+    return (
+        frame.with_columns(ratio=ratio, growth_pct=growth, trend_class=trend_class, years_to_target=years)
+        .with_columns(projected_year=projected.cast(pl.Int32))
+        .collect()
+    )
