@@ -99,11 +99,14 @@ BOUNDED = {m for m in NUMBERS if m not in {"pm25_concentration", "energy_intensi
 
 # What makes each county differ from the good path: metric → {year: value}
 OVERRIDES: dict[str, dict[str, dict[int, float | str | None]]] = {
-    # 石门县: sewage treatment stuck below the county target (binding)
-    "990104": {"urban_sewage_treatment_rate": {y: 80.0 + 0.5 * i for i, y in enumerate(YEARS)}},
-    # 松岭县: ecological index falling (binding: ≥55 and not declining); forest cover short (reference)
+    # 石门县: sewage treatment stuck below the county target (binding); green building short (reference)
+    "990104": {"urban_sewage_treatment_rate": {y: 80.0 + 0.5 * i for i, y in enumerate(YEARS)},
+               "green_building_ratio": {y: 38.0 + 2.0 * i for i, y in enumerate(YEARS)}},
+    # 松岭县: ecological index falling (binding: ≥55 and not declining); forest cover and green
+    # building short (reference) — green building is a weak point 石门县 shares: a prefecture action
     "990105": {"eco_index": {y: 60.0 - 0.6 * i for i, y in enumerate(YEARS)},
-               "forest_grass_coverage": {y: 36.0 + 0.3 * i for i, y in enumerate(YEARS)}},
+               "forest_grass_coverage": {y: 36.0 + 0.3 * i for i, y in enumerate(YEARS)},
+               "green_building_ratio": {y: 40.0 + 1.5 * i for i, y in enumerate(YEARS)}},
     # 金川县: the 2023 figures for two binding indicators were never reported
     "990106": {"village_drinking_water_qualified_rate": {2023: None},
                "river_chief_system": {2023: None}},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -12,11 +13,21 @@ from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
 from ecozone.catalogue.vetoes import load_veto_catalogue
 from ecozone.engine import Assessment, assess
 from ecozone.engine.selfcheck import SelfCheck, selfcheck
+from ecozone.engine.weakpoints import Outlook, outlook
 from ecozone.errors import InputError, Location, UsageError
 from ecozone.io.excel_import import WorkbookImport, is_workbook, read_workbook, workbook_standard_id
 from ecozone.io.tables import Dataset, read_dataset
 
-__all__ = ["assess_dataset", "check_workbook", "judged_year", "load_dataset", "selfcheck_dataset", "standard_for"]
+__all__ = [
+    "assess_dataset",
+    "check_workbook",
+    "judged_year",
+    "load_dataset",
+    "outlook_for",
+    "selfcheck_dataset",
+    "standard_for",
+    "what_if",
+]
 
 
 def load_dataset(
@@ -145,3 +156,51 @@ def selfcheck_dataset(
                                  Location(field="region"), expected="地区登记表中的代码")
     return selfcheck(assessment, catalogue, dataset.observations, dataset.answers, dataset.incidents,
                      as_of=as_of, mode=mode)
+
+
+def outlook_for(assessment: Assessment, dataset: Dataset) -> Outlook:
+    """Trends, scores and weak points for an assessment of ``dataset``."""
+    return outlook(assessment, dataset.observations)
+
+
+def what_if(dataset: Dataset, changes: list[str], year: int) -> Dataset:
+    """Apply ``--set [REGION:]METRIC=VALUE[@YEAR]`` changes to a copy of the figures.
+
+    Without a region the change applies to every region; without a year, to ``year``.
+    """
+    metrics = load_metrics()
+    rows = []
+    for change in changes:
+        match = re.fullmatch(r"(?:(\d{6}):)?([a-z0-9_]+)=([^@]+)(?:@(\d{4}))?", change.strip())
+        if not match:
+            raise UsageError(f"无法识别的假设「{change}」", Location(field="--set"),
+                             expected="统计量=数值[@年份]，或 地区代码:统计量=数值[@年份]，"
+                                      "如 urban_sewage_treatment_rate=88@2023")
+        region, metric_id, raw, at = match.groups()
+        metric = metrics.get(metric_id)
+        if metric is None:
+            raise UsageError(f"未知的统计量「{metric_id}」", Location(field="--set"), expected="统计量登记表中的编号")
+        value: float | None = None
+        state: str | None = None
+        if metric.kind == "number":
+            try:
+                value = float(raw)
+            except ValueError:
+                raise UsageError(f"「{raw}」不是数字", Location(field="--set"), expected="数字") from None
+        elif raw in metric.states:
+            state = raw
+        else:
+            raise UsageError(f"「{raw}」不是「{metric.name}」的可选状态", Location(field="--set"),
+                             expected="、".join(metric.states))
+        targets = [region] if region else dataset.regions["code"].to_list()
+        if region and region not in set(dataset.regions["code"].to_list()):
+            raise UsageError(f"地区代码「{region}」不在数据中", Location(field="--set"), expected="数据中的地区代码")
+        for code in targets:
+            rows.append({"region": code, "year": int(at) if at else year, "metric": metric_id, "value": value,
+                         "state": state, "source": f"假设（--set {change}）", "note": None})
+    if not rows:
+        return dataset
+    changed = pl.DataFrame(rows, schema=dataset.observations.schema)
+    kept = dataset.observations.join(changed.select("region", "year", "metric"), on=["region", "year", "metric"],
+                                     how="anti")
+    return Dataset(dataset.regions, pl.concat([kept, changed]), dataset.assigned, dataset.answers, dataset.incidents)

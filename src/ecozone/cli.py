@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -18,18 +19,23 @@ from rich.console import Console
 from rich.table import Table
 
 from ecozone import api
-from ecozone.catalogue import list_standards, load_standard
+from ecozone.catalogue import LoadedStandard, list_standards, load_standard
 from ecozone.catalogue.describe import describe
 from ecozone.catalogue.model import Indicator
 from ecozone.engine import Assessment
+from ecozone.engine.board import domain_counts, shared_weak_points
 from ecozone.engine.explain import STATUS_TEXT
+from ecozone.engine.plan import PLAN_STATUS_TEXT
+from ecozone.engine.plan import plan as make_plan
 from ecozone.engine.selfcheck import SelfCheck
+from ecozone.engine.trend import OUTLOOK_METHOD, TREND_CLASS_TEXT
+from ecozone.engine.weakpoints import SCORE_METHOD, WEAK_CLASS_TEXT, Outlook
 from ecozone.errors import EcozoneError, Location, UsageError
 from ecozone.io.excel_errors import write_errors_workbook
 from ecozone.io.excel_results import write_results_workbook
 from ecozone.io.excel_template import write_template
 from ecozone.io.results_json import assessment_to_dict, selfcheck_to_dict
-from ecozone.io.tables import read_regions
+from ecozone.io.tables import Dataset, read_regions
 
 app = typer.Typer(
     help="ecozone：生态文明建设示范区指标评估（标准即数据，逐项判定并说明理由）。",
@@ -151,22 +157,18 @@ def assess(
     accept_warnings: Annotated[
         bool, typer.Option("--accept-warnings", help="确认工作簿中需要确认的警告（如疑似小数的百分比）无误")
     ] = False,
+    sets: SetOption = None,
 ) -> None:
     """按标准逐项评估一个或多个地区，给出每项指标的判定、差距和理由，以及每个地区的结论。"""
-    loaded = api.standard_for(path, standard)
-    dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
-    checked = None
-    if dataset.answers is not None or dataset.incidents is not None:
-        checked = api.selfcheck_dataset(loaded, dataset, year)
-        result = checked.assessment
-    else:
-        result = api.assess_dataset(loaded, dataset, year)
+    run = _prepare(path, standard, year, sets, accept_warnings, regions)
+    checked, result, dataset = run.checked, run.assessment, run.dataset
     if output is not None and output.suffix.lower() == ".xlsx":
         write_results_workbook(result, output, checked)
         err.print(f"已写入结果工作簿 {output}")
         return
     if fmt is Format.json:
-        document = selfcheck_to_dict(checked) if checked else assessment_to_dict(result)
+        view = api.outlook_for(result, dataset)
+        document = selfcheck_to_dict(checked, view) if checked else assessment_to_dict(result, view)
         text = json.dumps(document, ensure_ascii=False, indent=2)
         if output is None:
             typer.echo(text)
@@ -203,10 +205,11 @@ def selfcheck(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
     accept_warnings: Annotated[bool, typer.Option("--accept-warnings", help="确认工作簿中需要确认的警告")] = False,
+    sets: SetOption = None,
 ) -> None:
     """申报前自查（一票否决）：逐项列出否决条件的回答、依据和影响，给出每个地区能否推荐及原因。"""
     loaded = api.standard_for(path, standard)
-    dataset = api.load_dataset(path, standard=loaded, accept_warnings=accept_warnings)
+    dataset = _with_sets(api.load_dataset(path, standard=loaded, accept_warnings=accept_warnings), loaded, year, sets)
     when = _date_option(as_of)
     checked = api.selfcheck_dataset(loaded, dataset, year, mode=mode.value, as_of=when)
     if fmt is Format.json:
@@ -275,6 +278,197 @@ def _print_prescreen(console: Console, checked: SelfCheck) -> None:
         table.add_row(row["region"], row["name"], f"[{style}]{VERDICT_TEXT[row['verdict']]}[/]",
                       VERDICT_TEXT[row["indicator_verdict"]], reasons or "—")
     console.print(table)
+
+
+# --- outlook: weak points, board, plan ------------------------------------------------
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="假设：[地区代码:]统计量=数值[@年份]，可多次给出，如 urban_sewage_treatment_rate=88"),
+]
+
+
+@dataclass
+class _Run:
+    loaded: LoadedStandard
+    dataset: Dataset
+    assessment: Assessment
+    checked: SelfCheck | None
+
+
+def _with_sets(dataset: Dataset, loaded: LoadedStandard, year: int | None, sets: list[str] | None) -> Dataset:
+    if not sets:
+        return dataset
+    return api.what_if(dataset, sets, api.judged_year(loaded, dataset, year))
+
+
+def _prepare(path: Path, standard: str | None, year: int | None, sets: list[str] | None,
+             accept_warnings: bool = False, regions: Path | None = None) -> _Run:
+    """Load, apply what-ifs, assess — and self-check when the data carry answers."""
+    loaded = api.standard_for(path, standard)
+    dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
+    dataset = _with_sets(dataset, loaded, year, sets)
+    if dataset.answers is not None or dataset.incidents is not None:
+        checked = api.selfcheck_dataset(loaded, dataset, year)
+        return _Run(loaded, dataset, checked.assessment, checked)
+    return _Run(loaded, dataset, api.assess_dataset(loaded, dataset, year), None)
+
+
+def _emit(console: Console, output: Path | None) -> None:
+    if output is not None:
+        _write_atomic(output, console.export_text())
+        err.print(f"已写入 {output}")
+
+
+def _emit_json(document: Any, output: Path | None) -> None:
+    text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    if output is None:
+        typer.echo(text)
+    else:
+        _write_atomic(output, text)
+        err.print(f"已写入 {output}")
+
+
+@app.command()
+def weakpoints(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹")],
+    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度")] = None,
+    top: Annotated[int, typer.Option("--top", help="每个地区显示前 N 项")] = 10,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
+    sets: SetOption = None,
+) -> None:
+    """短板弱项：每个地区按 约束性未达标 → 缺数据 → 参考性未达标 → 风险（余量小、趋势背离）排序。"""
+    run = _prepare(path, standard, year, sets)
+    view = api.outlook_for(run.assessment, run.dataset)
+    if fmt is Format.json:
+        _emit_json({"standard": run.loaded.id, "year": run.assessment.year, "method": OUTLOOK_METHOD,
+                    "weak_points": view.weak_points.to_dicts()}, output)
+        return
+    console = Console(record=True, width=160) if output else out
+    _print_header(console, run.assessment)
+    names = dict(zip(run.assessment.regions["region"], run.assessment.regions["name"], strict=True))
+    for (region,), rows in view.weak_points.group_by("region", maintain_order=True):
+        shown = min(top, rows.height)
+        table = Table(title=f"{names[str(region)]}（{region}）短板弱项（共 {rows.height} 项，显示前 {shown} 项）")
+        for column in ("序", "类别", "指标", "判定", "数值", "目标", "差距", "趋势", "预计达标", "牵头部门"):
+            table.add_column(column, overflow="fold")
+        for w in rows.head(top).iter_rows(named=True):
+            table.add_row(str(w["rank"]), WEAK_CLASS_TEXT[w["weak_class"]], f"{w['unit_id']} {w['unit_name']}",
+                          STATUS_TEXT[w["status"]], _fmt(w["value"]), _fmt(w["target"]), _fmt(w["gap"]),
+                          TREND_CLASS_TEXT.get(w["trend_class"] or "", "—"), _fmt(w["projected_year"]),
+                          w["lead_department"] or "（标准包未登记）")
+        console.print(table)
+    console.print(f"[dim]{OUTLOOK_METHOD}[/]")
+    _emit(console, output)
+
+
+@app.command()
+def board(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（一个州的全部县）")],
+    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
+    sets: SetOption = None,
+) -> None:
+    """州（市）总览：地区 × 指标判定矩阵、多地共有的短板、分领域达标数、得分排名（得分不改变结论）。"""
+    run = _prepare(path, standard, year, sets)
+    view = api.outlook_for(run.assessment, run.dataset)
+    verdicts = run.checked.regions if run.checked else run.assessment.regions
+    shared = shared_weak_points(view)
+    domains = domain_counts(run.assessment)
+    if fmt is Format.json:
+        _emit_json({
+            "standard": run.loaded.id, "year": run.assessment.year, "score_method": SCORE_METHOD,
+            "matrix": run.assessment.indicators.select("region", "indicator_id", "status").to_dicts(),
+            "shared_weak_points": shared.to_dicts(), "by_domain": domains.to_dicts(),
+            "ranking": _ranking(verdicts, view).to_dicts(),
+        }, output)
+        return
+    console = Console(record=True, width=200) if output else out
+    _print_header(console, run.assessment)
+    _print_matrix(console, run.assessment)
+    table = Table(title="多地共有的短板（宜由州级统筹）")
+    for column in ("指标", "类别", "涉及地区数", "地区"):
+        table.add_column(column, overflow="fold")
+    for row in shared.iter_rows(named=True):
+        table.add_row(f"{row['unit_id']} {row['unit_name']}", WEAK_CLASS_TEXT[row["weak_class"]], str(row["regions"]),
+                      "、".join(row["names"]))
+    console.print(table if shared.height else "[green]没有多地共有的短板。[/]")
+    table = Table(title="分领域达标情况（达标 / 适用）")
+    table.add_column("地区")
+    domain_names = domains["domain"].unique(maintain_order=True).to_list()
+    for domain in domain_names:
+        table.add_column(domain)
+    for (name,), rows in domains.group_by("region_name", maintain_order=True):
+        cells = {r["domain"]: f"{r['met']}/{r['applicable']}" for r in rows.iter_rows(named=True)}
+        table.add_row(str(name), *(cells.get(d, "—") for d in domain_names))
+    console.print(table)
+    table = Table(title="得分排名（得分仅供排序参考，不改变申报结论）")
+    for column in ("名次", "地区", "结论", "总分", "覆盖率"):
+        table.add_column(column)
+    for i, row in enumerate(_ranking(verdicts, view).iter_rows(named=True), start=1):
+        table.add_row(str(i), row["name"], VERDICT_TEXT[row["verdict"]], _fmt(row["overall"]),
+                      f"{row['coverage']:.0%}" if row["coverage"] is not None else "—")
+    console.print(table)
+    console.print(f"[dim]{SCORE_METHOD}[/]")
+    _emit(console, output)
+
+
+def _ranking(verdicts: pl.DataFrame, view: Outlook) -> pl.DataFrame:
+    return (verdicts.select("region", "name", "verdict").join(view.scores.select("region", "overall", "coverage"),
+                                                               on="region", how="left")
+            .sort("overall", descending=True, nulls_last=True))
+
+
+def _print_matrix(console: Console, result: Assessment) -> None:
+    symbols = {"met": "[green]●[/]", "not_met": "[red]✗[/]", "missing": "[yellow]?[/]",
+               "needs_review": "[yellow]![/]", "not_applicable": "[dim]·[/]"}
+    ids = result.indicators.filter(pl.col("region") == result.regions["region"][0])["indicator_id"].to_list()
+    table = Table(title="判定矩阵（● 达标  ✗ 未达标  ? 缺数据  ! 待核实  · 不适用）", padding=(0, 0))
+    table.add_column("地区", no_wrap=True)
+    for indicator_id in ids:
+        table.add_column(indicator_id, justify="center")
+    names = dict(zip(result.regions["region"], result.regions["name"], strict=True))
+    for (region,), rows in result.indicators.group_by("region", maintain_order=True):
+        table.add_row(names[str(region)], *(symbols[s] for s in rows["status"].to_list()))
+    console.print(table)
+
+
+@app.command()
+def plan(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（一个州的全部县）")],
+    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度")] = None,
+    from_year: Annotated[int | None, typer.Option("--from-year", help="最早申报年份（默认：评价年度次年）")] = None,
+    cap: Annotated[int | None, typer.Option("--cap", help="每年最多推荐的地区数（总量控制）", min=1)] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
+    sets: SetOption = None,
+) -> None:
+    """分期分批：按当前趋势推算每个地区最早可申报的年份，按年分批；说明无法排期的原因。"""
+    run = _prepare(path, standard, year, sets)
+    view = api.outlook_for(run.assessment, run.dataset)
+    result = make_plan(view, run.checked.regions if run.checked else None, from_year=from_year, cap=cap)
+    if fmt is Format.json:
+        _emit_json({"standard": run.loaded.id, "year": run.assessment.year, "cap": cap, "method": OUTLOOK_METHOD,
+                    "vetoes_checked": run.checked is not None, "plan": result.to_dicts()}, output)
+        return
+    console = Console(record=True, width=160) if output else out
+    _print_header(console, run.assessment)
+    if run.checked is None:
+        console.print("[yellow]未提供否决项自查回答：排期未考虑否决项。[/]")
+    table = Table(title="分期分批申报计划" + (f"（每年最多 {cap} 个）" if cap else ""))
+    for column in ("批次", "年份", "地区", "当前结论", "排期", "说明"):
+        table.add_column(column, overflow="fold")
+    for row in result.iter_rows(named=True):
+        table.add_row(_fmt(row["batch"]) or "—", _fmt(row["planned_year"]) or "—", f"{row['name']}（{row['region']}）",
+                      VERDICT_TEXT[row["verdict"]], PLAN_STATUS_TEXT[row["plan_status"]], row["reason"])
+    console.print(table)
+    console.print(f"[dim]{OUTLOOK_METHOD}[/]")
+    _emit(console, output)
 
 
 # --- Excel: template and check ---------------------------------------------------------

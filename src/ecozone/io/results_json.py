@@ -8,6 +8,8 @@ import polars as pl
 
 from ecozone.engine import Assessment
 from ecozone.engine.selfcheck import SelfCheck
+from ecozone.engine.trend import OUTLOOK_METHOD
+from ecozone.engine.weakpoints import SCORE_METHOD, Outlook
 
 __all__ = ["CONTRACT_VERSION", "assessment_to_dict", "selfcheck_to_dict"]
 
@@ -35,17 +37,29 @@ def _judged(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
+def _trend(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None or row["trend_class"] is None:
+        return None
+    return {"method": row["method"], "class": row["trend_class"], "slope": _round(row["slope"]),
+            "growth_pct": _round(row["growth_pct"]), "ratio": _round(row["ratio"]),
+            "projected_year": row["projected_year"], "points": row["n_points"]}
+
+
+def assessment_to_dict(assessment: Assessment, outlook: Outlook | None = None) -> dict[str, Any]:
     """The whole assessment as plain JSON-ready data, regions in code order."""
+    units = {(r["region"], r["unit_id"]): r for r in outlook.units.iter_rows(named=True)} if outlook else {}
     loaded = assessment.standard
     pack = loaded.standard
     items: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in assessment.items.filter(pl.col("item_id").is_not_null()).iter_rows(named=True):
+        unit = units.get((row["region"], row["unit_id"]))
         items.setdefault((row["region"], row["indicator_id"]), []).append(
-            {"id": row["item_id"], "name": row["unit_name"], **_judged(row)}
+            {"id": row["item_id"], "name": row["unit_name"], **_judged(row), "trend": _trend(unit),
+             "score": _round(unit["score"]) if unit else None}
         )
     indicators: dict[str, list[dict[str, Any]]] = {}
     for row in assessment.indicators.iter_rows(named=True):
+        unit = units.get((row["region"], row["indicator_id"]))
         indicators.setdefault(row["region"], []).append(
             {
                 "id": row["indicator_id"],
@@ -55,9 +69,21 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
                 **_judged(row),
                 "verified": row["verified"],
                 "confidence": row["confidence"],
+                "trend": _trend(unit),
+                "score": _round(unit["score"]) if unit else None,
                 "items": items.get((row["region"], row["indicator_id"]), []),
             }
         )
+    scores = {r["region"]: r for r in outlook.scores.iter_rows(named=True)} if outlook else {}
+    weak: dict[str, list[dict[str, Any]]] = {}
+    if outlook is not None:
+        for w in outlook.weak_points.iter_rows(named=True):
+            weak.setdefault(w["region"], []).append({
+                "rank": w["rank"], "indicator": w["unit_id"], "name": w["unit_name"], "class": w["weak_class"],
+                "status": w["status"], "gap": _round(w["gap"]), "relative_gap": _round(w["relative_gap"]),
+                "trend": w["trend_class"], "projected_year": w["projected_year"],
+                "lead_department": w["lead_department"],
+            })
     regions = [
         {
             "code": row["region"],
@@ -67,6 +93,8 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             "reasons": row["reasons"],
             "counts": {k: row[k] for k in ("applicable", "met", "not_met", "missing", "needs_review")},
             "vetoes": None,
+            "score": _score(scores.get(row["region"])) if outlook else None,
+            "weak_points": weak.get(row["region"], []) if outlook else None,
             "indicators": indicators.get(row["region"], []),
         }
         for row in assessment.regions.iter_rows(named=True)
@@ -89,14 +117,23 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             "stable_tolerance_pct_per_year": pack.parameters.stable_tolerance,
             "outlier_factor": pack.parameters.outlier_factor,
             "reference_min_share": pack.pass_rule.reference_min_share,
+            "outlook_method": OUTLOOK_METHOD if outlook else None,
+            "score_method": SCORE_METHOD if outlook else None,
         },
         "regions": regions,
     }
 
 
-def selfcheck_to_dict(check: SelfCheck) -> dict[str, Any]:
+def _score(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"overall": row["overall"], "coverage": row["coverage"],
+            "by_domain": {d["domain"]: d["score"] for d in row["by_domain"]}}
+
+
+def selfcheck_to_dict(check: SelfCheck, outlook: Outlook | None = None) -> dict[str, Any]:
     """The assessment document with the self-check: vetoes per region and the final verdict."""
-    document = assessment_to_dict(check.assessment)
+    document = assessment_to_dict(check.assessment, outlook)
     catalogue = check.catalogue
     document["mode"] = check.mode
     document["as_of"] = check.as_of.isoformat()
