@@ -89,6 +89,20 @@ def main() -> None:
           f"{result.regions.height:,} verdicts")
     print("verdicts:", dict(result.regions.group_by("verdict").len().iter_rows()))
 
+    from ecozone.engine.plan import plan
+    from ecozone.engine.weakpoints import outlook
+
+    timings = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        view = outlook(result, observations)
+        phased = plan(view, cap=300)
+        timings.append(time.perf_counter() - start)
+    print(f"outlook (trend + score + weak points) and plan on top of the engine: median "
+          f"{statistics.median(timings) * 1000:.0f} ms, min {min(timings) * 1000:.0f} ms over {len(timings)} runs; "
+          f"{view.units.height:,} unit trends, {view.weak_points.height:,} weak points, "
+          f"{phased.filter(phased['plan_status'] == 'planned').height:,} regions planned")
+
 
 if __name__ == "__main__":
     main()

@@ -235,3 +235,52 @@ def test_selfcheck_monitor_mode_warns_instead_of_blocking() -> None:
 def test_selfcheck_bad_as_of_date() -> None:
     result = run("selfcheck", str(SAMPLE), "-s", "mee-2019", "--as-of", "明年")
     assert result.returncode == 1 and "日期「明年」无法识别" in result.stderr
+
+
+# --- outlook ---------------------------------------------------------------------------
+
+
+def test_board_shows_the_shared_weak_point_and_the_ranking() -> None:
+    result = run("board", str(SAMPLE), "-s", "mee-2019")
+    assert result.returncode == 0, result.stderr
+    assert "多地共有的短板" in result.stdout and "33 城镇新建绿色建筑比例" in result.stdout
+    assert "松岭县、石门县" in result.stdout and "得分仅供排序参考，不改变申报结论" in result.stdout
+
+
+def test_weakpoints_json_lists_ranked_points_per_region() -> None:
+    result = run("weakpoints", str(SAMPLE), "-s", "mee-2019", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    points = [w for w in json.loads(result.stdout)["weak_points"] if w["region"] == "990104"]
+    assert points[0]["weak_class"] == "binding_not_met" and points[0]["unit_id"] == "29"
+    assert points[0]["trend_class"] == "acceleration_needed" and points[0]["projected_year"] == 2029
+
+
+def test_plan_with_reasons_and_cap() -> None:
+    result = run("plan", str(SAMPLE), "-s", "mee-2019", "--cap", "1", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    rows = {r["region"]: r for r in json.loads(result.stdout)["plan"]}
+    assert rows["990101"]["planned_year"] == 2024 and rows["990102"]["plan_status"] == "blocked"
+    assert "需先补齐数据" in rows["990106"]["reason"]
+    table = run("plan", str(SAMPLE), "-s", "mee-2019")
+    assert "分期分批申报计划" in table.stdout and "无法排期" in table.stdout
+
+
+def test_what_if_changes_the_plan(tmp_path: Path) -> None:
+    result = run("plan", str(SAMPLE), "-s", "mee-2019", "--set", "990104:urban_sewage_treatment_rate=86", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    rows = {r["region"]: r for r in json.loads(result.stdout)["plan"]}
+    assert rows["990104"]["planned_year"] == 2024 and rows["990104"]["verdict"] == "ready"
+    bad = run("assess", str(SAMPLE), "-s", "mee-2019", "--set", "urban_sewage_treatment_rate=很多")
+    assert bad.returncode == 1 and "不是数字" in bad.stderr
+
+
+def test_assess_json_carries_trend_score_and_weak_points() -> None:
+    result = run("assess", str(SAMPLE), "-s", "mee-2019", "-f", "json")
+    doc = json.loads(result.stdout)
+    shimen = next(r for r in doc["regions"] if r["code"] == "990104")
+    sewage = next(i for i in shimen["indicators"] if i["id"] == "29")
+    assert sewage["trend"]["class"] == "acceleration_needed" and sewage["trend"]["projected_year"] == 2029
+    assert 0 <= sewage["score"] < 100
+    assert shimen["score"]["coverage"] == 1.0 and "生态生活" in shimen["score"]["by_domain"]
+    assert shimen["weak_points"][0]["indicator"] == "29"
+    assert doc["parameters"]["outlook_method"].startswith("趋势分级采用")
