@@ -20,7 +20,8 @@ from ecozone.io.tables import Dataset
 from tests.engine.test_properties import WITH_EXTRA
 
 PARAMS = load_standard("mee-2019").standard.parameters.outlook
-CASES = yaml.safe_load((Path(__file__).resolve().parents[1] / "cases" / "outlook" / "trends.yaml").read_text(encoding="utf-8"))
+TRENDS = Path(__file__).resolve().parents[1] / "cases" / "outlook" / "trends.yaml"
+CASES = yaml.safe_load(TRENDS.read_text(encoding="utf-8"))
 
 
 def _classify(series: dict[int, float], target: float | None, sign: float = 1.0, method: str = "linear",
