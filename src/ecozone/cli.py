@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -31,11 +29,14 @@ from ecozone.engine.selfcheck import SelfCheck
 from ecozone.engine.trend import OUTLOOK_METHOD, TREND_CLASS_TEXT
 from ecozone.engine.weakpoints import SCORE_METHOD, WEAK_CLASS_TEXT, Outlook
 from ecozone.errors import EcozoneError, Location, UsageError
+from ecozone.io.atomic import write_text_atomic
 from ecozone.io.excel_errors import write_errors_workbook
 from ecozone.io.excel_results import write_results_workbook
 from ecozone.io.excel_template import write_template
 from ecozone.io.results_json import assessment_to_dict, selfcheck_to_dict
 from ecozone.io.tables import Dataset, read_regions
+from ecozone.reports import FORMATS, build_context, write_reports
+from ecozone.reports.charts import board_heatmap
 
 app = typer.Typer(
     help="ecozone：生态文明建设示范区指标评估（标准即数据，逐项判定并说明理由）。",
@@ -471,6 +472,48 @@ def plan(
     _emit(console, output)
 
 
+# --- reports ---------------------------------------------------------------------------
+
+
+@app.command()
+def report(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹")],
+    formats: Annotated[
+        list[str] | None, typer.Option("--format", "-f", help="docx、xlsx、pdf、html（可多次给出；默认四种）")
+    ] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", "-r", help="地区代码（默认：全部地区）")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="报告写入的文件夹")] = Path("ecozone-reports"),
+    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度")] = None,
+    template: Annotated[Path | None, typer.Option("--template", help="自定义 Word 模板（字段同内置模板）")] = None,
+    sets: SetOption = None,
+) -> None:
+    """写出上交用的报告：自评报告（Word）、结果工作簿（Excel）、PDF 和单文件网页（HTML），内容一致。"""
+    run = _prepare(path, standard, year, sets)
+    written = write_region_reports(run, formats or list(FORMATS), region, output, template)
+    for region_code, files in written.items():
+        out.print(f"{region_code}：" + "、".join(str(p) for p in files.values()))
+
+
+def write_region_reports(run: _Run, formats: list[str], regions: list[str] | None, folder: Path,
+                         template: Path | None = None) -> dict[str, dict[str, Path]]:
+    view = api.outlook_for(run.assessment, run.dataset)
+    schedule = make_plan(view, run.checked.regions if run.checked else None)
+    names = dict(zip(run.assessment.regions["region"], run.assessment.regions["name"], strict=True))
+    heatmap = board_heatmap(run.assessment.indicators, names) if "xlsx" in formats else None
+
+    def workbook(target: Path) -> None:
+        write_results_workbook(run.assessment, target, run.checked, schedule,
+                               {"指标判定矩阵": heatmap} if heatmap else None)
+
+    written = {}
+    for code in regions or run.assessment.regions["region"].to_list():
+        context = build_context(run.assessment, code, view, run.dataset.observations, run.checked, schedule)
+        stem = f"{names.get(code, code)}{code}_{run.loaded.id}_{run.assessment.year}"
+        written[code] = write_reports(formats, context, folder, stem, template=template, workbook=workbook)
+    return written
+
+
 # --- Excel: template and check ---------------------------------------------------------
 
 
@@ -627,21 +670,13 @@ def _fmt(value: Any) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a failure leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            if not text.endswith("\n"):
-                fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
 
 
 # --- demo ------------------------------------------------------------------------------
+
+
+DEMO_REPORT_REGION = "990104"  # 石门县: a county with a shortfall, a trend and a plan to show
 
 
 def sample_path() -> Path:
@@ -669,7 +704,15 @@ def demo(
     for region in document["regions"]:
         single = {**document, "regions": [region]}
         _write_atomic(output / f"{region['code']}.json", json.dumps(single, ensure_ascii=False, indent=2))
+    run = _Run(checked.assessment.standard, dataset, result, checked)
+    files = write_region_reports(run, list(FORMATS), [DEMO_REPORT_REGION], output / "reports")
+    write_results_workbook(result, output / "reports" / "示例州_总表.xlsx", checked,
+                           make_plan(api.outlook_for(result, dataset), checked.regions),
+                           {"指标判定矩阵": board_heatmap(result.indicators, dict(
+                               zip(result.regions["region"], result.regions["name"], strict=True)))})
     out.print(f"结果已写入 {output}/（assessment.json 及每县一个文件）")
+    out.print("示例报告：" + "、".join(str(p) for p in files[DEMO_REPORT_REGION].values())
+              + f"、{output / 'reports' / '示例州_总表.xlsx'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,14 +6,13 @@ fixes the cells in place and imports the file again.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from ecozone.io.atomic import atomic_path
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 
 __all__ = ["ERROR_SHEET", "write_errors_workbook"]
@@ -79,12 +78,5 @@ def _error_list(book: Workbook, problems: list[Problem], *, linked: bool) -> Non
 
 
 def _save_atomic(book: Workbook, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".xlsx")
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         book.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

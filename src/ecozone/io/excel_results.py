@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -12,31 +10,36 @@ import xlsxwriter
 from ecozone.engine import Assessment
 from ecozone.engine.explain import STATUS_TEXT
 from ecozone.engine.selfcheck import ANSWER_TEXT, SelfCheck
+from ecozone.io.atomic import atomic_path
 
 __all__ = ["write_results_workbook"]
 
-VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决"}
+VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决",
+                "keep": "保持", "warning": "警告整改", "revocation": "撤销风险"}
 ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "—"}
 COLOURS = {  # traffic lights: fill, font
     "met": ("#C6EFCE", "#006100"), "ready": ("#C6EFCE", "#006100"),
     "not_met": ("#FFC7CE", "#9C0006"), "not_ready": ("#FFC7CE", "#9C0006"),
     "missing": ("#FFEB9C", "#9C5700"), "needs_review": ("#FFEB9C", "#9C5700"), "incomplete": ("#FFEB9C", "#9C5700"),
     "not_applicable": ("#EDEDED", "#7F7F7F"),
+    "vetoed": ("#E1BEE7", "#4A148C"), "keep": ("#C6EFCE", "#006100"), "warning": ("#FFEB9C", "#9C5700"),
+    "revocation": ("#FFC7CE", "#9C0006"),
 }
 
 
-def write_results_workbook(result: Assessment, target: Path | str, checked: SelfCheck | None = None) -> None:
-    """Write the workbook; with a self-check, the board shows the final verdict and a 否决项 sheet."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".xlsx")
-    os.close(fd)
-    try:
-        _write(result, Path(tmp), checked)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_results_workbook(
+    result: Assessment,
+    target: Path | str,
+    checked: SelfCheck | None = None,
+    plan: pl.DataFrame | None = None,
+    charts: dict[str, bytes] | None = None,
+) -> None:
+    """Write the workbook; with a self-check, the board shows the final verdict and a 否决项 sheet;
+    with a plan, a 分期分批 sheet; with charts (PNG bytes by title), a 图表 sheet."""
+    with atomic_path(target) as tmp:
+        _write(result, tmp, checked)
+        if plan is not None or charts:
+            _append(tmp, plan, charts or {})
 
 
 def _write(result: Assessment, path: Path, checked: SelfCheck | None) -> None:
@@ -144,3 +147,35 @@ def _sheet_name(wanted: str, used: set[str]) -> str:
         n += 1
     used.add(name)
     return name
+
+
+def _append(path: Path, plan: pl.DataFrame | None, charts: dict[str, bytes]) -> None:
+    """Add the plan and chart sheets (openpyxl: XlsxWriter cannot reopen a written file)."""
+    import io
+
+    from openpyxl import load_workbook
+    from openpyxl.drawing.image import Image
+    from openpyxl.styles import Font
+
+    from ecozone.engine.plan import PLAN_STATUS_TEXT
+
+    book = load_workbook(path)
+    if plan is not None:
+        sheet = book.create_sheet("分期分批", 2)
+        sheet.append(["批次", "申报年份", "地区代码", "地区名称", "当前结论", "排期", "说明"])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in plan.iter_rows(named=True):
+            sheet.append([row["batch"], row["planned_year"], row["region"], row["name"], VERDICT_TEXT[row["verdict"]],
+                          PLAN_STATUS_TEXT[row["plan_status"]], row["reason"]])
+        for column, width in zip("ABCDEFG", (6, 9, 9, 10, 10, 9, 80), strict=True):
+            sheet.column_dimensions[column].width = width
+    if charts:
+        sheet = book.create_sheet("图表", 3)
+        line = 1
+        for title, png in charts.items():
+            sheet.cell(line, 1, title).font = Font(bold=True)
+            image = Image(io.BytesIO(png))
+            sheet.add_image(image, f"A{line + 1}")
+            line += int(image.height / 20) + 3
+    book.save(path)

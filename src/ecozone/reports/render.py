@@ -1,0 +1,122 @@
+"""Render a report context to HTML, PDF (WeasyPrint from that HTML), Word (docxtpl) or Excel."""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ecozone.errors import Location, UsageError
+from ecozone.io.atomic import atomic_path
+from ecozone.reports import charts
+from ecozone.reports.fonts import FONT_FAMILY, embedded_font_css
+
+__all__ = ["FORMATS", "lint_docx_template", "render_html", "write_reports"]
+
+FORMATS = ("docx", "xlsx", "pdf", "html")
+
+
+def _templates() -> Path:
+    return Path(str(resources.files("ecozone.reports") / "templates"))
+
+
+def _charts(context: dict[str, Any]) -> dict[str, Any]:
+    gaps = charts.weak_gap_chart(context)
+    series = [charts.series_chart(w) for w in context["weak_points"] if w["class_code"] != "risk_margin"][:4]
+    return {"domains": charts.domain_chart(context), "gaps": gaps, "series": [s for s in series if s]}
+
+
+def render_html(context: dict[str, Any], images: dict[str, Any] | None = None) -> str:
+    """One self-contained HTML page: charts as data: URIs, the font subset embedded, no URL."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from markupsafe import Markup
+
+    images = images or _charts(context)
+    encoded = {
+        "domains": base64.b64encode(images["domains"]).decode("ascii"),
+        "gaps": base64.b64encode(images["gaps"]).decode("ascii") if images["gaps"] else None,
+        "series": [base64.b64encode(s).decode("ascii") for s in images["series"]],
+    }
+    env = Environment(loader=FileSystemLoader(_templates()), autoescape=select_autoescape(["html", "j2"]))
+    template = env.get_template("report.html.j2")
+    draft = template.render(**context, charts=encoded, font_css="", font_family=FONT_FAMILY)
+    # subset the font to exactly the characters on the page, template text included
+    font_css = Markup(embedded_font_css(draft))
+    return template.render(**context, charts=encoded, font_css=font_css, font_family=FONT_FAMILY)
+
+
+def _write_pdf(html: str, path: Path) -> None:
+    from weasyprint import HTML
+
+    HTML(string=html).write_pdf(path)
+
+
+def lint_docx_template(template: Path, context: dict[str, Any]) -> list[str]:
+    """Fields the template uses that the context does not provide."""
+    from docxtpl import DocxTemplate
+
+    document = DocxTemplate(str(template))
+    return sorted(document.get_undeclared_template_variables(context={**context, "charts": {}}))
+
+
+def _write_docx(context: dict[str, Any], path: Path, images: dict[str, Any], template: Path | None = None) -> None:
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    source = template or _templates() / "report.docx"
+    unknown = lint_docx_template(source, context)
+    if unknown:
+        raise UsageError(
+            f"Word 模板中有未定义的字段：{'、'.join(unknown)}",
+            Location(file=str(source)),
+            expected="报告字段：" + "、".join(sorted(context)),
+        )
+    document = DocxTemplate(str(source))
+    image = InlineImage(document, _tmp_png(images["domains"]), width=Mm(150))
+    document.render({**context, "charts": {"domains": image}}, autoescape=True)
+    document.save(str(path))
+
+
+def _tmp_png(data: bytes) -> str:
+    fd, name = tempfile.mkstemp(suffix=".png")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return name
+
+
+def write_reports(
+    formats: list[str],
+    context: dict[str, Any],
+    folder: Path | str,
+    stem: str,
+    *,
+    template: Path | None = None,
+    workbook: Callable[[Path], None] | None = None,
+) -> dict[str, Path]:
+    """Write the reports asked for; charts and HTML are made once and shared by the formats."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise UsageError(f"不支持的报告格式「{unknown[0]}」", Location(field="--format"), expected="、".join(FORMATS))
+    if "xlsx" in formats and workbook is None:
+        raise UsageError("Excel 报告需要完整的评估结果", Location(field="--format"))
+    images = _charts(context) if {"html", "pdf", "docx"} & set(formats) else {}
+    html = render_html(context, images) if {"html", "pdf"} & set(formats) else ""
+    written: dict[str, Path] = {}
+    for fmt in formats:
+        path = Path(folder) / f"{stem}.{fmt}"
+        with atomic_path(path) as tmp:
+            if fmt == "html":
+                tmp.write_text(html, encoding="utf-8")
+            elif fmt == "pdf":
+                _write_pdf(html, tmp)
+            elif fmt == "docx":
+                _write_docx(context, tmp, images, template)
+            else:
+                assert workbook is not None
+                workbook(tmp)
+        written[fmt] = path
+    return written
