@@ -126,7 +126,10 @@ def test_demo_prints_the_board_and_writes_json(tmp_path: Path) -> None:
         assert name in result.stdout
     written = sorted(p.name for p in (tmp_path / "demo").iterdir())
     assert written == ["990101.json", "990102.json", "990103.json", "990104.json", "990105.json",
-                       "990106.json", "990107.json", "990108.json", "assessment.json"]
+                       "990106.json", "990107.json", "990108.json", "assessment.json", "reports"]
+    reports = sorted(p.suffix for p in (tmp_path / "demo" / "reports").iterdir() if p.name.startswith("石门县"))
+    assert reports == [".docx", ".html", ".pdf", ".xlsx"]
+    assert (tmp_path / "demo" / "reports" / "示例州_总表.xlsx").exists()
     doc = json.loads((tmp_path / "demo" / "assessment.json").read_text(encoding="utf-8"))
     verdicts = {r["code"]: r["verdict"] for r in doc["regions"]}
     assert set(verdicts.values()) == {"ready", "not_ready", "incomplete", "vetoed"}
