@@ -1,0 +1,68 @@
+"""Benchmark: the four reports for one county, and the board workbook for 100 counties.
+
+    python -m benchmarks.reports          (from the repository root)
+
+Prints figures; never part of the test run. Target: one county's four reports under 5 s.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+from ecozone import api
+from ecozone.cli import _Run, write_region_reports
+from ecozone.engine.plan import plan
+from ecozone.io.excel_results import write_results_workbook
+from ecozone.reports.charts import board_heatmap
+from tests.conftest import SAMPLE
+
+
+def main() -> None:
+    dataset = api.load_dataset(SAMPLE)
+    checked = api.selfcheck_dataset("mee-2019", dataset)
+    run = _Run(checked.assessment.standard, dataset, checked.assessment, checked)
+    with tempfile.TemporaryDirectory() as tmp:
+        for attempt in ("first (imports, font load)", "second"):
+            start = time.perf_counter()
+            write_region_reports(run, ["docx", "xlsx", "pdf", "html"], ["990104"], Path(tmp) / attempt)
+            print(f"four reports for one county, {attempt}: {time.perf_counter() - start:.2f} s")
+        for fmt in ("docx", "xlsx", "pdf", "html"):
+            start = time.perf_counter()
+            write_region_reports(run, [fmt], ["990104"], Path(tmp) / fmt)
+            print(f"  {fmt} alone: {time.perf_counter() - start:.2f} s")
+
+        # a board of 100 counties: the sample's eight counties repeated under new codes
+        copies = []
+        for k in range(13):
+            code = pl.col("code").str.slice(0, 4) + pl.lit(f"{k:02d}") + pl.col("code").str.slice(5, 1)
+            copies.append((dataset.regions.with_columns(code=code, name=pl.col("name") + str(k))))
+        regions = pl.concat(copies).head(100)
+        mapping = {}
+        for k in range(13):
+            for original in dataset.regions["code"]:
+                mapping[original[:4] + f"{k:02d}" + original[5]] = original
+        observations = pl.concat([
+            dataset.observations.filter(pl.col("region") == original).with_columns(region=pl.lit(new))
+            for new, original in mapping.items() if new in set(regions["code"])
+        ])
+        assigned = pl.concat([
+            dataset.assigned.filter(pl.col("region") == original).with_columns(region=pl.lit(new))
+            for new, original in mapping.items() if new in set(regions["code"])
+        ]) if dataset.assigned is not None else None
+        board = api.Dataset(regions, observations, assigned)
+        start = time.perf_counter()
+        result = api.assess_dataset("mee-2019", board)
+        view = api.outlook_for(result, board)
+        names = dict(zip(result.regions["region"], result.regions["name"], strict=True))
+        write_results_workbook(result, Path(tmp) / "board.xlsx", None, plan(view),
+                               {"指标判定矩阵": board_heatmap(result.indicators, names)})
+        print(f"board workbook for {result.regions.height} counties (assess + outlook + workbook): "
+              f"{time.perf_counter() - start:.2f} s, {(Path(tmp) / 'board.xlsx').stat().st_size / 1024:.0f} KB")
+
+
+if __name__ == "__main__":
+    main()
