@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import polars as pl
+from tests.conftest import SAMPLE
 
 from ecozone import api
 from ecozone.cli import _Run, write_region_reports
 from ecozone.engine.plan import plan
 from ecozone.io.excel_results import write_results_workbook
 from ecozone.reports.charts import board_heatmap
-from tests.conftest import SAMPLE
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
         copies = []
         for k in range(13):
             code = pl.col("code").str.slice(0, 4) + pl.lit(f"{k:02d}") + pl.col("code").str.slice(5, 1)
-            copies.append((dataset.regions.with_columns(code=code, name=pl.col("name") + str(k))))
+            copies.append(dataset.regions.with_columns(code=code, name=pl.col("name") + str(k)))
         regions = pl.concat(copies).head(100)
         mapping = {}
         for k in range(13):

@@ -73,6 +73,9 @@ def main() -> None:
     except EcozoneError as exc:
         err.print(f"[bold red]错误：[/]{exc.message}", highlight=False)
         sys.exit(1)
+    except PermissionError as exc:  # the store's permission check, with its reason
+        err.print(f"[bold red]无权操作：[/]{exc}", highlight=False)
+        sys.exit(1)
 
 
 # --- standards -------------------------------------------------------------------------
@@ -512,6 +515,78 @@ def write_region_reports(run: _Run, formats: list[str], regions: list[str] | Non
         stem = f"{names.get(code, code)}{code}_{run.loaded.id}_{run.assessment.year}"
         written[code] = write_reports(formats, context, folder, stem, template=template, workbook=workbook)
     return written
+
+
+# --- database and users ----------------------------------------------------------------
+
+db_app = typer.Typer(help="数据库：迁移、备份、恢复、载入示例。默认 SQLite；ECOZONE_DATABASE_URL 指向 PostgreSQL。")
+user_app = typer.Typer(help="用户管理。")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库结构升级到最新版本（Alembic 迁移）。"""
+    from ecozone.store import db
+
+    db.upgrade()
+    out.print(f"数据库已是最新结构：{db.database_url().split('@')[-1]}")
+
+
+@db_app.command("backup")
+def db_backup(target: Annotated[Path, typer.Argument(help="备份文件")]) -> None:
+    """一致性备份（SQLite 在线备份；PostgreSQL 用 pg_dump）。"""
+    from ecozone.store import db
+
+    db.backup(target)
+    out.print(f"已备份到 {target}")
+
+
+@db_app.command("restore")
+def db_restore(source: Annotated[Path, typer.Argument(help="备份文件")]) -> None:
+    """从备份恢复（覆盖当前数据）。"""
+    from ecozone.store import db
+
+    db.restore(source)
+    out.print(f"已从 {source} 恢复")
+
+
+@db_app.command("load")
+def db_load(
+    path: Annotated[Path | None, typer.Argument(help="数据文件夹或工作簿（默认：内置示例）")] = None,
+    as_user: Annotated[str, typer.Option("--as", help="以哪个用户的名义载入（记入审计）")] = "system",
+    reason: Annotated[str, typer.Option("--reason", help="载入原因（记入审计）")] = "载入数据",
+) -> None:
+    """把数据（默认：示例州）整体载入数据库：全部成功或全部不写。"""
+    from ecozone.store import db
+    from ecozone.store.repository import Actor, import_dataset
+
+    dataset = api.load_dataset(path or sample_path())
+    db.upgrade()
+    engine = db.engine_for()
+    province = dataset.regions["code"][0][:2] + "0000"
+    with db.session_factory(engine)() as session, session.begin():
+        counts = import_dataset(session, dataset, Actor(as_user, "province", province), reason)
+    out.print("已载入：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str, typer.Option("--role", help="county、prefecture 或 province")],
+    region: Annotated[str, typer.Option("--region", help="所属地区代码（6位）")],
+    password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="ECOZONE_PASSWORD", help="密码（至少8位；交互输入）")],
+) -> None:
+    """新建用户（密码以 argon2 散列保存）。"""
+    from ecozone.store import db
+    from ecozone.store.repository import add_user
+
+    db.upgrade()
+    with db.session_factory(db.engine_for())() as session, session.begin():
+        add_user(session, name, role, region, password)
+    out.print(f"已新建用户 {name}（{role}，{region}）")
 
 
 # --- Excel: template and check ---------------------------------------------------------

@@ -1,0 +1,116 @@
+"""Tables. Figures, answers and statuses change only through ``repository``, which audits every change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(2))
+    parent: Mapped[str | None] = mapped_column(String(6), index=True)
+    terrain: Mapped[str | None] = mapped_column(String(10))
+    zone: Mapped[str | None] = mapped_column(String(10))
+    city_size: Mapped[str | None] = mapped_column(String(10))
+    flags: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+
+
+class Observation(Base):
+    __tablename__ = "observations"
+    __table_args__ = (UniqueConstraint("region", "year", "metric"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(80))
+    value: Mapped[float | None] = mapped_column(Float)
+    state: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+
+
+class AssignedTarget(Base):
+    __tablename__ = "assigned_targets"
+    __table_args__ = (UniqueConstraint("region", "year", "metric"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(80))
+    target: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("region", "condition"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    condition: Mapped[str] = mapped_column(String(60))
+    answer: Mapped[str] = mapped_column(String(10))
+    document: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(Text)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    grade: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str | None] = mapped_column(Text)
+    document: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    region: Mapped[str] = mapped_column(String(6))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AuditRecord(Base):
+    """Append-only: who changed what, when, from what, to what, and why."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    user: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(30))
+    region: Mapped[str] = mapped_column(String(6), index=True)
+    key: Mapped[dict[str, Any]] = mapped_column(JSON)
+    old: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Submission(Base):
+    """A frozen snapshot of what a county submitted, with the rules' fingerprint."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    standard_id: Mapped[str] = mapped_column(String(40))
+    pack_hash: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(12))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

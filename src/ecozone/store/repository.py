@@ -1,0 +1,197 @@
+"""Scoped, audited access to the store. Every change goes through here.
+
+* Imports are all-or-nothing: one transaction, rolled back on any error.
+* A figure edit names the version it started from; if someone else changed the figure in
+  between, the edit is refused and nothing is overwritten (optimistic concurrency).
+* Every change writes an append-only audit record: who, when, old, new, why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from pwdlib import PasswordHash
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ecozone.catalogue import load_metrics
+from ecozone.errors import InputError, Location, UsageError
+from ecozone.io.tables import Dataset, parse_number
+from ecozone.regions.profile import FLAGS
+from ecozone.store.models import Answer, AssignedTarget, AuditRecord, Incident, Observation, Region, User
+from ecozone.store.permissions import ROLES, can, scope_prefix
+
+__all__ = ["Actor", "ConflictError", "add_user", "check_password", "import_dataset", "load_dataset",
+           "set_figure"]
+
+_hasher = PasswordHash.recommended()  # argon2
+
+
+class ConflictError(UsageError):
+    """Someone else changed the figure first."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: str
+    region: str
+
+    def require(self, action: str, region: str) -> None:
+        decision = can(self.role, self.region, action, region)
+        if not decision.allowed:
+            raise PermissionError(decision.why)
+
+
+# --- users -----------------------------------------------------------------------------
+
+
+def add_user(session: Session, name: str, role: str, region: str, password: str) -> User:
+    if role not in ROLES:
+        raise UsageError(f"未知的角色「{role}」", Location(field="--role"), expected="county、prefecture 或 province")
+    if not (len(region) == 6 and region.isdigit()):
+        raise UsageError(f"地区代码不是6位数字：「{region}」", Location(field="--region"))
+    if len(password) < 8:
+        raise UsageError("密码太短", Location(field="password"), expected="至少 8 个字符")
+    if session.scalar(select(User).where(User.name == name)) is not None:
+        raise UsageError(f"用户「{name}」已存在", Location(field="NAME"))
+    user = User(name=name, role=role, region=region, password_hash=_hasher.hash(password))
+    session.add(user)
+    session.add(AuditRecord(user="system", entity="user", region=region, key={"name": name}, old=None,
+                            new={"role": role, "region": region}, reason="新建用户"))
+    return user
+
+
+def check_password(session: Session, name: str, password: str) -> Actor | None:
+    user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
+    if user is None or not _hasher.verify(password, user.password_hash):
+        return None
+    return Actor(user.name, user.role, user.region)
+
+
+# --- datasets --------------------------------------------------------------------------
+
+
+def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str) -> dict[str, int]:
+    """Write a whole dataset in one transaction; any error leaves the store as it was."""
+    for code in dataset.regions["code"]:
+        actor.require("load", code)
+    counts = {"regions": 0, "observations": 0, "assigned": 0, "answers": 0, "incidents": 0}
+    with session.begin_nested():
+        for row in dataset.regions.iter_rows(named=True):
+            session.merge(Region(code=row["code"], name=row["name"], level=row["level"], parent=row["parent"],
+                                 terrain=row["terrain"], zone=row["zone"], city_size=row["city_size"],
+                                 flags={f: bool(row[f]) for f in FLAGS}))
+            counts["regions"] += 1
+        for row in dataset.observations.iter_rows(named=True):
+            _upsert_figure(session, actor, row, reason)
+            counts["observations"] += 1
+        if dataset.assigned is not None:
+            for row in dataset.assigned.iter_rows(named=True):
+                session.execute(delete(AssignedTarget).where(
+                    AssignedTarget.region == row["region"], AssignedTarget.year == row["year"],
+                    AssignedTarget.metric == row["metric"]))
+                session.add(AssignedTarget(region=row["region"], year=row["year"], metric=row["metric"],
+                                           target=row["target"], source=row.get("source")))
+                counts["assigned"] += 1
+        if dataset.answers is not None:
+            for row in dataset.answers.iter_rows(named=True):
+                session.execute(delete(Answer).where(Answer.region == row["region"],
+                                                     Answer.condition == row["condition"]))
+                session.add(Answer(**row))
+                session.add(AuditRecord(user=actor.name, entity="answer", region=row["region"],
+                                        key={"condition": row["condition"]}, old=None, new=row, reason=reason))
+                counts["answers"] += 1
+        if dataset.incidents is not None:
+            for row in dataset.incidents.iter_rows(named=True):
+                session.add(Incident(**row))
+                counts["incidents"] += 1
+    return counts
+
+
+def _upsert_figure(session: Session, actor: Actor, row: dict[str, Any], reason: str) -> None:
+    current = session.scalar(select(Observation).where(
+        Observation.region == row["region"], Observation.year == row["year"], Observation.metric == row["metric"]))
+    new = {"value": row["value"], "state": row["state"], "source": row.get("source"), "note": row.get("note")}
+    if current is None:
+        session.add(Observation(region=row["region"], year=row["year"], metric=row["metric"], version=1, **new))
+        old = None
+    else:
+        old = {"value": current.value, "state": current.state}
+        for key, value in new.items():
+            setattr(current, key, value)
+        current.version += 1
+    session.add(AuditRecord(user=actor.name, entity="figure", region=row["region"],
+                            key={"year": row["year"], "metric": row["metric"]}, old=old,
+                            new={"value": row["value"], "state": row["state"]}, reason=reason))
+
+
+def load_dataset(session: Session, actor: Actor) -> Dataset:
+    """Everything in the actor's scope, as the engine's tables."""
+    prefix = scope_prefix(actor.role, actor.region)
+    regions = session.scalars(select(Region).where(Region.code.startswith(prefix)).order_by(Region.code)).all()
+    profile_rows = [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent, "terrain": r.terrain,
+                     "zone": r.zone, "city_size": r.city_size, **{f: bool(r.flags.get(f)) for f in FLAGS}}
+                    for r in regions]
+    schema = {"code": pl.String, "name": pl.String, "level": pl.String, "parent": pl.String, "terrain": pl.String,
+              "zone": pl.String, "city_size": pl.String, **{f: pl.Boolean for f in FLAGS}}
+    figures = session.execute(select(Observation.region, Observation.year, Observation.metric, Observation.value,
+                                     Observation.state, Observation.source, Observation.note)
+                              .where(Observation.region.startswith(prefix))).all()
+    observations = pl.DataFrame(
+        [tuple(f) for f in figures], orient="row",
+        schema={"region": pl.String, "year": pl.Int32, "metric": pl.String, "value": pl.Float64,
+                "state": pl.String, "source": pl.String, "note": pl.String})
+    targets = session.execute(select(AssignedTarget.region, AssignedTarget.year, AssignedTarget.metric,
+                                     AssignedTarget.target, AssignedTarget.source)
+                              .where(AssignedTarget.region.startswith(prefix))).all()
+    assigned = pl.DataFrame([tuple(t) for t in targets], orient="row",
+                            schema={"region": pl.String, "year": pl.Int32, "metric": pl.String,
+                                    "target": pl.Float64, "source": pl.String})
+    return Dataset(pl.DataFrame(profile_rows, schema=schema), observations, assigned)
+
+
+# --- one figure ------------------------------------------------------------------------
+
+
+def set_figure(
+    session: Session, actor: Actor, region: str, year: int, metric_id: str, text: str, expected_version: int,
+    reason: str | None = None,
+) -> Observation:
+    """Change one figure, validated like an import; refuses if the figure changed since ``expected_version``."""
+    actor.require("edit", region)
+    metric = load_metrics().get(metric_id)
+    if metric is None:
+        raise InputError(f"未知的统计量「{metric_id}」", Location(field="metric"))
+    value: float | None = None
+    state: str | None = None
+    if metric.kind == "number":
+        parsed = pl.select(parse_number(pl.lit(text))).item()
+        if parsed is None:
+            raise InputError(f"不是数字：「{text}」", Location(field=metric_id), expected="数字，如 85 或 85%")
+        if (metric.min is not None and parsed < metric.min) or (metric.max is not None and parsed > metric.max):
+            raise InputError(f"数值超出合理范围：「{text}」", Location(field=metric_id),
+                             expected=f"{metric.min if metric.min is not None else '−∞'}–"
+                                      f"{metric.max if metric.max is not None else '+∞'}")
+        value = float(parsed)
+    elif text in metric.states:
+        state = text
+    else:
+        raise InputError(f"不是可选状态：「{text}」", Location(field=metric_id), expected="、".join(metric.states))
+    current = session.scalar(select(Observation).where(
+        Observation.region == region, Observation.year == year, Observation.metric == metric_id))
+    current_version = current.version if current else 0
+    if current_version != expected_version:
+        raise ConflictError(
+            f"{region} {year} 年「{metric.name}」已被他人修改"
+            f"（您打开时为第 {expected_version} 版，现为第 {current_version} 版）",
+            Location(field=metric_id), expected="刷新后查看最新数值，再决定是否修改")
+    _upsert_figure(session, actor, {"region": region, "year": year, "metric": metric_id, "value": value,
+                                    "state": state}, reason or "页面修改")
+    session.flush()
+    result = session.scalar(select(Observation).where(
+        Observation.region == region, Observation.year == year, Observation.metric == metric_id))
+    assert result is not None
+    return result

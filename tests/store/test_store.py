@@ -1,0 +1,138 @@
+"""The store on SQLite and PostgreSQL: migrations, all-or-nothing imports, audit, concurrency, scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import ecozone
+from ecozone.errors import InputError
+from ecozone.io.tables import Dataset
+from ecozone.store import db
+from ecozone.store.models import AuditRecord, Observation
+from ecozone.store.permissions import can
+from ecozone.store.repository import (
+    Actor,
+    ConflictError,
+    add_user,
+    check_password,
+    import_dataset,
+    load_dataset,
+    set_figure,
+)
+
+PROVINCE = Actor("省管理员", "province", "990000")
+CLERK = Actor("石门县填报员", "county", "990104")
+
+
+@pytest.fixture()
+def session(database_url: str, sample: Dataset) -> Iterator[Session]:
+    db.upgrade(database_url)
+    engine = db.engine_for(database_url)
+    session = db.session_factory(engine)()
+    with session.begin():
+        import_dataset(session, sample, PROVINCE, "载入示例")
+    try:
+        yield session
+    finally:  # close before the test database is dropped
+        session.close()
+        engine.dispose()
+
+
+def _count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Observation)) or 0
+
+
+def test_round_trip_assesses_like_the_files(session: Session, sample: Dataset) -> None:
+    stored = load_dataset(session, PROVINCE)
+    assert stored.observations.height == sample.observations.height
+    from_store = ecozone.assess_dataset("mee-2019", stored)
+    from_files = ecozone.assess_dataset("mee-2019", sample)
+    assert from_store.regions.select("region", "verdict").equals(from_files.regions.select("region", "verdict"))
+
+
+def test_import_is_all_or_nothing(session: Session, sample: Dataset) -> None:
+    before = _count(session)
+    session.rollback()  # end the read's implicit transaction
+    stray = sample.observations.head(1).with_columns(region=pl.lit("990199"), year=pl.lit(2030, dtype=pl.Int32))
+    broken = Dataset(sample.regions, pl.concat([sample.observations.head(5).with_columns(
+        year=pl.lit(2031, dtype=pl.Int32)), stray]), None)
+    with pytest.raises(IntegrityError), session.begin():  # the unregistered region breaks the foreign key
+        import_dataset(session, broken, PROVINCE, "带错误的导入")
+    session.rollback()
+    assert _count(session) == before
+    assert session.scalar(select(func.count()).select_from(Observation).where(Observation.year == 2031)) == 0
+
+
+def test_a_figure_edit_is_audited_and_versioned(session: Session) -> None:
+    with session.begin():
+        first = set_figure(session, CLERK, "990104", 2023, "urban_sewage_treatment_rate", "86", 1, "新厂投运")
+    assert first.value == 86 and first.version == 2
+    record = session.scalars(select(AuditRecord).where(AuditRecord.entity == "figure", AuditRecord.reason == "新厂投运")
+                             ).one()
+    assert record.user == "石门县填报员" and record.old == {"value": 82.0, "state": None}
+    assert record.new == {"value": 86.0, "state": None}
+
+
+def test_a_stale_edit_is_refused_and_nothing_is_overwritten(session: Session) -> None:
+    with session.begin():
+        set_figure(session, CLERK, "990104", 2023, "urban_sewage_treatment_rate", "86", 1)
+    with pytest.raises(ConflictError) as caught, session.begin():
+        set_figure(session, Actor("另一位填报员", "county", "990104"), "990104", 2023,
+                   "urban_sewage_treatment_rate", "90", 1)
+    assert "已被他人修改" in caught.value.message
+    value = session.scalar(select(Observation.value).where(Observation.region == "990104", Observation.year == 2023,
+                                                          Observation.metric == "urban_sewage_treatment_rate"))
+    assert value == 86
+
+
+def test_a_figure_is_validated_like_an_import(session: Session) -> None:
+    with pytest.raises(InputError) as caught, session.begin():
+        set_figure(session, CLERK, "990104", 2023, "urban_sewage_treatment_rate", "一百二", 1)
+    assert "不是数字" in caught.value.message
+    with pytest.raises(InputError), session.begin():
+        set_figure(session, CLERK, "990104", 2023, "urban_sewage_treatment_rate", "120", 1)
+
+
+def test_scope_follows_the_administrative_code(session: Session) -> None:
+    with pytest.raises(PermissionError) as caught, session.begin():
+        set_figure(session, CLERK, "990105", 2023, "urban_sewage_treatment_rate", "86", 1)
+    assert "990104" in str(caught.value) and "990105" in str(caught.value)
+    assert can("prefecture", "990100", "view", "990105").allowed
+    assert not can("prefecture", "990100", "edit", "990105").allowed
+    assert not can("prefecture", "990100", "view", "980105").allowed
+    county_view = load_dataset(session, CLERK)
+    assert county_view.regions["code"].to_list() == ["990104"]
+
+
+def test_passwords_are_hashed_and_checked(session: Session) -> None:
+    with session.begin():
+        user = add_user(session, "clerk", "county", "990104", "correct horse")
+    assert user.password_hash.startswith("$argon2") and "correct" not in user.password_hash
+    assert check_password(session, "clerk", "correct horse") == Actor("clerk", "county", "990104")
+    assert check_password(session, "clerk", "wrong password") is None
+
+
+def test_sqlite_backup_and_restore(tmp_path: Path, sample: Dataset) -> None:
+    url = f"sqlite:///{tmp_path / 'live.sqlite'}"
+    db.upgrade(url)
+    engine = db.engine_for(url)
+    factory = db.session_factory(engine)
+    with factory() as session, session.begin():
+        import_dataset(session, sample, PROVINCE, "载入")
+    db.backup(tmp_path / "copy.sqlite", url)
+    with factory() as session, session.begin():
+        set_figure(session, CLERK, "990104", 2023, "urban_sewage_treatment_rate", "86", 1)
+    db.restore(tmp_path / "copy.sqlite", url)
+    with factory() as session:
+        value = session.scalar(select(Observation.value).where(
+            Observation.region == "990104", Observation.year == 2023,
+            Observation.metric == "urban_sewage_treatment_rate"))
+    engine.dispose()
+    assert value == 82
