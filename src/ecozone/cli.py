@@ -589,6 +589,22 @@ def user_add(
     out.print(f"已新建用户 {name}（{role}，{region}）")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口")] = 8000,
+    standard: Annotated[str, typer.Option("--standard", "-s", help="评估所用标准")] = "mee-2019",
+) -> None:
+    """启动网页服务（默认 SQLite；ECOZONE_DATABASE_URL 指向 PostgreSQL；ECOZONE_SECRET 设定会话密钥）。"""
+    import uvicorn
+
+    from ecozone.store import db
+    from ecozone.web.app import create_app
+
+    db.upgrade()
+    uvicorn.run(create_app(standard=standard), host=host, port=port)
+
+
 # --- Excel: template and check ---------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""The web app (FastAPI, server-rendered Chinese pages). Started by ``ecozone serve``."""

@@ -1,0 +1,85 @@
+"""The web app through its real HTTP interface (TestClient), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import polars as pl
+import pytest
+from fastapi.testclient import TestClient
+
+from ecozone.io.tables import Dataset
+from ecozone.store import db
+from ecozone.store.repository import Actor, add_user, import_dataset
+from ecozone.web.app import create_app
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture()
+def client(database_url: str, sample: Dataset) -> Iterator[TestClient]:
+    db.upgrade(database_url)
+    engine = db.engine_for(database_url)
+    named = sample.regions.with_columns(
+        name=pl.when(pl.col("code") == "990108").then(pl.lit("<script>alert(1)</script>县")).otherwise("name"))
+    with db.session_factory(engine)() as session, session.begin():
+        import_dataset(session, Dataset(named, sample.observations, sample.assigned), Actor("t", "province", "990000"),
+                       "测试")
+        add_user(session, "shimen", "county", "990104", PASSWORD)
+        add_user(session, "zhou", "prefecture", "990100", PASSWORD)
+    app = create_app(database_url, secret="test-secret")
+    with TestClient(app) as test_client:
+        yield test_client
+    engine.dispose()
+    app.state.engine.dispose()  # before the test database is dropped
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> TestClient:
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    response = client.post("/login", data={"name": name, "password": password, "csrf": token},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    return client
+
+
+def test_login_refuses_a_wrong_password_in_chinese(client: TestClient) -> None:
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    response = client.post("/login", data={"name": "shimen", "password": "wrong", "csrf": token})
+    assert response.status_code == 401 and "用户名或密码不正确" in response.text
+
+
+def test_login_without_the_csrf_token_is_refused(client: TestClient) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"name": "shimen", "password": PASSWORD, "csrf": "forged"})
+    assert response.status_code == 403 and "CSRF" in response.text
+
+
+def test_a_county_user_sees_its_county_and_is_refused_another(client: TestClient) -> None:
+    login(client, "shimen")
+    page = client.get("/regions/990104")
+    assert page.status_code == 200 and "石门县" in page.text and "暂不具备" in page.text
+    assert "城镇污水处理率" in page.text
+    denied = client.get("/regions/990105")
+    assert denied.status_code == 403 and "只能访问代码以 990104 开头的地区" in denied.json()["detail"]
+    api_denied = client.get("/api/regions/990105/assessment")
+    assert api_denied.status_code == 403
+    assert [r["code"] for r in client.get("/api/regions").json()] == ["990104"]
+
+
+def test_the_prefecture_sees_its_board_with_names_escaped(client: TestClient) -> None:
+    login(client, "zhou")
+    board = client.get("/")
+    assert board.status_code == 200 and board.text.count("/regions/99010") == 8
+    assert "<script>alert(1)</script>" not in board.text and "&lt;script&gt;" in board.text
+    assessment = client.get("/api/regions/990104/assessment").json()
+    assert assessment["regions"][0]["verdict"] == "not_ready"
+
+
+def test_pages_need_a_login(client: TestClient) -> None:
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert client.get("/api/regions").status_code == 401
