@@ -22,7 +22,7 @@ from ecozone.catalogue.describe import describe
 from ecozone.catalogue.model import Indicator
 from ecozone.engine import Assessment
 from ecozone.engine.board import domain_counts, shared_weak_points
-from ecozone.engine.explain import STATUS_TEXT
+from ecozone.engine.explain import ATTRIBUTE_TEXT, STATUS_TEXT, VERDICT_TEXT
 from ecozone.engine.plan import PLAN_STATUS_TEXT
 from ecozone.engine.plan import plan as make_plan
 from ecozone.engine.selfcheck import SelfCheck
@@ -51,14 +51,11 @@ app.add_typer(standards_app, name="standards")
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
-VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决",
-                "keep": "保持", "warning": "警告整改", "revocation": "撤销风险"}
 VERDICT_STYLE = {"ready": "green", "not_ready": "red", "incomplete": "yellow", "vetoed": "magenta",
                  "keep": "green", "warning": "yellow", "revocation": "red"}
 ANSWER_STYLE = {"yes": "[red]是[/]", "no": "[green]否[/]", "unknown": "[yellow]未回答[/]"}
 STATUS_STYLE = {"met": "green", "not_met": "red", "missing": "yellow", "needs_review": "yellow",
                 "not_applicable": "dim"}
-ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "—"}
 
 
 class Format(StrEnum):
@@ -172,21 +169,13 @@ def assess(
         return
     if fmt is Format.json:
         view = api.outlook_for(result, dataset)
-        document = selfcheck_to_dict(checked, view) if checked else assessment_to_dict(result, view)
-        text = json.dumps(document, ensure_ascii=False, indent=2)
-        if output is None:
-            typer.echo(text)
-        else:
-            _write_atomic(output, text)
-            err.print(f"已写入 {output}")
+        _emit_json(selfcheck_to_dict(checked, view) if checked else assessment_to_dict(result, view), output)
         return
     console = Console(record=True, width=160) if output else out
     _print_assessment(console, result, checked.regions if checked else None)
     if checked is None:
         console.print("[dim]未提供否决项自查回答：以上结论只针对指标。完整自查请用 ecozone selfcheck。[/]")
-    if output is not None:
-        _write_atomic(output, console.export_text())
-        err.print(f"已写入 {output}")
+    _emit(console, output)
 
 
 # --- self-check ------------------------------------------------------------------------
@@ -217,12 +206,7 @@ def selfcheck(
     when = _date_option(as_of)
     checked = api.selfcheck_dataset(loaded, dataset, year, mode=mode.value, as_of=when)
     if fmt is Format.json:
-        text = json.dumps(selfcheck_to_dict(checked), ensure_ascii=False, indent=2)
-        if output is None:
-            typer.echo(text)
-        else:
-            _write_atomic(output, text)
-            err.print(f"已写入 {output}")
+        _emit_json(selfcheck_to_dict(checked), output)
         return
     console = Console(record=True, width=160) if output else out
     _print_selfcheck(console, checked)

@@ -8,15 +8,12 @@ import polars as pl
 import xlsxwriter
 
 from ecozone.engine import Assessment
-from ecozone.engine.explain import STATUS_TEXT
+from ecozone.engine.explain import ATTRIBUTE_TEXT, STATUS_TEXT, VERDICT_TEXT
 from ecozone.engine.selfcheck import ANSWER_TEXT, SelfCheck
 from ecozone.io.atomic import atomic_path
 
 __all__ = ["write_results_workbook"]
 
-VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决",
-                "keep": "保持", "warning": "警告整改", "revocation": "撤销风险"}
-ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "—"}
 COLOURS = {  # traffic lights: fill, font
     "met": ("#C6EFCE", "#006100"), "ready": ("#C6EFCE", "#006100"),
     "not_met": ("#FFC7CE", "#9C0006"), "not_ready": ("#FFC7CE", "#9C0006"),

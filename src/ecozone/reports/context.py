@@ -14,7 +14,7 @@ import polars as pl
 from ecozone.catalogue.describe import describe
 from ecozone.catalogue.model import Indicator
 from ecozone.engine import Assessment
-from ecozone.engine.explain import STATUS_TEXT
+from ecozone.engine.explain import ATTRIBUTE_TEXT, STATUS_TEXT, VERDICT_TEXT
 from ecozone.engine.plan import PLAN_STATUS_TEXT
 from ecozone.engine.selfcheck import ANSWER_TEXT, SelfCheck
 from ecozone.engine.trend import OUTLOOK_METHOD, TREND_CLASS_TEXT, TREND_METHOD
@@ -23,9 +23,6 @@ from ecozone.errors import Location, UsageError
 
 __all__ = ["VERDICT_TEXT", "build_context"]
 
-VERDICT_TEXT = {"ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决",
-                "keep": "保持", "warning": "警告整改", "revocation": "撤销风险"}
-ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "—"}
 SOURCE_TEXT = {"question": "自查回答", "incidents": "事件清单", "derived": "数据推算"}
 
 

@@ -20,9 +20,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecozone import api
-from ecozone.engine.explain import STATUS_TEXT
+from ecozone.engine.explain import STATUS_TEXT, VERDICT_TEXT
 from ecozone.io.results_json import assessment_to_dict
-from ecozone.reports.context import VERDICT_TEXT
 from ecozone.store import db
 from ecozone.store.permissions import can
 from ecozone.store.repository import Actor, check_password, load_dataset
