@@ -18,6 +18,7 @@ from ecozone import api
 from ecozone.cli import _Run, write_region_reports
 from ecozone.engine.plan import plan
 from ecozone.io.excel_results import write_results_workbook
+from ecozone.io.tables import Dataset
 from ecozone.reports.charts import board_heatmap
 
 
@@ -53,7 +54,7 @@ def main() -> None:
             dataset.assigned.filter(pl.col("region") == original).with_columns(region=pl.lit(new))
             for new, original in mapping.items() if new in set(regions["code"])
         ]) if dataset.assigned is not None else None
-        board = api.Dataset(regions, observations, assigned)
+        board = Dataset(regions, observations, assigned)
         start = time.perf_counter()
         result = api.assess_dataset("mee-2019", board)
         view = api.outlook_for(result, board)

@@ -1,0 +1,92 @@
+"""The review workflow: draft → submitted → returned (with comments) / accepted → recommended.
+
+A submission freezes a snapshot — figures, answers, the assessment and self-check as JSON,
+and the pack hash — so what was submitted can always be shown again exactly, whatever
+changes afterwards. Every transition is permission-checked and audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecozone import api
+from ecozone.catalogue import load_standard
+from ecozone.errors import Location, UsageError
+from ecozone.io.results_json import selfcheck_to_dict
+from ecozone.io.tables import Dataset
+from ecozone.store.models import Answer, AuditRecord, Observation, Submission
+from ecozone.store.repository import Actor, load_dataset
+
+__all__ = ["STATUS_TEXT", "TRANSITIONS", "latest", "submit", "transition"]
+
+STATUS_TEXT = {"submitted": "已提交", "returned": "已退回", "accepted": "已通过", "recommended": "已推荐"}
+# status → (action needed, statuses it may come from)
+TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "returned": ("review", ("submitted",)),
+    "accepted": ("review", ("submitted",)),
+    "recommended": ("recommend", ("accepted",)),
+}
+
+
+def latest(session: Session, region: str) -> Submission | None:
+    return session.scalars(select(Submission).where(Submission.region == region)
+                           .order_by(Submission.id.desc()).limit(1)).first()
+
+
+def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Submission:
+    """Freeze the county's figures, answers and results, with the rules' fingerprint."""
+    actor.require("submit", region)
+    current = latest(session, region)
+    if current is not None and current.status in ("submitted", "accepted", "recommended"):
+        raise UsageError(f"{region} 已处于「{STATUS_TEXT[current.status]}」状态，不能重复提交",
+                         Location(field="status"), expected="被退回后修改再提交")
+    dataset = load_dataset(session, Actor(actor.name, "county", region))
+    loaded = load_standard(standard_id)
+    checked = api.selfcheck_dataset(loaded, Dataset(dataset.regions, dataset.observations, dataset.assigned,
+                                                    _answers(session, region), None))
+    snapshot: dict[str, Any] = {
+        "figures": [{"year": o.year, "metric": o.metric, "value": o.value, "state": o.state, "version": o.version}
+                    for o in session.scalars(select(Observation).where(Observation.region == region))],
+        "result": selfcheck_to_dict(checked),
+    }
+    submission = Submission(region=region, standard_id=loaded.id, pack_hash=loaded.hash, status="submitted",
+                            snapshot=snapshot, created_by=actor.name)
+    session.add(submission)
+    session.add(AuditRecord(user=actor.name, entity="submission", region=region, key={"standard": loaded.id},
+                            old={"status": current.status} if current else None, new={"status": "submitted"},
+                            reason="提交"))
+    return submission
+
+
+def transition(session: Session, actor: Actor, region: str, to: str, comment: str | None = None) -> Submission:
+    """Return, accept or recommend the latest submission; a return needs a comment."""
+    if to not in TRANSITIONS:
+        raise UsageError(f"未知的状态「{to}」", Location(field="status"), expected="、".join(TRANSITIONS))
+    action, sources = TRANSITIONS[to]
+    actor.require(action, region)
+    current = latest(session, region)
+    if current is None or current.status not in sources:
+        state = STATUS_TEXT[current.status] if current else "未提交"
+        raise UsageError(f"{region} 当前为「{state}」，不能改为「{STATUS_TEXT[to]}」", Location(field="status"))
+    if to == "returned" and not (comment or "").strip():
+        raise UsageError("退回必须写明意见", Location(field="comment"), expected="需要修改的内容")
+    old = current.status
+    current.status = to
+    current.comment = comment
+    session.add(AuditRecord(user=actor.name, entity="submission", region=region, key={"id": current.id},
+                            old={"status": old}, new={"status": to}, reason=comment))
+    return current
+
+
+def _answers(session: Session, region: str) -> Any:
+    import polars as pl
+
+    from ecozone.engine.selfcheck import ANSWER_SCHEMA
+
+    rows = [{"region": a.region, "condition": a.condition, "answer": a.answer, "document": a.document,
+             "date": a.date, "note": a.note, "file": a.file, "override_reason": a.override_reason}
+            for a in session.scalars(select(Answer).where(Answer.region == region))]
+    return pl.DataFrame(rows, schema=ANSWER_SCHEMA)
