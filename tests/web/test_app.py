@@ -83,3 +83,28 @@ def test_the_prefecture_sees_its_board_with_names_escaped(client: TestClient) ->
 def test_pages_need_a_login(client: TestClient) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303
     assert client.get("/api/regions").status_code == 401
+
+
+def _csrf(client: TestClient) -> str:
+    page = client.get("/")
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+def test_submit_and_review_through_the_api(client: TestClient) -> None:
+    login(client, "shimen")
+    token = _csrf(client)
+    assert client.post("/api/regions/990104/submit").status_code == 403  # no CSRF header
+    submitted = client.post("/api/regions/990104/submit", headers={"X-CSRF-Token": token})
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    assert client.post("/api/regions/990104/status", data={"to": "accepted"},
+                       headers={"X-CSRF-Token": token}).status_code == 403  # a county does not review
+    client.cookies.clear()
+    login(client, "zhou")
+    token = _csrf(client)
+    refused = client.post("/api/regions/990104/status", data={"to": "returned"}, headers={"X-CSRF-Token": token})
+    assert refused.status_code == 409 and "退回必须写明意见" in refused.json()["detail"]
+    returned = client.post("/api/regions/990104/status", data={"to": "returned", "comment": "请补充台账"},
+                           headers={"X-CSRF-Token": token})
+    assert returned.json() == {"id": submitted.json()["id"], "status": "returned", "comment": "请补充台账"}
+    frozen = client.get("/api/regions/990104/submission").json()
+    assert frozen["snapshot"]["result"]["regions"][0]["code"] == "990104"

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ecozone import api
 from ecozone.engine.explain import STATUS_TEXT, VERDICT_TEXT
+from ecozone.errors import EcozoneError
 from ecozone.io.results_json import assessment_to_dict
-from ecozone.store import db
+from ecozone.store import db, workflow
 from ecozone.store.permissions import can
 from ecozone.store.repository import Actor, check_password, load_dataset
 
@@ -151,5 +152,41 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
         if not document["regions"]:
             raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
         return JSONResponse(document)
+
+    def check_header_csrf(request: Request) -> None:
+        check_csrf(request, request.headers.get("X-CSRF-Token", ""))
+
+    @app.post("/api/regions/{code}/submit", summary="提交（冻结当前数据、回答和结果的快照）")
+    def api_submit(code: str, request: Request, session: Session = Depends(database)) -> Any:  # noqa: B008
+        check_header_csrf(request)
+        actor = actor_of(request)
+        allowed(actor, "submit", code)
+        with session.begin():
+            submission = workflow.submit(session, actor, code, standard)
+        return {"id": submission.id, "status": submission.status, "pack_hash": submission.pack_hash}
+
+    @app.post("/api/regions/{code}/status", summary="审核：退回（须写意见）/ 通过；推荐")
+    def api_status(code: str, request: Request, to: Annotated[str, Form()],
+                   comment: Annotated[str, Form()] = "", session: Session = Depends(database)) -> Any:  # noqa: B008
+        check_header_csrf(request)
+        actor = actor_of(request)
+        action = workflow.TRANSITIONS.get(to, ("review", ()))[0]
+        allowed(actor, action, code)
+        try:
+            with session.begin():
+                submission = workflow.transition(session, actor, code, to, comment)
+        except EcozoneError as exc:
+            raise HTTPException(status_code=409, detail=exc.message) from None
+        return {"id": submission.id, "status": submission.status, "comment": submission.comment}
+
+    @app.get("/api/regions/{code}/submission", summary="最近一次提交的快照（原样）")
+    def api_submission(code: str, request: Request, session: Session = Depends(database)) -> Any:  # noqa: B008
+        actor = actor_of(request)
+        allowed(actor, "view", code)
+        submission = workflow.latest(session, code)
+        if submission is None:
+            raise HTTPException(status_code=404, detail=f"{code} 尚未提交")
+        return {"status": submission.status, "pack_hash": submission.pack_hash, "comment": submission.comment,
+                "snapshot": submission.snapshot}
 
     return app
