@@ -189,14 +189,14 @@ class Mode(StrEnum):
 @app.command()
 def selfcheck(
     path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（含 vetoes.csv / incidents.csv）")],
-    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
+    standard: StandardOption = None,
     year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度（默认：数据中最近的年度）")] = None,
     mode: Annotated[Mode, typer.Option("--mode", help="apply 申报前自查；monitor 命名后年度自评")] = Mode.apply,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="自查日期，决定事件回溯期（默认：评价年度次年12月31日）")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
+    fmt: FormatOption = Format.table,
+    output: OutputOption = None,
     accept_warnings: Annotated[bool, typer.Option("--accept-warnings", help="确认工作簿中需要确认的警告")] = False,
     sets: SetOption = None,
 ) -> None:
@@ -274,6 +274,10 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="假设：[地区代码:]统计量=数值[@年份]，可多次给出，如 urban_sewage_treatment_rate=88"),
 ]
+StandardOption = Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")]
+YearOption = Annotated[int | None, typer.Option("--year", "-y", help="评价年度")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="输出格式")]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")]
 
 
 @dataclass
@@ -320,11 +324,11 @@ def _emit_json(document: Any, output: Path | None) -> None:
 @app.command()
 def weakpoints(
     path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹")],
-    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
-    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度")] = None,
+    standard: StandardOption = None,
+    year: YearOption = None,
     top: Annotated[int, typer.Option("--top", help="每个地区显示前 N 项")] = 10,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
+    fmt: FormatOption = Format.table,
+    output: OutputOption = None,
     sets: SetOption = None,
 ) -> None:
     """短板弱项：每个地区按 约束性未达标 → 缺数据 → 参考性未达标 → 风险（余量小、趋势背离）排序。"""
@@ -355,10 +359,10 @@ def weakpoints(
 @app.command()
 def board(
     path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（一个州的全部县）")],
-    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
-    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
+    standard: StandardOption = None,
+    year: YearOption = None,
+    fmt: FormatOption = Format.table,
+    output: OutputOption = None,
     sets: SetOption = None,
 ) -> None:
     """州（市）总览：地区 × 指标判定矩阵、多地共有的短板、分领域达标数、得分排名（得分不改变结论）。"""
@@ -428,12 +432,12 @@ def _print_matrix(console: Console, result: Assessment) -> None:
 @app.command()
 def plan(
     path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（一个州的全部县）")],
-    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
-    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度")] = None,
+    standard: StandardOption = None,
+    year: YearOption = None,
     from_year: Annotated[int | None, typer.Option("--from-year", help="最早申报年份（默认：评价年度次年）")] = None,
     cap: Annotated[int | None, typer.Option("--cap", help="每年最多推荐的地区数（总量控制）", min=1)] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式")] = Format.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")] = None,
+    fmt: FormatOption = Format.table,
+    output: OutputOption = None,
     sets: SetOption = None,
 ) -> None:
     """分期分批：按当前趋势推算每个地区最早可申报的年份，按年分批；说明无法排期的原因。"""
@@ -470,8 +474,8 @@ def report(
     ] = None,
     region: Annotated[list[str] | None, typer.Option("--region", "-r", help="地区代码（默认：全部地区）")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="报告写入的文件夹")] = Path("ecozone-reports"),
-    standard: Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")] = None,
-    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度")] = None,
+    standard: StandardOption = None,
+    year: YearOption = None,
     template: Annotated[Path | None, typer.Option("--template", help="自定义 Word 模板（字段同内置模板）")] = None,
     sets: SetOption = None,
 ) -> None:

@@ -15,6 +15,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from ecozone.io.tables import Dataset
+from ecozone.store import db
+from ecozone.store.repository import Actor, import_dataset
 
 ADMIN_URL = os.environ.get("ECOZONE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -43,3 +48,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'ecozone.sqlite'}"
     else:
         yield from _postgres(str(tmp_path))
+
+
+@pytest.fixture()
+def session(database_url: str, sample: Dataset) -> Iterator[Session]:
+    """A migrated store holding the sample, closed before its database is dropped."""
+    db.upgrade(database_url)
+    engine = db.engine_for(database_url)
+    session = db.session_factory(engine)()
+    with session.begin():
+        import_dataset(session, sample, Actor("省管理员", "province", "990000"), "载入示例")
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()

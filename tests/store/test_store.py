@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -29,20 +28,6 @@ from ecozone.store.repository import (
 
 PROVINCE = Actor("省管理员", "province", "990000")
 CLERK = Actor("石门县填报员", "county", "990104")
-
-
-@pytest.fixture()
-def session(database_url: str, sample: Dataset) -> Iterator[Session]:
-    db.upgrade(database_url)
-    engine = db.engine_for(database_url)
-    session = db.session_factory(engine)()
-    with session.begin():
-        import_dataset(session, sample, PROVINCE, "载入示例")
-    try:
-        yield session
-    finally:  # close before the test database is dropped
-        session.close()
-        engine.dispose()
 
 
 def _count(session: Session) -> int:

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecozone.errors import UsageError
-from ecozone.io.tables import Dataset
-from ecozone.store import db
 from ecozone.store.models import AuditRecord
-from ecozone.store.repository import Actor, import_dataset, set_figure
+from ecozone.store.repository import Actor, set_figure
 from ecozone.store.workflow import latest, submit, transition
 
 CLERK = Actor("石门县填报员", "county", "990104")
 REVIEWER = Actor("州审核员", "prefecture", "990100")
 PROVINCE = Actor("省管理员", "province", "990000")
-
-
-@pytest.fixture()
-def session(database_url: str, sample: Dataset) -> Iterator[Session]:
-    db.upgrade(database_url)
-    engine = db.engine_for(database_url)
-    session = db.session_factory(engine)()
-    with session.begin():
-        import_dataset(session, sample, PROVINCE, "载入示例")
-    try:
-        yield session
-    finally:
-        session.close()
-        engine.dispose()
 
 
 def test_a_submission_freezes_what_was_submitted(session: Session) -> None:
