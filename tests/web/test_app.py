@@ -108,3 +108,13 @@ def test_submit_and_review_through_the_api(client: TestClient) -> None:
     assert returned.json() == {"id": submitted.json()["id"], "status": "returned", "comment": "请补充台账"}
     frozen = client.get("/api/regions/990104/submission").json()
     assert frozen["snapshot"]["result"]["regions"][0]["code"] == "990104"
+
+
+def test_repeated_failed_logins_are_locked_out(client: TestClient) -> None:
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    codes = [client.post("/login", data={"name": "shimen", "password": f"wrong{i}", "csrf": token}).status_code
+             for i in range(5)]
+    assert codes == [401] * 5
+    locked = client.post("/login", data={"name": "shimen", "password": PASSWORD, "csrf": token})
+    assert locked.status_code == 429 and "登录失败次数过多" in locked.text  # even the right password waits

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +32,8 @@ __all__ = ["create_app"]
 
 COOKIE = "ecozone_session"
 MAX_AGE = 8 * 3600
+MAX_FAILURES = 5  # failed logins per user and address …
+LOCKOUT_SECONDS = 15 * 60  # … within this window lock that pair out for the rest of it
 
 
 def create_app(database_url: str | None = None, secret: str | None = None, standard: str = "mee-2019") -> FastAPI:
@@ -83,14 +86,26 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
         response.set_cookie("ecozone_login_csrf", token, httponly=True, samesite="strict")
         return response
 
+    failures: dict[str, list[float]] = {}  # per process; behind several workers, also limit at the proxy
+
     @app.post("/login", include_in_schema=False)
     def login(request: Request, name: Annotated[str, Form()], password: Annotated[str, Form()],
               csrf: Annotated[str, Form()], session: Session = Depends(database)) -> Any:  # noqa: B008
         check_csrf(request, csrf)
+        key = f"{name}|{request.client.host if request.client else ''}"
+        now = time.monotonic()
+        recent = [t for t in failures.get(key, []) if now - t < LOCKOUT_SECONDS]
+        if len(recent) >= MAX_FAILURES:
+            wait = int(LOCKOUT_SECONDS - (now - recent[0])) // 60 + 1
+            return templates.TemplateResponse(
+                request, "login.html", {"csrf": csrf, "error": f"登录失败次数过多，请 {wait} 分钟后再试"},
+                status_code=429)
         actor = check_password(session, name, password)
         if actor is None:
+            failures[key] = [*recent, now]
             return templates.TemplateResponse(request, "login.html", {"csrf": csrf, "error": "用户名或密码不正确"},
                                               status_code=401)
+        failures.pop(key, None)
         response = RedirectResponse("/", status_code=303)
         set_session(response, {"name": actor.name, "role": actor.role, "region": actor.region,
                                "csrf": secrets.token_urlsafe(24)}, request)
