@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from pathlib import Path
@@ -59,13 +60,13 @@ def load_dataset(
 
 def check_workbook(path: Path | str, standard: LoadedStandard | None = None) -> WorkbookImport:
     """Validate a filled workbook without assessing it: every problem, with sheet and cell."""
-    report = read_workbook(path, load_metrics(), standard)
-    if standard is None and report.standard_id:
-        try:
-            return read_workbook(path, load_metrics(), load_standard(report.standard_id))
-        except UsageError:
-            pass  # a template from a pack this installation does not have: check without it
-    return report
+    if standard is None:
+        recorded = workbook_standard_id(Path(path))  # the hidden sheet only: no second full read
+        if recorded:
+            # a template from a pack this installation does not have is checked without it
+            with contextlib.suppress(UsageError):
+                standard = load_standard(recorded)
+    return read_workbook(path, load_metrics(), standard)
 
 
 def standard_for(path: Path | str, standard_id: str | None) -> LoadedStandard:

@@ -74,12 +74,11 @@ def _unit_frame(assessment: Assessment) -> pl.DataFrame:
     indicators = pl.DataFrame(
         [
             {"indicator_id": ind.id, "method": ind.trend_method or ("linear" if ind.unit == "%" else "cagr"),
-             "score_floor": ind.score_floor, "lead_department": ind.lead_department,
-             "item_method": None}
+             "score_floor": ind.score_floor, "lead_department": ind.lead_department}
             for ind in standard.standard.indicators
         ],
-        schema_overrides={"score_floor": pl.Float64, "lead_department": pl.String, "item_method": pl.String},
-    ).drop("item_method")
+        schema_overrides={"score_floor": pl.Float64, "lead_department": pl.String},
+    )
     gates = assessment.indicators.select("region", "indicator_id", "gates", "attribute", "domain").unique(
         ["region", "indicator_id"])
     units = (
