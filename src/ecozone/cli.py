@@ -49,7 +49,8 @@ app.add_typer(standards_app, name="standards")
 
 # piped or redirected output has no terminal width: give tables room instead of 80 columns
 out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+# Messages name files and cells: never wrap them, a broken path cannot be copied.
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
 
 VERDICT_STYLE = {"ready": "green", "not_ready": "red", "incomplete": "yellow", "vetoed": "magenta",
                  "keep": "green", "warning": "yellow", "revocation": "red"}

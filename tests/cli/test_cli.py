@@ -103,10 +103,15 @@ def test_year_without_data_is_an_error_and_writes_nothing(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("case", ["value_not_number", "region_code_5_digits"])
 def test_bad_figures_fail_with_location_and_write_nothing(tmp_path: Path, case: str) -> None:
+    # a long folder name, as on a CI machine: the message must stay on one line, path unbroken
+    folder = tmp_path / ("很长的文件夹名称" * 8) / case
+    shutil.copytree(FIXTURES / "bad" / "data" / case, folder)
     target = tmp_path / "result.json"
-    result = run("assess", str(FIXTURES / "bad" / "data" / case), "-s", "mee-2019", "-f", "json", "-o", str(target))
+    result = run("assess", str(folder), "-s", "mee-2019", "-f", "json", "-o", str(target))
     assert result.returncode == 1
-    assert "错误：" in result.stderr and "第 3 行" in result.stderr and ".csv" in result.stderr
+    message = result.stderr.strip()
+    assert message.startswith("错误：") and "\n" not in message
+    assert "第 3 行" in message and str(folder) in message
     assert "Traceback" not in result.stderr
     assert not target.exists()
 
