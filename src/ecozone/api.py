@@ -28,6 +28,7 @@ __all__ = [
     "selfcheck_dataset",
     "standard_for",
     "what_if",
+    "write_region_reports",
 ]
 
 
@@ -205,3 +206,35 @@ def what_if(dataset: Dataset, changes: list[str], year: int) -> Dataset:
     kept = dataset.observations.join(changed.select("region", "year", "metric"), on=["region", "year", "metric"],
                                      how="anti")
     return Dataset(dataset.regions, pl.concat([kept, changed]), dataset.assigned, dataset.answers, dataset.incidents)
+
+
+def write_region_reports(
+    assessment: Assessment,
+    dataset: Dataset,
+    checked: SelfCheck | None,
+    formats: list[str],
+    regions: list[str] | None,
+    folder: Path,
+    template: Path | None = None,
+) -> dict[str, dict[str, Path]]:
+    """Write each region's reports (html/pdf/docx/xlsx) into ``folder``; returns region → format → file."""
+    # reports pull in matplotlib and WeasyPrint: import them only when a report is asked for
+    from ecozone.engine.plan import plan
+    from ecozone.io.excel_results import write_results_workbook
+    from ecozone.reports import build_context, write_reports
+    from ecozone.reports.charts import board_heatmap
+
+    view = outlook_for(assessment, dataset)
+    schedule = plan(view, checked.regions if checked else None)
+    names = dict(zip(assessment.regions["region"], assessment.regions["name"], strict=True))
+    heatmap = board_heatmap(assessment.indicators, names) if "xlsx" in formats else None
+
+    def workbook(target: Path) -> None:
+        write_results_workbook(assessment, target, checked, schedule, {"指标判定矩阵": heatmap} if heatmap else None)
+
+    written = {}
+    for code in regions or assessment.regions["region"].to_list():
+        context = build_context(assessment, code, view, dataset.observations, checked, schedule)
+        stem = f"{names.get(code, code)}{code}_{assessment.standard.id}_{assessment.year}"
+        written[code] = write_reports(formats, context, folder, stem, template=template, workbook=workbook)
+    return written

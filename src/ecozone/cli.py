@@ -35,7 +35,7 @@ from ecozone.io.excel_results import write_results_workbook
 from ecozone.io.excel_template import write_template
 from ecozone.io.results_json import assessment_to_dict, selfcheck_to_dict
 from ecozone.io.tables import Dataset, read_regions
-from ecozone.reports import FORMATS, build_context, write_reports
+from ecozone.reports import FORMATS
 from ecozone.reports.charts import board_heatmap
 
 app = typer.Typer(
@@ -489,21 +489,7 @@ def report(
 
 def write_region_reports(run: _Run, formats: list[str], regions: list[str] | None, folder: Path,
                          template: Path | None = None) -> dict[str, dict[str, Path]]:
-    view = api.outlook_for(run.assessment, run.dataset)
-    schedule = make_plan(view, run.checked.regions if run.checked else None)
-    names = dict(zip(run.assessment.regions["region"], run.assessment.regions["name"], strict=True))
-    heatmap = board_heatmap(run.assessment.indicators, names) if "xlsx" in formats else None
-
-    def workbook(target: Path) -> None:
-        write_results_workbook(run.assessment, target, run.checked, schedule,
-                               {"指标判定矩阵": heatmap} if heatmap else None)
-
-    written = {}
-    for code in regions or run.assessment.regions["region"].to_list():
-        context = build_context(run.assessment, code, view, run.dataset.observations, run.checked, schedule)
-        stem = f"{names.get(code, code)}{code}_{run.loaded.id}_{run.assessment.year}"
-        written[code] = write_reports(formats, context, folder, stem, template=template, workbook=workbook)
-    return written
+    return api.write_region_reports(run.assessment, run.dataset, run.checked, formats, regions, folder, template)
 
 
 # --- database and users ----------------------------------------------------------------

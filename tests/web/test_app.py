@@ -3,47 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import polars as pl
-import pytest
 from fastapi.testclient import TestClient
 
-from ecozone.io.tables import Dataset
-from ecozone.store import db
-from ecozone.store.repository import Actor, add_user, import_dataset
-from ecozone.web.app import create_app
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture()
-def client(database_url: str, sample: Dataset) -> Iterator[TestClient]:
-    db.upgrade(database_url)
-    engine = db.engine_for(database_url)
-    named = sample.regions.with_columns(
-        name=pl.when(pl.col("code") == "990108").then(pl.lit("<script>alert(1)</script>县")).otherwise("name"))
-    with db.session_factory(engine)() as session, session.begin():
-        import_dataset(session, Dataset(named, sample.observations, sample.assigned), Actor("t", "province", "990000"),
-                       "测试")
-        add_user(session, "shimen", "county", "990104", PASSWORD)
-        add_user(session, "zhou", "prefecture", "990100", PASSWORD)
-    app = create_app(database_url, secret="test-secret")
-    with TestClient(app) as test_client:
-        yield test_client
-    engine.dispose()
-    app.state.engine.dispose()  # before the test database is dropped
-
-
-def login(client: TestClient, name: str, password: str = PASSWORD) -> TestClient:
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    response = client.post("/login", data={"name": name, "password": password, "csrf": token},
-                           follow_redirects=False)
-    assert response.status_code == 303, response.text
-    cookie = response.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
-    return client
+from tests.web.conftest import PASSWORD, csrf_of, login
 
 
 def test_login_refuses_a_wrong_password_in_chinese(client: TestClient) -> None:
@@ -64,10 +27,10 @@ def test_a_county_user_sees_its_county_and_is_refused_another(client: TestClient
     page = client.get("/regions/990104")
     assert page.status_code == 200 and "石门县" in page.text and "暂不具备" in page.text
     assert "城镇污水处理率" in page.text
-    denied = client.get("/regions/990105")
-    assert denied.status_code == 403 and "只能访问代码以 990104 开头的地区" in denied.json()["detail"]
-    api_denied = client.get("/api/regions/990105/assessment")
-    assert api_denied.status_code == 403
+    denied = client.get("/regions/990105")  # a page: a Chinese page that says why
+    assert denied.status_code == 403 and "只能访问代码以 990104 开头的地区" in denied.text and "无权访问" in denied.text
+    api_denied = client.get("/api/regions/990105/assessment")  # the API: JSON that says why
+    assert api_denied.status_code == 403 and "990105 不在范围内" in api_denied.json()["detail"]
     assert [r["code"] for r in client.get("/api/regions").json()] == ["990104"]
 
 
@@ -85,14 +48,9 @@ def test_pages_need_a_login(client: TestClient) -> None:
     assert client.get("/api/regions").status_code == 401
 
 
-def _csrf(client: TestClient) -> str:
-    page = client.get("/")
-    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-
-
 def test_submit_and_review_through_the_api(client: TestClient) -> None:
     login(client, "shimen")
-    token = _csrf(client)
+    token = csrf_of(client)
     assert client.post("/api/regions/990104/submit").status_code == 403  # no CSRF header
     submitted = client.post("/api/regions/990104/submit", headers={"X-CSRF-Token": token})
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
@@ -100,7 +58,7 @@ def test_submit_and_review_through_the_api(client: TestClient) -> None:
                        headers={"X-CSRF-Token": token}).status_code == 403  # a county does not review
     client.cookies.clear()
     login(client, "zhou")
-    token = _csrf(client)
+    token = csrf_of(client)
     refused = client.post("/api/regions/990104/status", data={"to": "returned"}, headers={"X-CSRF-Token": token})
     assert refused.status_code == 409 and "退回必须写明意见" in refused.json()["detail"]
     returned = client.post("/api/regions/990104/status", data={"to": "returned", "comment": "请补充台账"},

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,14 +19,25 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_metrics
+from ecozone.engine.selfcheck import ANSWER_SCHEMA, INCIDENT_SCHEMA
 from ecozone.errors import InputError, Location, UsageError
+from ecozone.io.answers import normalise_answer, parse_date
 from ecozone.io.tables import Dataset, parse_number
 from ecozone.regions.profile import FLAGS
-from ecozone.store.models import Answer, AssignedTarget, AuditRecord, Incident, Observation, Region, User
+from ecozone.store.models import (
+    Answer,
+    AssignedTarget,
+    AuditRecord,
+    Incident,
+    Observation,
+    Region,
+    StoredFile,
+    User,
+)
 from ecozone.store.permissions import ROLES, can, scope_prefix
 
-__all__ = ["Actor", "ConflictError", "add_user", "check_password", "import_dataset", "load_dataset",
-           "set_figure"]
+__all__ = ["Actor", "ConflictError", "add_user", "answers_of", "check_password", "figure_versions", "import_dataset",
+           "load_dataset", "safe_filename", "save_file", "set_answer", "set_figure", "stored_file"]
 
 _hasher = PasswordHash.recommended()  # argon2
 
@@ -128,9 +141,11 @@ def _upsert_figure(session: Session, actor: Actor, row: dict[str, Any], reason: 
                             new={"value": row["value"], "state": row["state"]}, reason=reason))
 
 
-def load_dataset(session: Session, actor: Actor) -> Dataset:
-    """Everything in the actor's scope, as the engine's tables."""
-    prefix = scope_prefix(actor.role, actor.region)
+def load_dataset(session: Session, actor: Actor, region: str | None = None) -> Dataset:
+    """Everything in the actor's scope (or one region of it), as the engine's tables."""
+    if region is not None:
+        actor.require("view", region)
+    prefix = region if region is not None else scope_prefix(actor.role, actor.region)
     regions = session.scalars(select(Region).where(Region.code.startswith(prefix)).order_by(Region.code)).all()
     profile_rows = [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent, "terrain": r.terrain,
                      "zone": r.zone, "city_size": r.city_size, **{f: bool(r.flags.get(f)) for f in FLAGS}}
@@ -150,7 +165,25 @@ def load_dataset(session: Session, actor: Actor) -> Dataset:
     assigned = pl.DataFrame([tuple(t) for t in targets], orient="row",
                             schema={"region": pl.String, "year": pl.Int32, "metric": pl.String,
                                     "target": pl.Float64, "source": pl.String})
-    return Dataset(pl.DataFrame(profile_rows, schema=schema), observations, assigned)
+    answers = session.execute(select(*(getattr(Answer, c) for c in ANSWER_SCHEMA))
+                              .where(Answer.region.startswith(prefix))).all()
+    incidents = session.execute(select(*(getattr(Incident, c) for c in INCIDENT_SCHEMA))
+                                .where(Incident.region.startswith(prefix))).all()
+    return Dataset(pl.DataFrame(profile_rows, schema=schema), observations, assigned,
+                   pl.DataFrame([tuple(a) for a in answers], orient="row", schema=ANSWER_SCHEMA),
+                   pl.DataFrame([tuple(i) for i in incidents], orient="row", schema=INCIDENT_SCHEMA))
+
+
+def figure_versions(session: Session, actor: Actor, region: str) -> dict[tuple[str, int], Observation]:
+    """The stored figures of one region by (metric, year), with the versions an edit must name."""
+    actor.require("view", region)
+    rows = session.scalars(select(Observation).where(Observation.region == region)).all()
+    return {(o.metric, o.year): o for o in rows}
+
+
+def answers_of(session: Session, actor: Actor, region: str) -> dict[str, Answer]:
+    actor.require("view", region)
+    return {a.condition: a for a in session.scalars(select(Answer).where(Answer.region == region))}
 
 
 # --- one figure ------------------------------------------------------------------------
@@ -195,3 +228,79 @@ def set_figure(
         Observation.region == region, Observation.year == year, Observation.metric == metric_id))
     assert result is not None
     return result
+
+
+# --- one self-check answer -------------------------------------------------------------
+
+
+def set_answer(
+    session: Session, actor: Actor, region: str, condition: str, answer: str, expected_version: int, *,
+    document: str | None = None, date: str | None = None, note: str | None = None, file: str | None = None,
+) -> Answer:
+    """Record one self-check answer (是/否/不清楚 and its evidence); refuses a stale edit like ``set_figure``."""
+    actor.require("edit", region)
+    normal = normalise_answer(answer)
+    if normal is None:
+        raise InputError(f"回答「{answer}」无法识别", Location(field=condition), expected="是、否 或 不清楚")
+    if date and parse_date(date) is None:
+        raise InputError(f"日期「{date}」无法识别", Location(field=f"{condition}.date"), expected="如 2023-05-01")
+    current = session.scalar(select(Answer).where(Answer.region == region, Answer.condition == condition))
+    current_version = current.version if current else 0
+    if current_version != expected_version:
+        raise ConflictError(f"{region} 的否决项「{condition}」已被他人修改（您打开时为第 {expected_version} 版，"
+                            f"现为第 {current_version} 版）", Location(field=condition),
+                            expected="刷新后查看最新回答，再决定是否修改")
+    new = {"answer": normal, "document": document or None, "date": str(parse_date(date)) if date else None,
+           "note": note or None, "file": file if file is not None else (current.file if current else None)}
+    old = {k: getattr(current, k) for k in new} if current else None
+    if current is None:
+        current = Answer(region=region, condition=condition, version=1, **new)
+        session.add(current)
+    else:
+        for key, value in new.items():
+            setattr(current, key, value)
+        current.version += 1
+    session.add(AuditRecord(user=actor.name, entity="answer", region=region, key={"condition": condition},
+                            old=old, new=new, reason="自查问卷"))
+    session.flush()
+    return current
+
+
+# --- files -----------------------------------------------------------------------------
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+_UNSAFE_NAME = re.compile(r"[\\/:\x00-\x1f\x7f]|^\.|\.\.")
+
+
+def safe_filename(name: str) -> str:
+    """An uploaded file's own name, refused if it tries to climb folders or hide itself."""
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > 200 or _UNSAFE_NAME.search(cleaned):
+        raise InputError(f"文件名不可接受：「{name[:80]}」", Location(field="file"),
+                         expected="不含 / \\ : 或 ..、不以点开头、不超过 200 字的文件名，如 整改报告.pdf")
+    return cleaned
+
+
+def save_file(session: Session, actor: Actor, kind: str, region: str, filename: str, data: bytes,
+              content_type: str | None, condition: str | None = None) -> StoredFile:
+    actor.require("edit" if kind == "evidence" else "load", region)
+    name = safe_filename(filename)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"文件「{name}」太大（{len(data) / 1048576:.1f} MB）", Location(field="file"),
+                         expected=f"不超过 {MAX_FILE_BYTES // 1048576} MB")
+    if not data:
+        raise InputError(f"文件「{name}」是空的", Location(field="file"))
+    stored = StoredFile(kind=kind, region=region, condition=condition, filename=name,
+                        content_type=content_type or "application/octet-stream", size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by=actor.name)
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+def stored_file(session: Session, actor: Actor, file_id: int) -> StoredFile:
+    """A stored file, if the actor may see its region; the same refusal whether it exists or not."""
+    stored = session.get(StoredFile, file_id)
+    if stored is None or not can(actor.role, actor.region, "view", stored.region).allowed:
+        raise PermissionError(f"没有编号为 {file_id} 的文件，或您无权查看")
+    return stored

@@ -1,0 +1,1 @@
+"""The app's routes, one module per part of the work: login, pages, data entry, reports, JSON API."""

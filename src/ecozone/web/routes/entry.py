@@ -1,0 +1,214 @@
+"""Data that arrives as files or answers: the self-check questionnaire with evidence, and Excel uploads.
+
+An upload is checked first (the dry run of ``ecozone check``) and kept; nothing is written until
+the user looks at the preview and confirms. The import is then all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ecozone import api
+from ecozone.catalogue import load_standard
+from ecozone.catalogue.vetoes import load_veto_catalogue
+from ecozone.errors import EcozoneError
+from ecozone.io.excel_import import WorkbookImport
+from ecozone.store.models import StoredFile
+from ecozone.store.repository import (
+    MAX_FILE_BYTES,
+    answers_of,
+    import_dataset,
+    save_file,
+    set_answer,
+    stored_file,
+)
+from ecozone.web.routes.pages import may, page
+from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
+from ecozone.web.views import region_view
+
+router = APIRouter(include_in_schema=False)
+
+ANSWER_TEXT = {"yes": "是", "no": "否", "unknown": "不清楚"}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+# --- self-check questionnaire ----------------------------------------------------------
+
+
+@router.get("/regions/{code}/selfcheck", response_class=HTMLResponse)
+def questionnaire(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    who = viewer(request)
+    allowed(who, "view", code)
+    return _questionnaire(request, session, code)
+
+
+def _questionnaire(request: Request, session: Session, code: str, error: str | None = None,
+                   failed: str | None = None, status: int = 200) -> Any:
+    who = viewer(request)
+    standard = load_standard(state(request).standard)
+    view = region_view(session, who.actor, standard, code)
+    if view is None:
+        raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
+    catalogue_id = standard.standard.veto_catalogue
+    catalogue = load_veto_catalogue(catalogue_id) if catalogue_id else None
+    answers = answers_of(session, who.actor, code)
+    evidence = {f.condition: f for f in session.query(StoredFile).filter(
+        StoredFile.region == code, StoredFile.kind == "evidence").order_by(StoredFile.id)}
+    questions = [c for c in catalogue.conditions if c.answered_by == "question" and "apply" in c.modes] \
+        if catalogue else []
+    return page(request, who, "selfcheck.html", view=view, questions=questions, answers=answers,
+                evidence=evidence, answer_text=ANSWER_TEXT, error=error, failed=failed,
+                can_edit=may(who, "edit", code), catalogue=catalogue, status_code=status)
+
+
+@router.post("/regions/{code}/selfcheck/{condition}")
+async def answer(
+    code: str,
+    condition: str,
+    request: Request,
+    csrf: Annotated[str, Form()],
+    answer: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+    session: Annotated[Session, Depends(database)],
+    document: Annotated[str, Form()] = "",
+    date: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    evidence: Annotated[UploadFile | None, File()] = None,
+) -> Any:
+    """Save one answer, with its evidence file if one was chosen; both or neither."""
+    who = viewer(request)
+    check_csrf(request, csrf)
+    allowed(who, "edit", code)
+    data = await evidence.read(MAX_FILE_BYTES + 1) if evidence is not None and evidence.filename else None
+    try:
+        with session.begin():
+            file_name = None
+            if evidence is not None and data is not None:
+                stored = save_file(session, who.actor, "evidence", code, evidence.filename or "", data,
+                                   evidence.content_type, condition)
+                file_name = f"{stored.filename}（附件 {stored.id}）"
+            set_answer(session, who.actor, code, condition, ANSWER_TEXT.get(answer, answer), version,
+                       document=document, date=date, note=note, file=file_name)
+    except EcozoneError as exc:
+        session.rollback()
+        return _questionnaire(request, session, code, error=exc.message, failed=condition, status=422)
+    return RedirectResponse(f"/regions/{code}/selfcheck?done=answered#q-{condition}", status_code=303)
+
+
+@router.get("/files/{file_id}")
+def download_file(file_id: int, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    who = viewer(request)
+    try:
+        stored = stored_file(session, who.actor, file_id)
+    except PermissionError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return Response(stored.data, media_type="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+# --- Excel upload: dry run, preview, confirm --------------------------------------------
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_page(request: Request) -> Any:
+    who = viewer(request)
+    return page(request, who, "upload.html", preview=None, error=None)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload(
+    request: Request,
+    csrf: Annotated[str, Form()],
+    workbook: Annotated[UploadFile, File()],
+    session: Annotated[Session, Depends(database)],
+) -> Any:
+    """Check the workbook and show what would be written; nothing is written yet."""
+    who = viewer(request)
+    check_csrf(request, csrf)
+    data = await workbook.read(MAX_FILE_BYTES + 1)
+    name = workbook.filename or ""
+    if not name.lower().endswith(WORKBOOK_SUFFIXES):
+        return page(request, who, "upload.html", preview=None, status_code=422,
+                    error=f"「{name}」不是 Excel 工作簿（应为 .xlsx、.xls 或 .ods，用 ecozone template 生成的填报表）")
+    try:
+        checked = _check(data, name, state(request).standard)
+        regions = checked.dataset.regions["code"].to_list() if checked.dataset is not None else []
+        for code in regions:
+            allowed(who, "load", code)
+        with session.begin():
+            stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
+    except EcozoneError as exc:
+        return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
+    return page(request, who, "upload.html", error=None, preview=_preview(checked, stored, state(request).standard))
+
+
+def _check(data: bytes, name: str, standard_id: str) -> WorkbookImport:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(data)
+        return api.check_workbook(path, load_standard(standard_id))
+
+
+def _preview(checked: WorkbookImport, stored: StoredFile, standard_id: str) -> dict[str, Any]:
+    """What the confirm would write, and how each region would then stand."""
+    problems = checked.problems
+    preview: dict[str, Any] = {
+        "file": stored, "errors": len(problems.errors), "to_confirm": len(problems.to_confirm),
+        "problems": problems.sorted(), "regions": [], "figures": 0, "answers": 0,
+    }
+    if checked.dataset is not None and not problems.errors:
+        dataset = checked.dataset
+        preview["figures"] = dataset.observations.height
+        result = api.assess_dataset(standard_id, dataset)
+        preview["regions"] = result.regions.select("region", "name", "verdict", "met", "applicable").to_dicts()
+        preview["answers"] = dataset.answers.height if dataset.answers is not None else 0
+    return preview
+
+
+@router.post("/upload/{file_id}/confirm")
+def confirm_upload(
+    file_id: int,
+    request: Request,
+    csrf: Annotated[str, Form()],
+    session: Annotated[Session, Depends(database)],
+    accept_warnings: Annotated[bool, Form()] = False,
+) -> Any:
+    """Write a checked upload, all or nothing, once."""
+    who = viewer(request)
+    check_csrf(request, csrf)
+    try:
+        with session.begin():  # one transaction: the import and the mark that it happened
+            stored = _pending_upload(session, who, file_id)
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / stored.filename
+                path.write_bytes(stored.data)
+                dataset = api.load_dataset(path, standard=load_standard(state(request).standard),
+                                           accept_warnings=accept_warnings)
+            counts = import_dataset(session, dataset, who.actor, f"网页上传「{stored.filename}」（文件 {stored.id}）")
+            stored.imported_at = dt.datetime.now(dt.UTC)
+    except EcozoneError as exc:
+        return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
+    return page(request, who, "upload.html", preview=None, error=None, imported=counts, file=stored)
+
+
+def _pending_upload(session: Session, who: Viewer, file_id: int) -> StoredFile:
+    try:
+        stored = stored_file(session, who.actor, file_id)
+    except PermissionError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    if stored.kind != "upload" or stored.uploaded_by != who.name:
+        raise HTTPException(status_code=404, detail=f"没有编号为 {file_id} 的待确认上传")
+    if stored.imported_at is not None:
+        when = f"{stored.imported_at:%Y-%m-%d %H:%M}"
+        raise HTTPException(status_code=409, detail=f"「{stored.filename}」已于 {when} 载入，不会重复写入")
+    return stored

@@ -1,0 +1,136 @@
+"""The board, the region page with its entry grid, and the review workflow's buttons."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from ecozone.catalogue import load_standard
+from ecozone.engine.explain import STATUS_TEXT, VERDICT_TEXT
+from ecozone.engine.plan import PLAN_STATUS_TEXT
+from ecozone.engine.weakpoints import WEAK_CLASS_TEXT
+from ecozone.errors import EcozoneError
+from ecozone.store import workflow
+from ecozone.store.permissions import ROLE_TEXT, can
+from ecozone.store.repository import set_figure
+from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer, viewer_or_none
+from ecozone.web.views import STATUS_ORDER, region_view
+
+router = APIRouter(include_in_schema=False)
+
+TEXTS = {
+    "status_text": STATUS_TEXT, "verdict_text": VERDICT_TEXT, "submission_text": workflow.STATUS_TEXT,
+    "plan_text": PLAN_STATUS_TEXT, "weak_text": WEAK_CLASS_TEXT, "role_text": ROLE_TEXT, "status_order": STATUS_ORDER,
+}
+NOTICES = {
+    "submitted": "已提交，数据、回答和结果已冻结为快照。", "returned": "已退回，意见已发给填报单位。",
+    "accepted": "已审核通过。", "recommended": "已推荐。", "answered": "回答已保存。",
+}
+
+
+def page(request: Request, who: Viewer | None, template: str, status_code: int = 200, **context: Any) -> Any:
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    return state(request).templates.TemplateResponse(
+        request, template, {"user": who, "csrf": who.csrf if who else "", "notice": notice, **TEXTS, **context},
+        status_code=status_code)
+
+
+def may(who: Viewer, action: str, region: str) -> bool:
+    return can(who.role, who.region, action, region).allowed
+
+
+@router.get("/", response_class=HTMLResponse)
+def board(request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    from ecozone.web.views import board_view
+
+    who = viewer_or_none(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    if who.role == "county":  # a county has no board: its own page is its board
+        return RedirectResponse(f"/regions/{who.region}", status_code=303)
+    view = board_view(session, who.actor, load_standard(state(request).standard))
+    return page(request, who, "board.html", board=view)
+
+
+@router.get("/regions/{code}", response_class=HTMLResponse)
+def region_page(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    who = viewer(request)
+    allowed(who, "view", code)
+    view = region_view(session, who.actor, load_standard(state(request).standard), code)
+    if view is None:
+        raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
+    return page(request, who, "region.html", view=view, can_edit=may(who, "edit", code),
+                can_submit=may(who, "submit", code), can_review=may(who, "review", code),
+                can_recommend=may(who, "recommend", code))
+
+
+@router.post("/regions/{code}/figures", response_class=HTMLResponse)
+def enter_figure(
+    code: str,
+    request: Request,
+    metric: Annotated[str, Form()],
+    year: Annotated[int, Form()],
+    version: Annotated[int, Form()],
+    value: Annotated[str, Form()],
+    session: Annotated[Session, Depends(database)],
+) -> Any:
+    """One cell of the entry grid (htmx): saved and re-assessed, or the reason it was refused."""
+    who = viewer(request)
+    check_csrf(request)
+    allowed(who, "edit", code)
+    error = None
+    try:
+        with session.begin():
+            figure = set_figure(session, who.actor, code, year, metric, value.strip(), version)
+        cell = {"text": value.strip(), "version": figure.version}
+    except EcozoneError as exc:
+        error = exc.message
+        cell = {"text": value, "version": version}
+    standard = load_standard(state(request).standard)
+    view = region_view(session, who.actor, standard, code)
+    row = next((r for r in view.grid if r["metric"] == metric), None) if view else None
+    return page(request, who, "_figure_saved.html", view=view, row=row, year=year, cell=cell, error=error,
+                code=code, can_edit=True)
+
+
+@router.post("/regions/{code}/submit")
+def submit(code: str, request: Request, csrf: Annotated[str, Form()],
+           session: Annotated[Session, Depends(database)]) -> Any:
+    who = viewer(request)
+    check_csrf(request, csrf)
+    allowed(who, "submit", code)
+    with session.begin():
+        workflow.submit(session, who.actor, code, state(request).standard)
+    return RedirectResponse(f"/regions/{code}?done=submitted", status_code=303)
+
+
+@router.post("/regions/{code}/review")
+def review(
+    code: str,
+    request: Request,
+    csrf: Annotated[str, Form()],
+    to: Annotated[str, Form()],
+    session: Annotated[Session, Depends(database)],
+    comment: Annotated[str, Form()] = "",
+) -> Any:
+    who = viewer(request)
+    check_csrf(request, csrf)
+    allowed(who, workflow.TRANSITIONS.get(to, ("review", ()))[0], code)
+    with session.begin():
+        workflow.transition(session, who.actor, code, to, comment)
+    return RedirectResponse(f"/regions/{code}?done={to}", status_code=303)
+
+
+@router.get("/regions/{code}/submission", response_class=HTMLResponse)
+def submission_page(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    """What was submitted, exactly as frozen — whatever changed since."""
+    who = viewer(request)
+    allowed(who, "view", code)
+    found = workflow.latest(session, code)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"{code} 尚未提交")
+    regions = found.snapshot["result"]["regions"]
+    return page(request, who, "submission.html", code=code, submission=found, region=regions[0] if regions else None)

@@ -1,0 +1,124 @@
+"""Who is asking, and may they: signed session cookies, CSRF tokens, login lockout, scope checks.
+
+Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure behind TLS) carrying the user's
+name, role, home region and a CSRF token. Every write — a form field ``csrf`` or the
+``X-CSRF-Token`` header that htmx sends — must echo that token. Every region access goes
+through ``permissions.can``, whose refusal says why (403).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ecozone.store.permissions import can
+from ecozone.store.repository import Actor
+
+__all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "NotLoggedIn", "Viewer", "WebState", "allowed", "check_csrf",
+           "database", "state", "viewer", "viewer_or_none"]
+
+SESSION_COOKIE = "ecozone_session"
+LOGIN_CSRF_COOKIE = "ecozone_login_csrf"
+MAX_AGE = 8 * 3600
+MAX_FAILURES = 5  # failed logins per user and address …
+LOCKOUT_SECONDS = 15 * 60  # … within this window lock that pair out for the rest of it
+
+
+class NotLoggedIn(Exception):
+    """No valid session: pages redirect to the login, the API answers 401."""
+
+
+@dataclass
+class WebState:
+    """What every request needs, built once by ``create_app``."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    signer: URLSafeTimedSerializer
+    templates: Jinja2Templates
+    standard: str
+    # per process; behind several workers, also limit at the reverse proxy
+    failures: dict[str, list[float]] = field(default_factory=dict)
+
+    def locked_for(self, key: str) -> int | None:
+        """Minutes left of a lockout, or None."""
+        now = time.monotonic()
+        recent = [t for t in self.failures.get(key, []) if now - t < LOCKOUT_SECONDS]
+        self.failures[key] = recent
+        if len(recent) < MAX_FAILURES:
+            return None
+        return int(LOCKOUT_SECONDS - (now - recent[0])) // 60 + 1
+
+    def failed(self, key: str) -> None:
+        self.failures.setdefault(key, []).append(time.monotonic())
+
+    def session_cookie(self, actor: Actor) -> str:
+        payload = {"name": actor.name, "role": actor.role, "region": actor.region, "csrf": secrets.token_urlsafe(24)}
+        return self.signer.dumps(payload)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The logged-in user of this request."""
+
+    name: str
+    role: str
+    region: str
+    csrf: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.name, self.role, self.region)
+
+
+def state(request: Request) -> WebState:
+    web: WebState = request.app.state.web
+    return web
+
+
+def database(request: Request) -> Iterator[Session]:
+    with state(request).sessions() as session:
+        yield session
+
+
+def viewer_or_none(request: Request) -> Viewer | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        data: dict[str, Any] = state(request).signer.loads(token, max_age=MAX_AGE)
+    except BadSignature:
+        return None
+    return Viewer(data["name"], data["role"], data["region"], data["csrf"])
+
+
+def viewer(request: Request) -> Viewer:
+    found = viewer_or_none(request)
+    if found is None:
+        raise NotLoggedIn
+    return found
+
+
+def allowed(who: Viewer, action: str, region: str) -> None:
+    decision = can(who.role, who.region, action, region)
+    if not decision.allowed:
+        raise HTTPException(status_code=403, detail=decision.why)
+
+
+def check_csrf(request: Request, form_token: str | None = None) -> None:
+    """The token from the form or the X-CSRF-Token header must match the session's (or the login page's)."""
+    found = viewer_or_none(request)
+    expected = found.csrf if found else request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    given = form_token or request.headers.get("X-CSRF-Token", "")
+    if not expected or not hmac.compare_digest(expected, given):
+        raise HTTPException(status_code=403, detail="表单已失效（CSRF 校验失败），请刷新页面后重试")

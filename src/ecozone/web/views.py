@@ -1,0 +1,186 @@
+"""What the pages show, computed from the store through the public API — never a rule of their own.
+
+``region_view`` answers "how does this county stand, and what do I still have to fill in";
+``board_view`` answers "how do my counties stand, what do they share, who applies when".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecozone import api
+from ecozone.catalogue import LoadedStandard
+from ecozone.engine.board import shared_weak_points
+from ecozone.engine.plan import plan
+from ecozone.engine.plan_rows import figure_plan
+from ecozone.engine.selfcheck import SelfCheck
+from ecozone.engine.trend import TREND_CLASS_TEXT
+from ecozone.io.tables import Dataset
+from ecozone.store.models import Submission
+from ecozone.store.permissions import scope_prefix
+from ecozone.store.repository import Actor, figure_versions, load_dataset
+
+__all__ = ["BoardView", "RegionView", "board_view", "region_view", "years_for"]
+
+STATUS_ORDER = ("met", "not_met", "missing", "needs_review", "not_applicable")
+
+
+@dataclass
+class RegionView:
+    code: str
+    name: str
+    dataset: Dataset
+    checked: SelfCheck | None
+    region: dict[str, Any] | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    charts: dict[str, Any] = field(default_factory=dict)
+    grid: list[dict[str, Any]] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    checklist: list[dict[str, Any]] = field(default_factory=list)
+    submission: Submission | None = None
+
+
+def years_for(dataset: Dataset, standard: LoadedStandard) -> list[int]:
+    """Columns of the entry grid: the years with data, widened to the trend window before the newest."""
+    present = sorted(set(dataset.observations["year"].to_list()))
+    last = present[-1] if present else dt.date.today().year - 1
+    span = max(standard.standard.parameters.trend_window, 5)
+    first = min([*present, last - span + 1])
+    return list(range(first, last + 1))
+
+
+def region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str) -> RegionView | None:
+    """One region: verdict, indicator rows with trends and charts, the entry grid, the self-check."""
+    dataset = load_dataset(session, actor, region=code)
+    if dataset.regions.height == 0:
+        return None
+    name = dataset.regions["name"][0]
+    view = RegionView(code, name, dataset, None, submission=_latest(session, code))
+    view.years = years_for(dataset, standard)
+    view.grid = _grid(session, actor, standard, dataset, code)
+    if dataset.observations.height == 0:
+        return view
+    checked = api.selfcheck_dataset(standard, dataset)
+    view.checked = checked
+    view.region = checked.regions.row(0, named=True)
+    outlook = api.outlook_for(checked.assessment, dataset)
+    trends = (
+        outlook.units.filter(pl.col("trend_class").is_not_null())
+        .group_by("indicator_id", maintain_order=True)
+        .agg(trend=pl.col("trend_class").replace_strict(TREND_CLASS_TEXT).unique(maintain_order=True).str.join("、"))
+    )
+    view.rows = checked.assessment.indicators.join(trends, on="indicator_id", how="left").to_dicts()
+    view.charts = _charts(outlook.units, dataset.observations, standard)
+    view.checklist = checked.checklist.sort("order").to_dicts()
+    return view
+
+
+def _grid(
+    session: Session, actor: Actor, standard: LoadedStandard, dataset: Dataset, code: str
+) -> list[dict[str, Any]]:
+    """One row per figure the region must report, with each year's stored value and version."""
+    stored = figure_versions(session, actor, code)
+    rows = []
+    for row in figure_plan(standard, dataset.regions).iter_rows(named=True):
+        metric = standard.metric(row["metric"])
+        cells = {}
+        for (metric_id, year), figure in stored.items():
+            if metric_id == row["metric"]:
+                shown = figure.state if figure.value is None else _num(figure.value)
+                cells[year] = {"text": shown or "", "version": figure.version}
+        rows.append({
+            "unit_id": row["unit_id"], "name": row["unit_name"], "metric": row["metric"], "metric_name": metric.name,
+            "unit": metric.unit, "kind": metric.kind, "states": list(metric.states),
+            "target": row["target_display"] or row["target_text"], "cells": cells,
+        })
+    return rows
+
+
+def _num(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _charts(units: pl.DataFrame, observations: pl.DataFrame, standard: LoadedStandard) -> dict[str, Any]:
+    """Per indicator: its figures year by year and the target, for a line chart."""
+    numeric = units.filter(pl.col("metric").is_not_null() & pl.col("value").is_not_null())
+    charts: dict[str, Any] = {}
+    for row in numeric.iter_rows(named=True):
+        series = observations.filter(pl.col("metric") == row["metric"], pl.col("value").is_not_null()).sort("year")
+        if series.height == 0:
+            continue
+        chart = charts.setdefault(row["indicator_id"], {"unit": row["unit"], "series": []})
+        chart["series"].append({
+            "name": standard.metric(row["metric"]).name,
+            "years": series["year"].to_list(),
+            "values": series["value"].to_list(),
+            "target": row["target_value"],
+        })
+    return charts
+
+
+def _latest(session: Session, code: str) -> Submission | None:
+    return session.scalars(
+        select(Submission).where(Submission.region == code).order_by(Submission.id.desc()).limit(1)
+    ).first()
+
+
+@dataclass
+class BoardView:
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    heatmap: dict[str, Any] = field(default_factory=dict)
+    shared: list[dict[str, Any]] = field(default_factory=list)
+    plan: list[dict[str, Any]] = field(default_factory=list)
+    year: int | None = None
+
+
+def board_view(session: Session, actor: Actor, standard: LoadedStandard) -> BoardView:
+    """Every region in the actor's scope: verdicts, a status heatmap, shared weak points, the plan."""
+    dataset = load_dataset(session, actor)
+    board = BoardView()
+    if dataset.regions.height == 0 or dataset.observations.height == 0:
+        return board
+    checked = api.selfcheck_dataset(standard, dataset)
+    assessment = checked.assessment
+    outlook = api.outlook_for(assessment, dataset)
+    statuses = _statuses(session, scope_prefix(actor.role, actor.region))
+    board.year = assessment.year
+    board.regions = [{**r, "submission": statuses.get(r["region"])} for r in checked.regions.to_dicts()]
+    board.shared = shared_weak_points(outlook).to_dicts()
+    board.plan = plan(outlook, checked.regions).to_dicts()
+    board.heatmap = _heatmap(assessment.indicators, assessment.regions)
+    return board
+
+
+def _statuses(session: Session, prefix: str) -> dict[str, str]:
+    """The latest submission status of every region under ``prefix``."""
+    rows = session.execute(
+        select(Submission.region, Submission.status).where(Submission.region.startswith(prefix))
+        .order_by(Submission.id)
+    ).all()
+    return {region: status for region, status in rows}  # later rows win: the latest submission
+
+
+def _heatmap(indicators: pl.DataFrame, regions: pl.DataFrame) -> dict[str, Any]:
+    """Regions × indicators, each cell the index of its status in STATUS_ORDER (ECharts heatmap data)."""
+    columns = indicators.select("indicator_id", "number").unique(maintain_order=True)
+    ids = columns["indicator_id"].to_list()
+    codes = regions["region"].to_list()
+    at = {code: i for i, code in enumerate(codes)}
+    col = {ind: i for i, ind in enumerate(ids)}
+    cells = [
+        [col[r["indicator_id"]], at[r["region"]], STATUS_ORDER.index(r["status"])]
+        for r in indicators.select("region", "indicator_id", "status").iter_rows(named=True)
+    ]
+    return {
+        "x": [str(n) for n in columns["number"].to_list()],
+        "y": [f"{n}（{c}）" for c, n in zip(codes, regions["name"].to_list(), strict=True)],
+        "cells": cells,
+        "statuses": list(STATUS_ORDER),
+    }
+

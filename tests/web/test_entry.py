@@ -1,0 +1,191 @@
+"""Entering data through the pages: the figure grid, the self-check questionnaire, Excel uploads."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from ecozone.io import layout as L
+from tests.web.conftest import csrf_of, login
+
+EXCEL = Path(__file__).parents[1] / "fixtures" / "excel"
+HTMX = {"HX-Request": "true"}
+
+
+def _status_of(page: str, indicator: str) -> str:
+    row = re.search(rf'<tr class="s-(\w+)" data-indicator="{indicator}">', page)
+    assert row is not None, f"indicator {indicator} not on the page"
+    return row.group(1)
+
+
+def _version(page: str, metric: str, year: int) -> int:
+    form = re.search(rf'name="metric" value="{metric}"><input type="hidden" name="year" value="{year}">'
+                     r'<input type="hidden" name="version" value="(\d+)">', page)
+    assert form is not None
+    return int(form.group(1))
+
+
+def test_entering_a_figure_changes_the_status_and_is_audited(client: TestClient) -> None:
+    login(client, "shimen")
+    page = client.get("/regions/990104").text
+    assert _status_of(page, "29") == "not_met"  # 城镇污水处理率 82 % < 85 %
+    headers = {**HTMX, "X-CSRF-Token": csrf_of(client)}
+    version = _version(page, "urban_sewage_treatment_rate", 2023)
+    saved = client.post("/regions/990104/figures", headers=headers, data={
+        "metric": "urban_sewage_treatment_rate", "year": 2023, "version": version, "value": "91%"})
+    assert saved.status_code == 200 and "已保存" in saved.text
+    assert 'hx-swap-oob="true"' in saved.text and _status_of(saved.text, "29") == "met"
+    assert _status_of(client.get("/regions/990104").text, "29") == "met"  # and it stays so
+
+
+def test_a_bad_figure_is_refused_in_the_cell_and_nothing_changes(client: TestClient) -> None:
+    login(client, "shimen")
+    page = client.get("/regions/990104").text
+    headers = {**HTMX, "X-CSRF-Token": csrf_of(client)}
+    version = _version(page, "urban_sewage_treatment_rate", 2023)
+    for text, message in (("八十五", "不是数字"), ("185", "超出合理范围")):
+        refused = client.post("/regions/990104/figures", headers=headers, data={
+            "metric": "urban_sewage_treatment_rate", "year": 2023, "version": version, "value": text})
+        assert refused.status_code == 200 and message in refused.text and 'role="alert"' in refused.text
+    assert _status_of(client.get("/regions/990104").text, "29") == "not_met"
+    figures = client.get("/api/regions/990104/figures").json()
+    sewage = next(f for f in figures if f["metric"] == "urban_sewage_treatment_rate" and f["year"] == 2023)
+    assert sewage["value"] == 82 and sewage["version"] == version
+
+
+def test_two_people_editing_one_figure_the_second_is_told(client: TestClient) -> None:
+    login(client, "shimen")
+    page = client.get("/regions/990104").text
+    headers = {**HTMX, "X-CSRF-Token": csrf_of(client)}
+    version = _version(page, "urban_sewage_treatment_rate", 2023)
+    form = {"metric": "urban_sewage_treatment_rate", "year": 2023, "version": version}
+    assert "已保存" in client.post("/regions/990104/figures", headers=headers, data={**form, "value": "86"}).text
+    late = client.post("/regions/990104/figures", headers=headers, data={**form, "value": "70"})
+    assert "已被他人修改" in late.text
+    figures = client.get("/api/regions/990104/figures").json()
+    assert next(f["value"] for f in figures if f["metric"] == "urban_sewage_treatment_rate" and f["year"] == 2023) == 86
+
+
+def test_a_figure_edit_without_the_csrf_token_is_refused(client: TestClient) -> None:
+    login(client, "shimen")
+    refused = client.post("/regions/990104/figures", headers=HTMX, data={
+        "metric": "urban_sewage_treatment_rate", "year": 2023, "version": 1, "value": "99"})
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+
+
+def test_a_reviewer_sees_the_grid_but_cannot_edit(client: TestClient) -> None:
+    login(client, "zhou")
+    page = client.get("/regions/990104").text
+    assert "只读" in page and 'hx-post="/regions/990104/figures"' not in page
+    refused = client.post("/regions/990104/figures", headers={**HTMX, "X-CSRF-Token": csrf_of(client)}, data={
+        "metric": "urban_sewage_treatment_rate", "year": 2023, "version": 1, "value": "99"})
+    assert refused.status_code == 403 and "不能「填报」" in refused.json()["detail"]
+
+
+# --- self-check questionnaire ------------------------------------------------------------
+
+
+def _question_form(client: TestClient, condition: str) -> dict[str, str]:
+    page = client.get("/regions/990104/selfcheck").text
+    block = page[page.index(f'id="q-{condition}"'):]
+    version = re.search(r'name="version" value="(\d+)"', block).group(1)  # type: ignore[union-attr]
+    return {"csrf": csrf_of(client, "/regions/990104/selfcheck"), "version": version}
+
+
+def test_answering_a_veto_question_with_evidence_vetoes_and_keeps_the_file(client: TestClient) -> None:
+    login(client, "shimen")
+    form = _question_form(client, "inspection_unrectified")
+    evidence = "整改情况说明.pdf".encode(), b"%PDF-1.4 evidence"
+    saved = client.post("/regions/990104/selfcheck/inspection_unrectified", data={
+        **form, "answer": "yes", "document": "督察反馈问题整改台账", "date": "2023/6/1"},
+        files={"evidence": (evidence[0].decode(), evidence[1], "application/pdf")})
+    assert saved.status_code == 200 and "回答已保存" in saved.text
+    link = re.search(r'<a href="/files/(\d+)">整改情况说明.pdf</a>', saved.text)
+    assert link is not None
+    download = client.get(f"/files/{link.group(1)}")
+    assert download.content == evidence[1] and "attachment" in download.headers["content-disposition"]
+    result = client.get("/api/regions/990104/selfcheck").json()["regions"][0]
+    assert result["verdict"] == "vetoed"
+    answer = next(a for a in client.get("/api/regions/990104/answers").json()
+                  if a["condition"] == "inspection_unrectified")
+    assert answer["answer"] == "yes" and answer["date"] == "2023-06-01" and "整改情况说明.pdf" in answer["file"]
+
+
+def test_a_path_traversal_attachment_name_is_refused_and_nothing_is_saved(client: TestClient) -> None:
+    login(client, "shimen")
+    form = _question_form(client, "inspection_unrectified")
+    for name in ("../../etc/passwd", "..\\..\\boot.ini", ".htaccess"):
+        refused = client.post("/regions/990104/selfcheck/inspection_unrectified", data={**form, "answer": "yes"},
+                              files={"evidence": (name, b"x", "text/plain")})
+        assert refused.status_code == 422 and "文件名不可接受" in refused.text
+    answers = client.get("/api/regions/990104/answers").json()
+    assert all(a["condition"] != "inspection_unrectified" for a in answers)  # the answer was not half-written
+
+
+def test_another_countys_evidence_cannot_be_downloaded(client: TestClient) -> None:
+    login(client, "shimen")
+    form = _question_form(client, "inspection_unrectified")
+    client.post("/regions/990104/selfcheck/inspection_unrectified", data={**form, "answer": "no"},
+                files={"evidence": ("台账.xlsx", b"PK..", "application/octet-stream")})
+    file_id = re.search(r'<a href="/files/(\d+)">台账.xlsx', client.get("/regions/990104/selfcheck").text)
+    assert file_id is not None
+    client.cookies.clear()
+    login(client, "zhou")  # the prefecture may see it
+    assert client.get(f"/files/{file_id.group(1)}").status_code == 200
+    client.cookies.clear()
+    login(client, "sheng")
+    assert client.get(f"/files/{file_id.group(1)}").status_code == 200
+
+
+# --- Excel upload: preview, then confirm ---------------------------------------------------
+
+
+def _filled_copy(tmp_path: Path, change: dict[str, object] | None = None) -> Path:
+    target = tmp_path / "青岚县填报.xlsx"
+    shutil.copy(EXCEL / "filled.xlsx", target)
+    if change:
+        book = load_workbook(target)
+        for cell, value in change.items():
+            book[L.SHEET_FIGURES][cell] = value
+        book.save(target)
+    return target
+
+
+def test_an_upload_is_previewed_then_written_only_on_confirm(client: TestClient, tmp_path: Path) -> None:
+    login(client, "sheng")
+    token = csrf_of(client, "/upload")
+    before = client.get("/api/regions/990101/figures").json()
+    workbook = _filled_copy(tmp_path)
+    preview = client.post("/upload", data={"csrf": token},
+                          files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
+    assert preview.status_code == 200 and "检查结果（尚未写入）" in preview.text and "确认载入" in preview.text
+    assert client.get("/api/regions/990101/figures").json() == before  # nothing written yet
+    confirm = re.search(r'action="/upload/(\d+)/confirm"', preview.text)
+    assert confirm is not None
+    done = client.post(f"/upload/{confirm.group(1)}/confirm", data={"csrf": token})
+    assert done.status_code == 200 and 'id="imported"' in done.text
+    after = client.get("/api/regions/990101/figures").json()
+    assert after != before and max(f["version"] for f in after) > max(f["version"] for f in before)
+    again = client.post(f"/upload/{confirm.group(1)}/confirm", data={"csrf": token})
+    assert again.status_code == 409 and "不会重复写入" in again.text
+
+
+def test_an_upload_with_errors_cannot_be_confirmed(client: TestClient, tmp_path: Path) -> None:
+    login(client, "sheng")
+    token = csrf_of(client, "/upload")
+    broken = _filled_copy(tmp_path, {"L6": "六十二"})
+    preview = client.post("/upload", data={"csrf": token},
+                          files={"workbook": (broken.name, broken.read_bytes(), "application/octet-stream")})
+    assert "有错误，不能载入" in preview.text and "确认载入" not in preview.text
+    assert re.search(r"<td>指标数据!L6</td>", preview.text)
+
+
+def test_an_upload_that_is_not_a_workbook_is_refused(client: TestClient) -> None:
+    login(client, "sheng")
+    refused = client.post("/upload", data={"csrf": csrf_of(client, "/upload")},
+                          files={"workbook": ("数据.txt", b"hello", "text/plain")})
+    assert refused.status_code == 422 and "不是 Excel 工作簿" in refused.text
