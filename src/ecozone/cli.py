@@ -546,6 +546,40 @@ def db_load(
     out.print("已载入：" + "，".join(f"{k} {v}" for k, v in counts.items()))
 
 
+DEMO_USERS = (("shimen", "county", "990104", "石门县填报员"), ("shizhou", "prefecture", "990100", "示例州审核员"),
+              ("sheng", "province", "990000", "省级管理员"))
+
+
+def _load_demo() -> None:
+    """The sample in the database, with one account per role (new random passwords, printed once)."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from ecozone.store import db
+    from ecozone.store.models import User
+    from ecozone.store.repository import Actor, add_user, import_dataset
+
+    dataset = api.load_dataset(sample_path())
+    db.upgrade()
+    engine = db.engine_for()
+    created = []
+    with db.session_factory(engine)() as session, session.begin():
+        counts = import_dataset(session, dataset, Actor("system", "province", "990000"), "载入演示数据")
+        for name, role, region, label in DEMO_USERS:
+            if session.scalar(select(User).where(User.name == name)) is None:
+                password = secrets.token_urlsafe(9)
+                add_user(session, name, role, region, password)
+                created.append((name, label, region, password))
+    engine.dispose()
+    out.print(f"已载入演示数据到 {db.database_url()}：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+    for name, label, region, password in created:
+        out.print(f"  演示账号 [bold]{name}[/]（{label}，{region}）密码 [bold]{password}[/]")
+    if not created:
+        out.print("  演示账号已存在（shimen / shizhou / sheng），密码未改。")
+    out.print("启动网页：ecozone serve，然后在浏览器打开 http://127.0.0.1:8000/")
+
+
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="用户名")],
@@ -757,8 +791,11 @@ def sample_path() -> Path:
 def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="结果 JSON 写入的文件夹")] = Path("ecozone-demo"),
     standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号")] = "mee-2019",
+    load: Annotated[bool, typer.Option("--load", help="同时载入数据库并建立演示账号（供 ecozone serve）")] = False,
 ) -> None:
     """用内置示例（虚构的示例州，8 个县）跑一遍评估，打印总表并把结果写成 JSON。"""
+    if load:
+        _load_demo()
     dataset = api.load_dataset(sample_path())
     checked = api.selfcheck_dataset(standard, dataset)
     result = checked.assessment

@@ -121,3 +121,23 @@ def test_sqlite_backup_and_restore(tmp_path: Path, sample: Dataset) -> None:
             Observation.metric == "urban_sewage_treatment_rate"))
     engine.dispose()
     assert value == 82
+
+
+def test_importing_the_same_data_again_replaces_and_never_duplicates(session: Session, sample: Dataset) -> None:
+    assert sample.incidents is not None and sample.answers is not None
+    with session.begin():
+        first = load_dataset(session, PROVINCE)
+    with session.begin():
+        import_dataset(session, sample, PROVINCE, "再次载入")
+    with session.begin():
+        again = load_dataset(session, PROVINCE)
+    assert again.incidents is not None and again.incidents.height == sample.incidents.height
+    assert again.answers is not None and again.answers.height == sample.answers.height
+    assert again.observations.height == first.observations.height
+
+
+def test_a_county_reads_only_its_own_answers_and_incidents(session: Session, sample: Dataset) -> None:
+    mine = load_dataset(session, CLERK, region="990104")
+    assert mine.answers is not None and set(mine.answers["region"]) <= {"990104"}
+    with pytest.raises(PermissionError):
+        load_dataset(session, CLERK, region="990105")

@@ -117,9 +117,19 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                 session.add(AuditRecord(user=actor.name, entity="answer", region=row["region"],
                                         key={"condition": row["condition"]}, old=None, new=row, reason=reason))
                 counts["answers"] += 1
-        if dataset.incidents is not None:
+        if dataset.incidents is not None:  # the file's list is the whole list for its regions: replace, not append
+            codes = dataset.regions["code"].to_list()
+            replaced = session.scalars(select(Incident).where(Incident.region.in_(codes))).all()
+            for old in replaced:
+                session.add(AuditRecord(user=actor.name, entity="incident", region=old.region, key={"id": old.id},
+                                        old={"date": str(old.date), "grade": old.grade, "name": old.name},
+                                        new=None, reason=reason))
+                session.delete(old)
             for row in dataset.incidents.iter_rows(named=True):
                 session.add(Incident(**row))
+                session.add(AuditRecord(user=actor.name, entity="incident", region=row["region"], key={},
+                                        old=None, new={"date": str(row["date"]), "grade": row["grade"],
+                                                       "name": row["name"]}, reason=reason))
                 counts["incidents"] += 1
     return counts
 

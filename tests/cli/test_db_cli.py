@@ -1,0 +1,34 @@
+"""`ecozone demo --load` through the real console script: a database and accounts that work."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from ecozone.store import db
+from ecozone.store.repository import check_password
+
+ECOZONE = str(Path(sys.executable).with_name("ecozone"))
+
+
+def run(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ECOZONE_DATA": str(data)}
+    env.pop("ECOZONE_DATABASE_URL", None)
+    return subprocess.run([ECOZONE, *args], capture_output=True, text=True, env=env, timeout=180, cwd=data)
+
+
+def test_demo_load_fills_the_database_and_prints_working_accounts(tmp_path: Path) -> None:
+    first = run(tmp_path, "demo", "--load", "-o", str(tmp_path / "out"))
+    assert first.returncode == 0, first.stderr
+    accounts = dict(re.findall(r"演示账号 (\w+)（.*?）密码 (\S+)", first.stdout))
+    assert set(accounts) == {"shimen", "shizhou", "sheng"}
+    engine = db.engine_for(f"sqlite:///{tmp_path / 'ecozone.sqlite'}")
+    with db.session_factory(engine)() as session:
+        actor = check_password(session, "shimen", accounts["shimen"])
+        assert actor is not None and (actor.role, actor.region) == ("county", "990104")
+    engine.dispose()
+    second = run(tmp_path, "demo", "--load", "-o", str(tmp_path / "out"))
+    assert second.returncode == 0 and "演示账号已存在" in second.stdout and "incidents 3" in second.stdout
