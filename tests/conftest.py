@@ -12,6 +12,7 @@ import pytest
 from ecozone.catalogue import load_metrics
 from ecozone.io.tables import Dataset, read_dataset
 from ecozone.regions.profile import FLAGS
+from tests.databases import database_url, postgres_admin_url  # noqa: F401  (fixtures for every test folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "shizhou"

@@ -13,13 +13,12 @@ from ecozone.io.tables import Dataset
 from ecozone.store import db
 from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app
-from tests.store.conftest import database_url  # noqa: F401  (the same SQLite + PostgreSQL fixture)
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture()
-def client(database_url: str, sample: Dataset) -> Iterator[TestClient]:  # noqa: F811
+def client(database_url: str, sample: Dataset) -> Iterator[TestClient]:
     db.upgrade(database_url)
     engine = db.engine_for(database_url)
     named = sample.regions.with_columns(

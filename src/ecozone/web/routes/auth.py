@@ -6,13 +6,18 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ecozone.store.repository import check_password
 from ecozone.web.security import LOGIN_CSRF_COOKIE, MAX_AGE, SESSION_COOKIE, check_csrf, database, state
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:  # browsers ask for it on every page; an empty answer keeps logs and consoles clean
+    return Response(status_code=204)
 
 
 @router.get("/login", response_class=HTMLResponse)

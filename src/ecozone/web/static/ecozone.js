@@ -14,8 +14,9 @@
     var years = [];
     chart.series.forEach(function (s) { s.years.forEach(function (y) { if (years.indexOf(y) < 0) years.push(y); }); });
     years.sort();
-    var series = [];
+    var series = [], targets = [];
     chart.series.forEach(function (s) {
+      if (s.target !== null && s.target !== undefined) targets.push(s.target);
       var byYear = {};
       s.years.forEach(function (y, i) { byYear[y] = s.values[i]; });
       var line = { name: s.name, type: "line", data: years.map(function (y) { return y in byYear ? byYear[y] : null; }) };
@@ -26,7 +27,11 @@
     });
     echarts.init(node).setOption({
       tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 60, right: 60, top: 30, bottom: 30 },
-      xAxis: { type: "category", data: years.map(String) }, yAxis: { type: "value", name: chart.unit, scale: true },
+      xAxis: { type: "category", data: years.map(String) },
+      // the target line must be in view even when every value is far from it
+      yAxis: { type: "value", name: chart.unit, scale: true,
+        min: function (v) { return Math.floor(Math.min.apply(null, [v.min].concat(targets))); },
+        max: function (v) { return Math.ceil(Math.max.apply(null, [v.max].concat(targets))); } },
       series: series,
     });
   }

@@ -1,0 +1,185 @@
+"""The whole workflow in a real browser: Debian's Chromium driven by Playwright, against PostgreSQL.
+
+A real server (uvicorn) runs in a thread on a free loopback port. The browser is Debian's
+``/usr/bin/chromium`` (never ``playwright install``); without it the tests fail under CI and are
+skipped elsewhere, with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from docx import Document
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from ecozone.catalogue import load_metrics
+from ecozone.io.tables import Dataset, read_dataset
+from ecozone.store import db
+from ecozone.store.repository import Actor, add_user, import_dataset
+from ecozone.web.app import create_app
+from tests.conftest import SAMPLE
+from tests.databases import _postgres
+from tests.web.conftest import PASSWORD
+
+CHROMIUM = os.environ.get("ECOZONE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+EXCEL = Path(__file__).parents[1] / "fixtures" / "excel"
+
+
+@pytest.fixture(scope="module")
+def server(postgres_admin_url: str | None) -> Iterator[str]:
+    """The sample in a fresh PostgreSQL database, users of each role, and the app on a free port."""
+    databases = _postgres(postgres_admin_url)
+    url = next(databases)
+
+    sample: Dataset = read_dataset(SAMPLE, load_metrics())
+    db.upgrade(url)
+    engine = db.engine_for(url)
+    with db.session_factory(engine)() as session, session.begin():
+        import_dataset(session, sample, Actor("t", "province", "990000"), "浏览器测试")
+        add_user(session, "shimen", "county", "990104", PASSWORD)
+        add_user(session, "zhou", "prefecture", "990100", PASSWORD)
+        add_user(session, "sheng", "province", "990000", PASSWORD)
+    engine.dispose()
+    app = create_app(url, secret="browser-test")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.started, "服务未能启动"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
+        next(databases, None)  # drop the database
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        reason = f"没有 Chromium（{CHROMIUM}）：运行 bash scripts/setup-system --test"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as play:
+        launched = play.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=server, accept_downloads=True, locale="zh-CN")
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: problems.append(str(e)))
+    yield opened
+    context.close()
+    # a script error or a CSP refusal in the console is a broken page, even if the test's steps passed
+    assert not problems, problems
+
+
+def log_in(page: Page, name: str) -> None:
+    page.goto("/login")
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/login")
+
+
+def test_a_clerk_enters_a_figure_and_sees_the_status_change(page: Page) -> None:
+    p = page
+    log_in(p, "shimen")
+    row = p.locator('#assessment tr[data-indicator="29"]')
+    assert row.locator("td.status").inner_text() == "未达标"
+    cell = p.get_by_label("城镇污水处理率 2023")
+    cell.fill("91")
+    cell.press("Tab")
+    expect(p.locator('#assessment tr[data-indicator="29"] td.status')).to_have_text("达标")
+    p.reload()
+    assert p.get_by_label("城镇污水处理率 2023").input_value() == "91"
+    p.locator('details[data-indicator="29"] summary').click()
+    expect(p.locator('details[data-indicator="29"] .chart canvas')).to_have_count(1)
+
+
+def test_a_bad_figure_is_refused_in_place(page: Page) -> None:
+    p = page
+    log_in(p, "shimen")
+    cell = p.get_by_label("城镇新建绿色建筑比例 2023")
+    cell.fill("四十六")
+    cell.press("Tab")
+    expect(p.get_by_role("alert").first).to_contain_text("不是数字")
+
+
+def test_a_province_uploads_a_workbook_previews_and_confirms(page: Page, tmp_path: Path) -> None:
+    p = page
+    workbook = tmp_path / "青岚县填报.xlsx"
+    shutil.copy(EXCEL / "filled.xlsx", workbook)
+    log_in(p, "sheng")
+    p.get_by_role("link", name="上传工作簿").click()
+    p.get_by_label("工作簿").set_input_files(str(workbook))
+    p.get_by_role("button", name="检查").click()
+    expect(p.get_by_text("检查结果（尚未写入）")).to_be_visible()
+    expect(p.locator("#preview")).to_contain_text("青岚县")
+    p.get_by_role("button", name="确认载入").click()
+    expect(p.locator("#imported")).to_contain_text("已载入「青岚县填报.xlsx」")
+
+
+def test_submit_return_with_a_comment_and_the_clerk_sees_it(page: Page) -> None:
+    p = page
+    log_in(p, "shimen")
+    p.get_by_role("button", name="提交审核").click()
+    expect(p.locator("#submission-status")).to_have_text("已提交")
+    log_out(p)
+    log_in(p, "zhou")
+    expect(p.locator("#heatmap canvas")).to_have_count(1)
+    p.get_by_role("link", name="990104").click()
+    p.get_by_label("审核意见").fill("第29项请附污水厂运行台账")
+    p.get_by_role("button", name="退回（须写意见）").click()
+    expect(p.locator("#submission-status")).to_have_text("已退回")
+    log_out(p)
+    log_in(p, "shimen")
+    expect(p.locator("#review-comment")).to_have_text("第29项请附污水厂运行台账")
+    expect(p.get_by_role("button", name="提交审核")).to_be_visible()
+
+
+def test_a_clerk_downloads_the_word_report(page: Page) -> None:
+    p = page
+    log_in(p, "shimen")
+    with p.expect_download() as caught:
+        p.get_by_role("link", name="Word 报告").click()
+    download = caught.value
+    assert download.suggested_filename.endswith(".docx") and "石门县" in download.suggested_filename
+    text = "\n".join(par.text for par in Document(download.path()).paragraphs)
+    assert "石门县" in text
+
+
+def test_a_county_user_is_denied_another_countys_page(page: Page) -> None:
+    p = page
+    log_in(p, "shimen")
+    response = p.goto("/regions/990105")
+    assert response.status == 403
+    expect(p.locator("h1")).to_have_text("无权访问")
+    expect(p.locator(".error")).to_contain_text("990105 不在范围内")
