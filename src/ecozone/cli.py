@@ -603,15 +603,26 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="端口")] = 8000,
     standard: Annotated[str, typer.Option("--standard", "-s", help="评估所用标准")] = "mee-2019",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="工作进程数（PostgreSQL 时可设为 CPU 核数）")] = 1,
+    proxy: Annotated[bool, typer.Option("--behind-proxy", help="在本机反向代理（TLS）之后：采信其转发头")] = False,
 ) -> None:
     """启动网页服务（默认 SQLite；ECOZONE_DATABASE_URL 指向 PostgreSQL；ECOZONE_SECRET 设定会话密钥）。"""
+    import os
+    import secrets
+
     import uvicorn
 
     from ecozone.store import db
-    from ecozone.web.app import create_app
 
+    load_standard(standard)
     db.upgrade()
-    uvicorn.run(create_app(standard=standard), host=host, port=port)
+    # every worker must sign sessions with the same key, or a login holds only on one of them
+    os.environ.setdefault("ECOZONE_SECRET", secrets.token_hex(32))
+    os.environ["ECOZONE_STANDARD"] = standard
+    if workers > 1 and db.database_url().startswith("sqlite"):
+        err.print("[yellow]提示：SQLite 同一时刻只允许一个写入者；多个工作进程请使用 PostgreSQL。[/]")
+    uvicorn.run("ecozone.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=proxy)  # forwarded headers are trusted from 127.0.0.1 only (FORWARDED_ALLOW_IPS)
 
 
 # --- Excel: template and check ---------------------------------------------------------

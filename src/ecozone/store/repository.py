@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 from pwdlib import PasswordHash
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_metrics
@@ -37,7 +37,8 @@ from ecozone.store.models import (
 from ecozone.store.permissions import ROLES, can, scope_prefix
 
 __all__ = ["Actor", "ConflictError", "add_user", "answers_of", "check_password", "figure_versions", "import_dataset",
-           "load_dataset", "safe_filename", "save_file", "set_answer", "set_figure", "stored_file"]
+           "load_dataset", "regions_in_scope", "revision", "safe_filename", "save_file", "set_answer", "set_figure",
+           "stored_file"]
 
 _hasher = PasswordHash.recommended()  # argon2
 
@@ -94,9 +95,14 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
     counts = {"regions": 0, "observations": 0, "assigned": 0, "answers": 0, "incidents": 0}
     with session.begin_nested():
         for row in dataset.regions.iter_rows(named=True):
-            session.merge(Region(code=row["code"], name=row["name"], level=row["level"], parent=row["parent"],
-                                 terrain=row["terrain"], zone=row["zone"], city_size=row["city_size"],
-                                 flags={f: bool(row[f]) for f in FLAGS}))
+            profile = {"name": row["name"], "level": row["level"], "parent": row["parent"], "terrain": row["terrain"],
+                       "zone": row["zone"], "city_size": row["city_size"], "flags": {f: bool(row[f]) for f in FLAGS}}
+            current = session.get(Region, row["code"])
+            before = {k: getattr(current, k) for k in profile} if current else None
+            if before != profile:  # the profile decides which targets apply: its changes are audited too
+                session.merge(Region(code=row["code"], **profile))
+                session.add(AuditRecord(user=actor.name, entity="region", region=row["code"], key={},
+                                        old=before, new=profile, reason=reason))
             counts["regions"] += 1
         for row in dataset.observations.iter_rows(named=True):
             _upsert_figure(session, actor, row, reason)
@@ -108,6 +114,9 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                     AssignedTarget.metric == row["metric"]))
                 session.add(AssignedTarget(region=row["region"], year=row["year"], metric=row["metric"],
                                            target=row["target"], source=row.get("source")))
+                session.add(AuditRecord(user=actor.name, entity="assigned", region=row["region"],
+                                        key={"year": row["year"], "metric": row["metric"]}, old=None,
+                                        new={"target": row["target"]}, reason=reason))
                 counts["assigned"] += 1
         if dataset.answers is not None:
             for row in dataset.answers.iter_rows(named=True):
@@ -182,6 +191,23 @@ def load_dataset(session: Session, actor: Actor, region: str | None = None) -> D
     return Dataset(pl.DataFrame(profile_rows, schema=schema), observations, assigned,
                    pl.DataFrame([tuple(a) for a in answers], orient="row", schema=ANSWER_SCHEMA),
                    pl.DataFrame([tuple(i) for i in incidents], orient="row", schema=INCIDENT_SCHEMA))
+
+
+def regions_in_scope(session: Session, actor: Actor) -> list[Region]:
+    prefix = scope_prefix(actor.role, actor.region)
+    return list(session.scalars(select(Region).where(Region.code.startswith(prefix)).order_by(Region.code)))
+
+
+def revision(session: Session, region: str | None = None) -> int:
+    """A number that changes whenever anything of ``region`` (or, without one, anything at all) changes.
+
+    Every change writes an audit record, so the newest audit id is such a number; views
+    computed from the store can be cached under it.
+    """
+    query = select(func.max(AuditRecord.id))
+    if region is not None:
+        query = query.where(AuditRecord.region == region)
+    return session.scalar(query) or 0
 
 
 def figure_versions(session: Session, actor: Actor, region: str) -> dict[tuple[str, int], Observation]:

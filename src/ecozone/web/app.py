@@ -26,7 +26,7 @@ from ecozone.store import db
 from ecozone.web.routes import api, auth, entry, pages, reports
 from ecozone.web.security import NotLoggedIn, WebState, viewer_or_none
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 HERE = Path(__file__).parent
 # same-origin only; inline styles are allowed for htmx's indicator and ECharts' tooltips, never inline scripts
@@ -53,6 +53,11 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
     _errors(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as ``ecozone serve`` starts it in each worker: configured by ECOZONE_* variables."""
+    return create_app(standard=os.environ.get("ECOZONE_STANDARD", "mee-2019"))
 
 
 async def _security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:

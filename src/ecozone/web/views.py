@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ecozone import api
@@ -24,10 +27,11 @@ from ecozone.engine.trend import TREND_CLASS_TEXT
 from ecozone.io.tables import Dataset
 from ecozone.store.models import Submission
 from ecozone.store.permissions import scope_prefix
-from ecozone.store.repository import Actor, figure_versions, load_dataset
+from ecozone.store.repository import Actor, figure_versions, load_dataset, revision
 
 __all__ = ["BoardView", "RegionView", "board_view", "region_view", "years_for"]
 
+T = TypeVar("T")
 STATUS_ORDER = ("met", "not_met", "missing", "needs_review", "not_applicable")
 
 
@@ -55,8 +59,50 @@ def years_for(dataset: Dataset, standard: LoadedStandard) -> list[int]:
     return list(range(first, last + 1))
 
 
+class _Cache:
+    """Views by (what, whose, rules, data revision): computed once per change, then served as they are.
+
+    The key holds the store's revision (the newest audit id), so an entry can never be served
+    after its data changed; old entries just age out. Each worker process has its own.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                found: T = self._items[key]
+                return found
+        made = make()
+        with self._lock:
+            self._items[key] = made
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return made
+
+
+_views = _Cache()
+
+
+def _database(session: Session) -> str:
+    """Which database a view came from: one process may serve (or test) more than one."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine.url.render_as_string(hide_password=True)
+
+
 def region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str) -> RegionView | None:
     """One region: verdict, indicator rows with trends and charts, the entry grid, the self-check."""
+    actor.require("view", code)
+    key = ("region", _database(session), code, standard.hash, revision(session, code))
+    return _views.get(key, lambda: _region_view(session, actor, standard, code))
+
+
+def _region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str) -> RegionView | None:
     dataset = load_dataset(session, actor, region=code)
     if dataset.regions.height == 0:
         return None
@@ -141,6 +187,11 @@ class BoardView:
 
 def board_view(session: Session, actor: Actor, standard: LoadedStandard) -> BoardView:
     """Every region in the actor's scope: verdicts, a status heatmap, shared weak points, the plan."""
+    key = ("board", _database(session), scope_prefix(actor.role, actor.region), standard.hash, revision(session))
+    return _views.get(key, lambda: _board_view(session, actor, standard))
+
+
+def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> BoardView:
     dataset = load_dataset(session, actor)
     board = BoardView()
     if dataset.regions.height == 0 or dataset.observations.height == 0:

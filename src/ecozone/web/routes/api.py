@@ -14,12 +14,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from ecozone import api
 from ecozone.catalogue import load_standard
 from ecozone.io.results_json import assessment_to_dict, selfcheck_to_dict
 from ecozone.store import workflow
-from ecozone.store.repository import answers_of, figure_versions, load_dataset, set_answer, set_figure
+from ecozone.store.repository import answers_of, figure_versions, regions_in_scope, set_answer, set_figure
 from ecozone.web.security import allowed, check_csrf, database, state, viewer
+from ecozone.web.views import region_view
 
 router = APIRouter(prefix="/api", tags=["数据与评估"])
 
@@ -49,17 +49,16 @@ class AnswerEdit(BaseModel):
 def _selfcheck(request: Request, session: Session, code: str) -> Any:
     who = viewer(request)
     allowed(who, "view", code)
-    dataset = load_dataset(session, who.actor, region=code)
-    if dataset.regions.height == 0 or dataset.observations.height == 0:
+    view = region_view(session, who.actor, load_standard(state(request).standard), code)
+    if view is None or view.checked is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
-    return api.selfcheck_dataset(load_standard(state(request).standard), dataset)
+    return view.checked
 
 
 @router.get("/regions", summary="地区列表（本人权限范围内）")
 def regions(request: Request, session: Annotated[Session, Depends(database)]) -> list[dict[str, Any]]:
     who = viewer(request)
-    rows: list[dict[str, Any]] = load_dataset(session, who.actor).regions.select("code", "name", "level").to_dicts()
-    return rows
+    return [{"code": r.code, "name": r.name, "level": r.level} for r in regions_in_scope(session, who.actor)]
 
 
 @router.get("/regions/{code}/figures", summary="一个地区已填报的数值（含版本号）")

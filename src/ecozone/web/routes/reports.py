@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from ecozone import api
 from ecozone.catalogue import load_standard
-from ecozone.store.repository import load_dataset
 from ecozone.web.security import allowed, database, state, viewer
+from ecozone.web.views import region_view
 
 router = APIRouter(tags=["报告"])
 
@@ -32,12 +32,12 @@ Format = Literal["docx", "pdf", "html", "xlsx"]
 def report(code: str, fmt: Format, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
     who = viewer(request)
     allowed(who, "view", code)
-    dataset = load_dataset(session, who.actor, region=code)
-    if dataset.regions.height == 0 or dataset.observations.height == 0:
+    view = region_view(session, who.actor, load_standard(state(request).standard), code)
+    if view is None or view.checked is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据，无法生成报告")
-    checked = api.selfcheck_dataset(load_standard(state(request).standard), dataset)
+    checked = view.checked
     with tempfile.TemporaryDirectory() as folder:
-        written = api.write_region_reports(checked.assessment, dataset, checked, [fmt], [code], Path(folder))
+        written = api.write_region_reports(checked.assessment, view.dataset, checked, [fmt], [code], Path(folder))
         path = written[code][fmt]
         body = path.read_bytes()
     return Response(body, media_type=MEDIA[fmt], headers={
