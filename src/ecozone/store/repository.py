@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 from pwdlib import PasswordHash
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_metrics
@@ -104,27 +104,41 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                 session.add(AuditRecord(user=actor.name, entity="region", region=row["code"], key={},
                                         old=before, new=profile, reason=reason))
             counts["regions"] += 1
+        # one read of what is stored, not one per row: an import of a province is tens of thousands of rows
+        stored = {(o.region, o.year, o.metric): o for o in session.scalars(select(Observation).where(
+            Observation.region.in_(dataset.observations["region"].unique().to_list())))}
         for row in dataset.observations.iter_rows(named=True):
-            _upsert_figure(session, actor, row, reason)
+            _upsert_figure(session, actor, row, reason, stored.get((row["region"], row["year"], row["metric"])))
             counts["observations"] += 1
         if dataset.assigned is not None:
+            targets = {(t.region, t.year, t.metric): t for t in session.scalars(select(AssignedTarget).where(
+                AssignedTarget.region.in_(dataset.assigned["region"].unique().to_list())))}
             for row in dataset.assigned.iter_rows(named=True):
-                session.execute(delete(AssignedTarget).where(
-                    AssignedTarget.region == row["region"], AssignedTarget.year == row["year"],
-                    AssignedTarget.metric == row["metric"]))
-                session.add(AssignedTarget(region=row["region"], year=row["year"], metric=row["metric"],
-                                           target=row["target"], source=row.get("source")))
+                target = targets.get((row["region"], row["year"], row["metric"]))
+                old_target = {"target": target.target} if target is not None else None
+                if target is None:
+                    session.add(AssignedTarget(region=row["region"], year=row["year"], metric=row["metric"],
+                                               target=row["target"], source=row.get("source")))
+                else:  # in place: the unit of work inserts before it deletes, which a unique key refuses
+                    target.target, target.source = row["target"], row.get("source")
                 session.add(AuditRecord(user=actor.name, entity="assigned", region=row["region"],
-                                        key={"year": row["year"], "metric": row["metric"]}, old=None,
+                                        key={"year": row["year"], "metric": row["metric"]}, old=old_target,
                                         new={"target": row["target"]}, reason=reason))
                 counts["assigned"] += 1
         if dataset.answers is not None:
+            given = {(a.region, a.condition): a for a in session.scalars(select(Answer).where(
+                Answer.region.in_(dataset.answers["region"].unique().to_list())))}
             for row in dataset.answers.iter_rows(named=True):
-                session.execute(delete(Answer).where(Answer.region == row["region"],
-                                                     Answer.condition == row["condition"]))
-                session.add(Answer(**row))
+                answer = given.get((row["region"], row["condition"]))
+                old_answer = {k: getattr(answer, k) for k in row if k != "region"} if answer is not None else None
+                if answer is None:
+                    session.add(Answer(**row, version=1))
+                else:  # in place, with a new version: an open questionnaire page must not overwrite it
+                    for key, value in row.items():
+                        setattr(answer, key, value)
+                    answer.version += 1
                 session.add(AuditRecord(user=actor.name, entity="answer", region=row["region"],
-                                        key={"condition": row["condition"]}, old=None, new=row, reason=reason))
+                                        key={"condition": row["condition"]}, old=old_answer, new=row, reason=reason))
                 counts["answers"] += 1
         if dataset.incidents is not None:  # the file's list is the whole list for its regions: replace, not append
             codes = dataset.regions["code"].to_list()
@@ -143,9 +157,9 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
     return counts
 
 
-def _upsert_figure(session: Session, actor: Actor, row: dict[str, Any], reason: str) -> None:
-    current = session.scalar(select(Observation).where(
-        Observation.region == row["region"], Observation.year == row["year"], Observation.metric == row["metric"]))
+def _upsert_figure(
+    session: Session, actor: Actor, row: dict[str, Any], reason: str, current: Observation | None
+) -> None:
     new = {"value": row["value"], "state": row["state"], "source": row.get("source"), "note": row.get("note")}
     if current is None:
         session.add(Observation(region=row["region"], year=row["year"], metric=row["metric"], version=1, **new))
@@ -258,7 +272,7 @@ def set_figure(
             f"（您打开时为第 {expected_version} 版，现为第 {current_version} 版）",
             Location(field=metric_id), expected="刷新后查看最新数值，再决定是否修改")
     _upsert_figure(session, actor, {"region": region, "year": year, "metric": metric_id, "value": value,
-                                    "state": state}, reason or "页面修改")
+                                    "state": state}, reason or "页面修改", current)
     session.flush()
     result = session.scalar(select(Observation).where(
         Observation.region == region, Observation.year == year, Observation.metric == metric_id))
