@@ -1,0 +1,77 @@
+"""The region register: the vendored code list, zones by province, and codes that change over time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from ecozone.errors import InputError
+from ecozone.regions.register import (
+    CODE_CHANGES_SCHEMA,
+    _check_changes,
+    follow_code_changes,
+    load_register,
+    register_source,
+    unknown_codes,
+    zone_of_province,
+)
+
+
+def test_the_register_holds_what_its_source_says() -> None:
+    register = load_register()
+    counts = dict(register.group_by("kind").len().iter_rows())
+    assert counts == register_source()["counts"]
+    assert register["code"].is_unique().all() and register["code"].str.contains(r"^\d{6}$").all()
+    parents = set(register["code"].to_list())
+    orphans = register.filter(pl.col("parent").is_not_null() & ~pl.col("parent").is_in(list(parents)))
+    assert orphans.height == 0
+    assert register.filter(pl.col("code") == "520000")["name"][0] == "贵州省"
+    # a county directly under a province (湖北 仙桃市) hangs from the province
+    assert register.filter(pl.col("code") == "429004").select("level", "parent").row(0) == ("县", "420000")
+
+
+def test_every_province_has_a_zone_and_the_grouping_is_the_three_belt_one() -> None:
+    provinces = load_register().filter(pl.col("level") == "省")
+    assert provinces["zone"].null_count() == 0
+    assert (zone_of_province("520102"), zone_of_province("210000"), zone_of_province("230100")) == \
+        ("西部", "东部", "中部")
+    assert dict(provinces.group_by("zone").len().iter_rows()) == {"东部": 11, "中部": 8, "西部": 12}
+    assert zone_of_province("710000") is None  # 台湾 is not in the register's 31
+
+
+def _changes(rows: list[tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame([{"old_code": a, "new_code": b, "effective": dt.date(2019, 1, 9), "kind": "merge",
+                          "old_name": None, "new_name": None, "source": "测试", "verified": False} for a, b in rows],
+                        schema=CODE_CHANGES_SCHEMA)
+
+
+def _series(code: str, years: range, metric: str = "forest_grass_coverage") -> pl.DataFrame:
+    return pl.DataFrame({"region": [code] * len(years), "year": list(years), "metric": [metric] * len(years),
+                         "value": [60.0 + i for i in range(len(years))]})
+
+
+def test_a_ten_year_series_follows_its_county_to_the_new_code() -> None:
+    before = _series("371202", range(2014, 2019))  # 莱芜市莱城区, before the 2019 merge
+    after = _series("370116", range(2019, 2024))   # 济南市莱芜区
+    followed = follow_code_changes(pl.concat([before, after]))
+    assert followed["region"].unique().to_list() == ["370116"]
+    assert followed.sort("year")["year"].to_list() == list(range(2014, 2024))
+    assert unknown_codes(pl.concat([before, after])["region"]) == []
+
+
+def test_chains_are_followed_and_clashes_are_refused() -> None:
+    chained = follow_code_changes(_series("000001", range(2014, 2016)), _changes([("000001", "000002"),
+                                                                                  ("000002", "000003")]))
+    assert chained["region"].unique().to_list() == ["000003"]
+    both = pl.concat([_series("000001", range(2020, 2022)), _series("000002", range(2020, 2022))])
+    with pytest.raises(InputError) as caught:
+        follow_code_changes(both, _changes([("000001", "000003"), ("000002", "000003")]))
+    assert "000003 2020" in caught.value.message and "000001" in caught.value.message
+    with pytest.raises(InputError, match="成环"):
+        _check_changes(_changes([("000001", "000002"), ("000002", "000001")]), "测试.csv")
+
+
+def test_codes_outside_the_register_are_reported() -> None:
+    assert unknown_codes(pl.Series(["520102", "999999", "371202"])) == ["999999"]
