@@ -831,3 +831,105 @@ def demo(
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# --- the whole country: synthetic panel and batch ----------------------------------------
+
+
+@app.command()
+def synth(
+    output: Annotated[Path, typer.Option("--output", "-o", help="写出的数据文件夹（regions 等 .parquet）")],
+    regions: Annotated[str, typer.Option("--regions", help="all，或逗号分隔的省级代码前两位，如 52,53")] = "all",
+    years: Annotated[str, typer.Option("--years", help="年份范围")] = "2014-2023",
+    standard: Annotated[str, typer.Option("--standard", "-s", help="按哪个标准包的统计量生成")] = "mee-2019",
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子得到相同数据）")] = 1,
+) -> None:
+    """生成合成的全国面板（真实的区划代码，虚构的数值），用于性能测试和压力测试。"""
+    from ecozone.io.atomic import atomic_path
+    from ecozone.synth import synthetic_panel
+
+    provinces = None if regions == "all" else [p.strip()[:2] for p in regions.split(",") if p.strip()]
+    panel = synthetic_panel(load_standard(standard), provinces, _years(years), seed)
+    output.mkdir(parents=True, exist_ok=True)
+    # the data files' form (docs/data-format.md): one value column, a number or a state's text
+    figures = panel.observations.select("region", "year", "metric", value=pl.coalesce(
+        pl.col("value").cast(pl.String), pl.col("state")), source="source", note="note")
+    for name, frame in (("regions", panel.regions), ("observations", figures), ("assigned", panel.assigned)):
+        assert frame is not None
+        with atomic_path(output / f"{name}.parquet") as tmp:
+            frame.write_parquet(tmp)
+    out.print(f"已写入 {output}/：地区 {panel.regions.height:,} 个，数值 {panel.observations.height:,} 条"
+              f"（合成数据，非真实统计）")
+
+
+@app.command()
+def batch(
+    path: Annotated[Path, typer.Argument(help="数据文件夹（regions 与 observations，.parquet 或 .csv）")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="逐地区逐指标的结果 .parquet")],
+    standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号")] = "mee-2019",
+    year: Annotated[int | None, typer.Option("--year", help="评价年度（默认：最近有数据的年份）")] = None,
+    top: Annotated[int, typer.Option("--top", help="全国最常见的短板列出几项")] = 10,
+) -> None:
+    """批量评估（全国或一省的全部县）：按省分块评估并显示进度，写出结果 Parquet，打印分省结论与全国常见短板。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ecozone.io.atomic import atomic_path
+    from ecozone.regions.register import follow_code_changes, load_register, unknown_codes
+
+    loaded = load_standard(standard)
+    dataset = api.load_dataset(path, standard=loaded)
+    observations = follow_code_changes(dataset.observations)
+    unknown = unknown_codes(dataset.regions["code"])
+    if unknown:
+        err.print(f"[yellow]提示：{len(unknown)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"
+                  f"如 {'、'.join(unknown[:5])}；照常评估，分省汇总按代码前两位。[/]")
+    judged = api.judged_year(loaded, dataset, year)
+    provinces = dataset.regions.with_columns(province=pl.col("code").str.slice(0, 2)).partition_by(
+        "province", as_dict=True, maintain_order=True)
+    names = dict(zip(load_register()["code"], load_register()["name"], strict=True))
+    regions_out, indicators_out = [], []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as progress:
+        task = progress.add_task("评估", total=dataset.regions.height)
+        for (province,), regions in provinces.items():
+            progress.update(task, description=f"评估 {names.get(f'{province}0000', province)}")
+            part = Dataset(regions.drop("province"), observations.filter(pl.col("region").is_in(regions["code"])),
+                           dataset.assigned.filter(pl.col("region").is_in(regions["code"]))
+                           if dataset.assigned is not None else None)
+            result = api.assess_dataset(loaded, part, judged)
+            regions_out.append(result.regions)
+            indicators_out.append(result.indicators)
+            progress.advance(task, regions.height)
+    verdicts = pl.concat(regions_out)
+    indicators = pl.concat(indicators_out).join(
+        verdicts.select("region", region_name="name", verdict="verdict"), on="region")
+    with atomic_path(output) as tmp:
+        indicators.write_parquet(tmp)
+    _print_batch_summary(verdicts, indicators, names, top, judged, loaded)
+    err.print(f"已写入 {output}（{indicators.height:,} 行：地区 × 指标）")
+
+
+def _print_batch_summary(verdicts: pl.DataFrame, indicators: pl.DataFrame, names: dict[str, str], top: int,
+                         year: int, loaded: LoadedStandard) -> None:
+    counts = (verdicts.with_columns(province=pl.col("region").str.slice(0, 2) + "0000")
+              .pivot(on="verdict", index="province", values="region", aggregate_function="len")
+              .fill_null(0).sort("province"))
+    table = Table(title=f"{loaded.id} {year} 年：分省结论（地区数）")
+    table.add_column("省级")
+    order = [v for v in ("ready", "not_ready", "incomplete") if v in counts.columns]
+    for verdict in order:
+        table.add_column(VERDICT_TEXT[verdict], justify="right")
+    for row in counts.iter_rows(named=True):
+        table.add_row(names.get(row["province"], row["province"]), *(f"{row[v]:,}" for v in order))
+    table.add_row("[bold]全国[/]", *(f"[bold]{counts[v].sum():,}[/]" for v in order))
+    out.print(table)
+    common = (indicators.filter((pl.col("status") == "not_met") & pl.col("gates"))
+              .group_by("indicator_id", "number", "name").agg(regions=pl.len())
+              .sort("regions", "number", descending=[True, False]).head(top))
+    weak = Table(title=f"全国最常见的约束性短板（前 {top} 项）")
+    for column in ("序号", "指标", "未达标地区数", "占比"):
+        weak.add_column(column)
+    total = verdicts.height
+    for row in common.iter_rows(named=True):
+        weak.add_row(str(row["number"]), row["name"], f"{row['regions']:,}", f"{row['regions'] / total:.1%}")
+    out.print(weak)
