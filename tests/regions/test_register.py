@@ -11,6 +11,7 @@ from ecozone.errors import InputError
 from ecozone.regions.register import (
     CODE_CHANGES_SCHEMA,
     _check_changes,
+    fill_zones,
     follow_code_changes,
     load_register,
     register_source,
@@ -39,6 +40,11 @@ def test_every_province_has_a_zone_and_the_grouping_is_the_three_belt_one() -> N
         ("西部", "东部", "中部")
     assert dict(provinces.group_by("zone").len().iter_rows()) == {"东部": 11, "中部": 8, "西部": 12}
     assert zone_of_province("710000") is None  # 台湾 is not in the register's 31
+
+
+def test_a_blank_zone_is_taken_from_the_province_and_a_given_one_kept() -> None:
+    profiles = pl.DataFrame({"code": ["520102", "210102", "110101"], "zone": [None, None, "西部"]})
+    assert fill_zones(profiles)["zone"].to_list() == ["西部", "东部", "西部"]
 
 
 def _changes(rows: list[tuple[str, str]]) -> pl.DataFrame:

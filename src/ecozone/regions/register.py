@@ -19,8 +19,8 @@ import yaml
 
 from ecozone.errors import InputError, Location
 
-__all__ = ["CODE_CHANGES_SCHEMA", "code_changes", "follow_code_changes", "load_register", "register_source",
-           "unknown_codes", "zone_of_province"]
+__all__ = ["CODE_CHANGES_SCHEMA", "code_changes", "fill_zones", "follow_code_changes", "load_register",
+           "register_source", "unknown_codes", "zone_of_province"]
 
 REGISTER = "register-nbs-2023"
 CODE_CHANGES_SCHEMA = {"old_code": pl.String, "new_code": pl.String, "effective": pl.Date, "kind": pl.String,
@@ -42,6 +42,12 @@ def register_source() -> dict[str, Any]:
 def _zones() -> dict[str, str]:
     document = yaml.safe_load(_data("zones.yaml").read_text(encoding="utf-8"))
     return {province: zone for zone, provinces in document["zones"].items() for province in provinces}
+
+
+def fill_zones(profiles: pl.DataFrame) -> pl.DataFrame:
+    """Profiles whose 东/中/西部 is blank get their province's; a zone the user gave is kept."""
+    derived = pl.col("code").str.slice(0, 2).replace_strict(_zones(), default=None, return_dtype=pl.String)
+    return profiles.with_columns(zone=pl.coalesce(pl.col("zone"), derived))
 
 
 def zone_of_province(code: str) -> str | None:
@@ -100,6 +106,8 @@ def follow_code_changes(
     if changes.height == 0:
         return observations
     mapping = dict(zip(changes["old_code"], changes["new_code"], strict=True))
+    if not observations["region"].is_in(list(mapping)).any():  # the usual case: nothing to relabel
+        return observations
     final = {}
     for old in mapping:
         code = mapping[old]
