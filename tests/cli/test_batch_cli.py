@@ -43,3 +43,25 @@ def test_synth_then_batch_covers_every_county_and_summarises(tmp_path: Path) -> 
     assert set(table["region"].unique().to_list()) == set(regions["code"].to_list())
     assert table.group_by("region").len()["len"].unique().to_list() == [40]  # every indicator of mee-2019
     assert set(table["verdict"].unique().to_list()) <= {"ready", "not_ready", "incomplete"}
+
+
+def test_batch_reads_a_folder_of_province_partitions_and_names_a_bad_one(tmp_path: Path) -> None:
+    panel = tmp_path / "panel"
+    assert run("synth", "--regions", "64", "--years", "2021-2023", "-o", str(panel)).returncode == 0
+    figures = pl.read_parquet(panel / "observations.parquet")
+    (panel / "observations.parquet").unlink()
+    parts = panel / "observations"
+    parts.mkdir()
+    for (prefecture,), frame in figures.group_by(pl.col("region").str.slice(0, 4)):
+        frame.write_parquet(parts / f"{prefecture}.parquet")
+    done = run("batch", str(panel), "-o", str(tmp_path / "r.parquet"))
+    assert done.returncode == 0, done.stderr
+    assert pl.read_parquet(tmp_path / "r.parquet")["region"].n_unique() == pl.read_parquet(
+        panel / "regions.parquet").height
+    broken = pl.read_parquet(parts / "6401.parquet").with_columns(
+        value=pl.when(pl.int_range(pl.len()) == 4).then(pl.lit("很多")).otherwise(pl.col("value")))
+    broken.write_parquet(parts / "6401.parquet")
+    refused = run("batch", str(panel), "-o", str(tmp_path / "r2.parquet"))
+    # the fifth record: a Parquet file has no header row
+    assert refused.returncode == 1 and "6401.parquet" in refused.stderr and "第 5 行" in refused.stderr
+    assert not (tmp_path / "r2.parquet").exists()

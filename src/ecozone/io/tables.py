@@ -280,11 +280,25 @@ def read_assigned(path: Path | str, metrics: Mapping[str, Metric]) -> pl.DataFra
 
 
 def _find(folder: Path, stem: str) -> Path | None:
-    for suffix in (".csv", ".parquet"):
+    for suffix in (".csv", ".parquet", ""):  # "": a folder of partitions, observations/52.parquet …
         candidate = folder / f"{stem}{suffix}"
         if candidate.exists():
             return candidate
     return None
+
+
+def _read_partitioned(path: Path, metrics: Mapping[str, Metric]) -> pl.DataFrame:
+    """One figures file, or a folder of Parquet partitions (e.g. one per province).
+
+    Each partition is checked on its own, so an error names the partition file and its row.
+    """
+    if not path.is_dir():
+        return read_observations(path, metrics)
+    parts = sorted(path.glob("*.parquet"))
+    if not parts:
+        raise InputError("文件夹中没有 .parquet 分区文件", Location(file=str(path)),
+                         expected="如 observations/52.parquet、observations/53.parquet")
+    return pl.concat([read_observations(part, metrics) for part in parts])
 
 
 def read_dataset(
@@ -312,7 +326,7 @@ def read_dataset(
         regions_file, obs_file = Path(regions_path), path
         assigned_file = _find(path.parent, "assigned")
     regions = read_regions(regions_file)
-    observations = read_observations(obs_file, metrics)
+    observations = _read_partitioned(obs_file, metrics)
     assigned = read_assigned(assigned_file, metrics) if assigned_file else None
     _check_known_regions(observations, regions, str(obs_file))
     if assigned is not None:
