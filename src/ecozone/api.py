@@ -23,6 +23,7 @@ __all__ = [
     "assess_dataset",
     "check_workbook",
     "judged_year",
+    "judged_year_among",
     "load_dataset",
     "outlook_for",
     "selfcheck_dataset",
@@ -85,7 +86,11 @@ def standard_for(path: Path | str, standard_id: str | None) -> LoadedStandard:
 
 def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = None) -> int:
     """The year to judge: the one asked for, else the pack's rule (default: latest with data)."""
-    years = dataset.years
+    return judged_year_among(standard, dataset.years, year)
+
+
+def judged_year_among(standard: LoadedStandard, years: list[int], year: int | None = None) -> int:
+    """As ``judged_year``, given the years that have data (a panel read in chunks knows them before its figures)."""
     if not years:
         raise UsageError("还没有任何数据：数据表中没有填写任何年份的数值", Location(field="observations"),
                          expected="至少填写评价年度的数据")
@@ -103,9 +108,13 @@ def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = N
 
 
 def assess_dataset(
-    standard: LoadedStandard | str, dataset: Dataset, year: int | None = None
+    standard: LoadedStandard | str, dataset: Dataset, year: int | None = None, *, years: list[int] | None = None
 ) -> Assessment:
-    """Assess every region of ``dataset`` against a standard (a pack id or a loaded pack)."""
+    """Assess every region of ``dataset`` against a standard (a pack id or a loaded pack).
+
+    ``years``: the years with data in the whole panel, when ``dataset`` is one chunk of it (a chunk
+    may lack the judged year altogether; its regions are then simply missing that year's figures).
+    """
     loaded = load_standard(standard) if isinstance(standard, str) else standard
     regions = dataset.regions
     if regions.height == 0:
@@ -121,7 +130,8 @@ def assess_dataset(
             Location(field="level"),
             expected=f"级别为{'、'.join(levels)}的地区，或换用适用于该级别的标准",
         )
-    return assess(loaded, regions, dataset.observations, judged_year(loaded, dataset, year),
+    judged = judged_year_among(loaded, years if years is not None else dataset.years, year)
+    return assess(loaded, regions, dataset.observations, judged,
                   dataset.assigned if dataset.assigned is not None else _no_assigned())
 
 

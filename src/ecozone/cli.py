@@ -873,36 +873,33 @@ def batch(
     """批量评估（全国或一省的全部县）：按省分块评估并显示进度，写出结果 Parquet，打印分省结论与全国常见短板。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ecozone.catalogue import load_metrics
     from ecozone.io.atomic import atomic_path
+    from ecozone.io.panel import is_partitioned, open_panel, panel_of
     from ecozone.regions.register import fill_zones, follow_code_changes, load_register, unknown_codes
 
     loaded = load_standard(standard)
-    dataset = api.load_dataset(path, standard=loaded)
-    dataset = Dataset(fill_zones(dataset.regions), dataset.observations, dataset.assigned)
-    observations = follow_code_changes(dataset.observations)
-    unknown = unknown_codes(dataset.regions["code"])
+    panel = (open_panel(path, load_metrics()) if is_partitioned(path)
+             else panel_of(api.load_dataset(path, standard=loaded)))
+    unknown = unknown_codes(panel.regions["code"])
     if unknown:
         err.print(f"[yellow]提示：{len(unknown)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"
                   f"如 {'、'.join(unknown[:5])}；照常评估，分省汇总按代码前两位。[/]")
-    judged = api.judged_year(loaded, dataset, year)
-    chunks = _province_chunks(dataset.regions, parts=4)
+    judged = api.judged_year_among(loaded, panel.years, year)
     names = dict(zip(load_register()["code"], load_register()["name"], strict=True))
     regions_out, indicators_out = [], []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=False) as progress:
-        task = progress.add_task("评估", total=dataset.regions.height)
-        for regions in chunks:
-            provinces = regions["code"].str.slice(0, 2).unique(maintain_order=True).to_list()
+        task = progress.add_task("读取与评估", total=panel.regions.height)
+        for chunk in panel.chunks():  # one chunk of figures in memory at a time
+            provinces = chunk.regions["code"].str.slice(0, 2).unique(maintain_order=True).to_list()
             label = "、".join(names.get(f"{p}0000", p) for p in provinces[:3]) + ("等" if len(provinces) > 3 else "")
             progress.update(task, description=f"评估 {label}")
-            codes = regions["code"].implode()
-            part = Dataset(regions, observations.filter(pl.col("region").is_in(codes)),
-                           dataset.assigned.filter(pl.col("region").is_in(codes))
-                           if dataset.assigned is not None else None)
-            result = api.assess_dataset(loaded, part, judged)
+            part = Dataset(fill_zones(chunk.regions), follow_code_changes(chunk.observations), chunk.assigned)
+            result = api.assess_dataset(loaded, part, judged, years=panel.years)
             regions_out.append(result.regions)
             indicators_out.append(result.indicators)
-            progress.advance(task, regions.height)
+            progress.advance(task, chunk.regions.height)
     verdicts = pl.concat(regions_out)
     indicators = pl.concat(indicators_out).join(
         verdicts.select("region", region_name="name", verdict="verdict"), on="region")
@@ -910,22 +907,6 @@ def batch(
         indicators.write_parquet(tmp)
     _print_batch_summary(verdicts, indicators, names, top, judged, loaded)
     err.print(f"已写入 {output}（{indicators.height:,} 行：地区 × 指标）")
-
-
-def _province_chunks(regions: pl.DataFrame, parts: int) -> list[pl.DataFrame]:
-    """Whole provinces, grouped into about ``parts`` chunks of similar size.
-
-    The engine is vectorised: one call per province would pay its fixed cost 31 times (5.7 s against
-    3 s for the national panel), one call for everything would show no progress and hold everything.
-    """
-    by_province = regions.with_columns(_p=pl.col("code").str.slice(0, 2)).partition_by("_p", maintain_order=True)
-    size = max(1, -(-regions.height // parts))
-    chunks: list[list[pl.DataFrame]] = [[]]
-    for province in by_province:
-        if chunks[-1] and sum(p.height for p in chunks[-1]) + province.height > size:
-            chunks.append([])
-        chunks[-1].append(province.drop("_p"))
-    return [pl.concat(chunk) for chunk in chunks if chunk]
 
 
 def _print_batch_summary(verdicts: pl.DataFrame, indicators: pl.DataFrame, names: dict[str, str], top: int,

@@ -48,6 +48,8 @@ def test_synth_then_batch_covers_every_county_and_summarises(tmp_path: Path) -> 
 def test_batch_reads_a_folder_of_province_partitions_and_names_a_bad_one(tmp_path: Path) -> None:
     panel = tmp_path / "panel"
     assert run("synth", "--regions", "64", "--years", "2021-2023", "-o", str(panel)).returncode == 0
+    whole = run("batch", str(panel), "-o", str(tmp_path / "whole.parquet"))
+    assert whole.returncode == 0, whole.stderr
     figures = pl.read_parquet(panel / "observations.parquet")
     (panel / "observations.parquet").unlink()
     parts = panel / "observations"
@@ -56,8 +58,9 @@ def test_batch_reads_a_folder_of_province_partitions_and_names_a_bad_one(tmp_pat
         frame.write_parquet(parts / f"{prefecture}.parquet")
     done = run("batch", str(panel), "-o", str(tmp_path / "r.parquet"))
     assert done.returncode == 0, done.stderr
-    assert pl.read_parquet(tmp_path / "r.parquet")["region"].n_unique() == pl.read_parquet(
-        panel / "regions.parquet").height
+    columns = ["region", "indicator_id", "status", "verdict"]
+    chunked = pl.read_parquet(tmp_path / "r.parquet").select(columns).sort(columns[:2])
+    assert chunked.equals(pl.read_parquet(tmp_path / "whole.parquet").select(columns).sort(columns[:2]))
     broken = pl.read_parquet(parts / "6401.parquet").with_columns(
         value=pl.when(pl.int_range(pl.len()) == 4).then(pl.lit("很多")).otherwise(pl.col("value")))
     broken.write_parquet(parts / "6401.parquet")
@@ -65,3 +68,16 @@ def test_batch_reads_a_folder_of_province_partitions_and_names_a_bad_one(tmp_pat
     # the fifth record: a Parquet file has no header row
     assert refused.returncode == 1 and "6401.parquet" in refused.stderr and "第 5 行" in refused.stderr
     assert not (tmp_path / "r2.parquet").exists()
+
+
+def test_a_region_split_across_partitions_is_refused(tmp_path: Path) -> None:
+    panel = tmp_path / "panel"
+    assert run("synth", "--regions", "64", "--years", "2021-2023", "-o", str(panel)).returncode == 0
+    figures = pl.read_parquet(panel / "observations.parquet")
+    (panel / "observations.parquet").unlink()
+    (panel / "observations").mkdir()
+    for (year,), frame in figures.group_by("year"):  # split by year: a region's series cut in three
+        frame.write_parquet(panel / "observations" / f"{year}.parquet")
+    refused = run("batch", str(panel), "-o", str(tmp_path / "r.parquet"))
+    assert refused.returncode == 1 and "分散在两个分区文件中" in refused.stderr and "按地区分区" in refused.stderr
+    assert not (tmp_path / "r.parquet").exists()

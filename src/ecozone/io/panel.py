@@ -1,0 +1,129 @@
+"""A national panel, read a chunk of regions at a time so that memory holds one chunk of figures.
+
+The figures may be one file (read whole, then cut into chunks of whole provinces) or a folder
+of Parquet partitions (``observations/52.parquet`` …) read a few partitions at a time. Partitions
+must split by region: every year of a region in one file. A region whose figures turn up in two
+chunks is an error, as a trend cut in two would be silently wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ecozone.catalogue.model import Metric
+from ecozone.errors import InputError, Location
+from ecozone.io.tables import (
+    Dataset,
+    _check_known_regions,
+    _find,
+    read_assigned,
+    read_observations,
+    read_regions,
+)
+
+__all__ = ["Panel", "is_partitioned", "open_panel", "panel_of"]
+
+
+@dataclass(frozen=True)
+class Panel:
+    regions: pl.DataFrame
+    years: list[int]
+    chunks: Callable[[], Iterator[Dataset]]
+
+
+def is_partitioned(path: Path) -> bool:
+    """A dataset folder whose figures are a folder of Parquet partitions."""
+    figures = _find(path, "observations") if path.is_dir() else None
+    return figures is not None and figures.is_dir()
+
+
+def panel_of(dataset: Dataset, parts: int = 4) -> Panel:
+    """A dataset already in memory, cut into chunks of whole provinces."""
+    return Panel(dataset.regions, dataset.years, lambda: _cut(dataset, parts))
+
+
+def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int = 4) -> Panel:
+    """A dataset folder with ``observations/`` partitions: regions read now, figures chunk by chunk."""
+    figures = _find(path, "observations")
+    assert figures is not None and figures.is_dir(), "open_panel needs is_partitioned(path)"
+    regions_file = _find(path, "regions")
+    if regions_file is None:
+        raise InputError("文件夹中缺少 regions 文件", Location(file=str(path)),
+                         expected="regions.csv 或 regions.parquet")
+    regions = read_regions(regions_file)
+    assigned_file = _find(path, "assigned")
+    assigned = read_assigned(assigned_file, metrics) if assigned_file else None
+    if assigned is not None and assigned_file is not None:
+        _check_known_regions(assigned, regions, str(assigned_file))
+    files = sorted(figures.glob("*.parquet"))
+    if not files:
+        raise InputError("文件夹中没有 .parquet 分区文件", Location(file=str(figures)),
+                         expected="如 observations/52.parquet、observations/53.parquet")
+    _one_file_per_region(files)
+    years = (pl.scan_parquet(files).select(pl.col("year").cast(pl.String).cast(pl.Int32, strict=False))
+             .unique().collect()["year"].drop_nulls().sort().to_list())
+    return Panel(regions, years, lambda: _partitions(regions, assigned, files, metrics, parts))
+
+
+def _one_file_per_region(files: list[Path]) -> None:
+    """Before any figure is read: a region in two partitions would have its series cut (two columns read)."""
+    where = (pl.scan_parquet(files, include_file_paths="_file").select("region", "_file").unique()
+             .group_by("region").agg(pl.col("_file").sort()).filter(pl.col("_file").list.len() > 1).head(1).collect())
+    if where.height:
+        region, found = where.row(0)
+        raise InputError(f"地区 {region} 的数据分散在两个分区文件中：{Path(found[0]).name}、{Path(found[1]).name}",
+                         Location(file=found[1], field="region"),
+                         expected="按地区分区（如每省或每州一个文件），一个地区的全部年份在同一个文件")
+
+
+def _cut(dataset: Dataset, parts: int) -> Iterator[Dataset]:
+    """Whole provinces, grouped into about ``parts`` chunks of similar size.
+
+    The engine is vectorised: one call per province would pay its fixed cost 31 times (5.7 s against
+    3 s for the national panel); one call for everything would show no progress.
+    """
+    by_province = dataset.regions.with_columns(_p=pl.col("code").str.slice(0, 2)).partition_by(
+        "_p", maintain_order=True)
+    size = max(1, -(-dataset.regions.height // parts))
+    groups: list[list[pl.DataFrame]] = [[]]
+    for province in by_province:
+        if groups[-1] and sum(p.height for p in groups[-1]) + province.height > size:
+            groups.append([])
+        groups[-1].append(province.drop("_p"))
+    for group in groups:
+        if group:
+            yield _subset(pl.concat(group), dataset.observations, dataset.assigned)
+
+
+def _partitions(regions: pl.DataFrame, assigned: pl.DataFrame | None, files: list[Path],
+                metrics: Mapping[str, Metric], parts: int) -> Iterator[Dataset]:
+    size = sum(f.stat().st_size for f in files) / parts
+    groups: list[list[Path]] = [[]]
+    for file in files:
+        if groups[-1] and sum(f.stat().st_size for f in groups[-1]) + file.stat().st_size > size:
+            groups.append([])
+        groups[-1].append(file)
+    seen: dict[str, Path] = {}
+    for group in groups:
+        frames = []
+        for file in group:
+            frame = read_observations(file, metrics)
+            _check_known_regions(frame, regions, str(file))
+            for code in frame["region"].unique().to_list():
+                seen[code] = file
+            frames.append(frame)
+        figures = pl.concat(frames)
+        yield _subset(regions.filter(pl.col("code").is_in(figures["region"].unique().implode())), figures, assigned)
+    rest = regions.filter(~pl.col("code").is_in(list(seen)))
+    if rest.height:  # registered regions without a single figure: assessed too, as missing everything
+        yield _subset(rest, pl.DataFrame(schema=figures.schema), assigned)
+
+
+def _subset(regions: pl.DataFrame, figures: pl.DataFrame, assigned: pl.DataFrame | None) -> Dataset:
+    codes = regions["code"].implode()
+    return Dataset(regions, figures.filter(pl.col("region").is_in(codes)),
+                   assigned.filter(pl.col("region").is_in(codes)) if assigned is not None else None)
