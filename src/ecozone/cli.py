@@ -869,18 +869,27 @@ def batch(
     standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号")] = "mee-2019",
     year: Annotated[int | None, typer.Option("--year", help="评价年度（默认：最近有数据的年份）")] = None,
     top: Annotated[int, typer.Option("--top", help="全国最常见的短板列出几项")] = 10,
+    profiles: Annotated[Path | None, typer.Option(
+        "--profiles", help="只给数据文件时：地区属性表（code 及地形、区域、沿海等列），名称级别取自区划登记表")] = None,
 ) -> None:
     """批量评估（全国或一省的全部县）：按省分块评估并显示进度，写出结果 Parquet，打印分省结论与全国常见短板。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ecozone.catalogue import load_metrics
     from ecozone.io.atomic import atomic_path
-    from ecozone.io.panel import is_partitioned, open_panel, panel_of
+    from ecozone.io.panel import is_partitioned, open_panel, panel_of, regions_from_register
+    from ecozone.io.tables import read_observations
     from ecozone.regions.register import fill_zones, follow_code_changes, load_register, unknown_codes
 
     loaded = load_standard(standard)
-    panel = (open_panel(path, load_metrics()) if is_partitioned(path)
-             else panel_of(api.load_dataset(path, standard=loaded)))
+    if is_partitioned(path):
+        panel = open_panel(path, load_metrics())
+    elif path.is_file() and path.suffix.lower() in (".parquet", ".csv"):  # a bare figures file: the register
+        figures = follow_code_changes(read_observations(path, load_metrics()))
+        regions = regions_from_register(figures["region"].unique().sort().to_list(), profiles)
+        panel = panel_of(Dataset(regions, figures, None))
+    else:
+        panel = panel_of(api.load_dataset(path, standard=loaded))
     unknown = unknown_codes(panel.regions["code"])
     if unknown:
         err.print(f"[yellow]提示：{len(unknown)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"

@@ -81,3 +81,25 @@ def test_a_region_split_across_partitions_is_refused(tmp_path: Path) -> None:
     refused = run("batch", str(panel), "-o", str(tmp_path / "r.parquet"))
     assert refused.returncode == 1 and "分散在两个分区文件中" in refused.stderr and "按地区分区" in refused.stderr
     assert not (tmp_path / "r.parquet").exists()
+
+
+def test_a_bare_figures_file_takes_names_from_the_register_and_attributes_from_a_profile_file(tmp_path: Path) -> None:
+    panel = tmp_path / "panel"
+    assert run("synth", "--regions", "64", "--years", "2021-2023", "-o", str(panel)).returncode == 0
+    regions = pl.read_parquet(panel / "regions.parquet")
+    profiles = tmp_path / "属性.csv"
+    regions.select("code", "terrain", *[pl.col(f).cast(pl.String) for f in ("coastal", "arid")]).write_csv(profiles)
+    done = run("batch", str(panel / "observations.parquet"), "--profiles", str(profiles), "-o",
+               str(tmp_path / "r.parquet"))
+    assert done.returncode == 0, done.stderr
+    table = pl.read_parquet(tmp_path / "r.parquet")
+    assert set(table["region"]) == set(regions["code"]) and "宁夏回族自治区" in done.stdout
+    names = dict(table.select("region", "region_name").unique().iter_rows())
+    assert names["640104"] == load_register().filter(pl.col("code") == "640104")["name"][0]
+
+    bad = tmp_path / "坏属性.csv"
+    bad.write_text("code,terrain\n640104,高山\n", encoding="utf-8")
+    refused = run("batch", str(panel / "observations.parquet"), "--profiles", str(bad),
+                  "-o", str(tmp_path / "x.parquet"))
+    assert refused.returncode == 1 and "坏属性.csv" in refused.stderr and "第 2 行" in refused.stderr
+    assert "高山" in refused.stderr and not (tmp_path / "x.parquet").exists()
