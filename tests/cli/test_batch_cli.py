@@ -18,6 +18,25 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ECOZONE, *args], capture_output=True, text=True, timeout=300)
 
 
+def _ningxia(tmp_path: Path) -> Path:
+    """A small synthetic panel: 宁夏's 22 county-level units, 2021–2023."""
+    panel = tmp_path / "panel"
+    made = run("synth", "--regions", "64", "--years", "2021-2023", "-o", str(panel))
+    assert made.returncode == 0, made.stderr
+    return panel
+
+
+def _partition(panel: Path, by: pl.Expr) -> Path:
+    """Replace observations.parquet by a folder with one file per value of ``by``."""
+    figures = pl.read_parquet(panel / "observations.parquet")
+    (panel / "observations.parquet").unlink()
+    parts = panel / "observations"
+    parts.mkdir()
+    for (key,), frame in figures.group_by(by):
+        frame.write_parquet(parts / f"{key}.parquet")
+    return parts
+
+
 def test_synth_then_batch_covers_every_county_and_summarises(tmp_path: Path) -> None:
     panel = tmp_path / "panel"
     made = run("synth", "--regions", "52,64", "--years", "2019-2023", "-o", str(panel), "--seed", "3")
@@ -46,16 +65,10 @@ def test_synth_then_batch_covers_every_county_and_summarises(tmp_path: Path) -> 
 
 
 def test_batch_reads_a_folder_of_province_partitions_and_names_a_bad_one(tmp_path: Path) -> None:
-    panel = tmp_path / "panel"
-    assert run("synth", "--regions", "64", "--years", "2021-2023", "-o", str(panel)).returncode == 0
+    panel = _ningxia(tmp_path)
     whole = run("batch", str(panel), "-o", str(tmp_path / "whole.parquet"))
     assert whole.returncode == 0, whole.stderr
-    figures = pl.read_parquet(panel / "observations.parquet")
-    (panel / "observations.parquet").unlink()
-    parts = panel / "observations"
-    parts.mkdir()
-    for (prefecture,), frame in figures.group_by(pl.col("region").str.slice(0, 4)):
-        frame.write_parquet(parts / f"{prefecture}.parquet")
+    parts = _partition(panel, pl.col("region").str.slice(0, 4))
     done = run("batch", str(panel), "-o", str(tmp_path / "r.parquet"))
     assert done.returncode == 0, done.stderr
     columns = ["region", "indicator_id", "status", "verdict"]
@@ -71,21 +84,15 @@ def test_batch_reads_a_folder_of_province_partitions_and_names_a_bad_one(tmp_pat
 
 
 def test_a_region_split_across_partitions_is_refused(tmp_path: Path) -> None:
-    panel = tmp_path / "panel"
-    assert run("synth", "--regions", "64", "--years", "2021-2023", "-o", str(panel)).returncode == 0
-    figures = pl.read_parquet(panel / "observations.parquet")
-    (panel / "observations.parquet").unlink()
-    (panel / "observations").mkdir()
-    for (year,), frame in figures.group_by("year"):  # split by year: a region's series cut in three
-        frame.write_parquet(panel / "observations" / f"{year}.parquet")
+    panel = _ningxia(tmp_path)
+    _partition(panel, pl.col("year"))  # split by year: a region's series cut in three
     refused = run("batch", str(panel), "-o", str(tmp_path / "r.parquet"))
     assert refused.returncode == 1 and "分散在两个分区文件中" in refused.stderr and "按地区分区" in refused.stderr
     assert not (tmp_path / "r.parquet").exists()
 
 
 def test_a_bare_figures_file_takes_names_from_the_register_and_attributes_from_a_profile_file(tmp_path: Path) -> None:
-    panel = tmp_path / "panel"
-    assert run("synth", "--regions", "64", "--years", "2021-2023", "-o", str(panel)).returncode == 0
+    panel = _ningxia(tmp_path)
     regions = pl.read_parquet(panel / "regions.parquet")
     profiles = tmp_path / "属性.csv"
     regions.select("code", "terrain", *[pl.col(f).cast(pl.String) for f in ("coastal", "arid")]).write_csv(profiles)
