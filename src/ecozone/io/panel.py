@@ -21,9 +21,10 @@ from ecozone.io.tables import (
     _check_known_regions,
     _find,
     _read_text_table,
+    partition_files,
     raise_first,
     read_assigned,
-    read_observations,
+    read_known_observations,
     read_regions,
     validate_regions,
 )
@@ -62,10 +63,7 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int = 4) -> Pan
     assigned = read_assigned(assigned_file, metrics) if assigned_file else None
     if assigned is not None and assigned_file is not None:
         _check_known_regions(assigned, regions, str(assigned_file))
-    files = sorted(figures.glob("*.parquet"))
-    if not files:
-        raise InputError("文件夹中没有 .parquet 分区文件", Location(file=str(figures)),
-                         expected="如 observations/52.parquet、observations/53.parquet")
+    files = partition_files(figures)
     _one_file_per_region(files)
     years = (pl.scan_parquet(files).select(pl.col("year").cast(pl.String).cast(pl.Int32, strict=False))
              .unique().collect()["year"].drop_nulls().sort().to_list())
@@ -114,8 +112,7 @@ def _partitions(regions: pl.DataFrame, assigned: pl.DataFrame | None, files: lis
     for group in groups:
         frames = []
         for file in group:
-            frame = read_observations(file, metrics)
-            _check_known_regions(frame, regions, str(file))
+            frame = read_known_observations(file, metrics, regions)
             for code in frame["region"].unique().to_list():
                 seen[code] = file
             frames.append(frame)

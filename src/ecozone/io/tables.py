@@ -287,18 +287,20 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def _read_partitioned(path: Path, metrics: Mapping[str, Metric]) -> pl.DataFrame:
-    """One figures file, or a folder of Parquet partitions (e.g. one per province).
-
-    Each partition is checked on its own, so an error names the partition file and its row.
-    """
-    if not path.is_dir():
-        return read_observations(path, metrics)
-    parts = sorted(path.glob("*.parquet"))
+def partition_files(folder: Path) -> list[Path]:
+    """The Parquet partitions of a figures folder (e.g. one per province), in name order."""
+    parts = sorted(folder.glob("*.parquet"))
     if not parts:
-        raise InputError("文件夹中没有 .parquet 分区文件", Location(file=str(path)),
+        raise InputError("文件夹中没有 .parquet 分区文件", Location(file=str(folder)),
                          expected="如 observations/52.parquet、observations/53.parquet")
-    return pl.concat([read_observations(part, metrics) for part in parts])
+    return parts
+
+
+def read_known_observations(path: Path, metrics: Mapping[str, Metric], regions: pl.DataFrame) -> pl.DataFrame:
+    """One figures file, every region in it checked against the register; errors name this file."""
+    frame = read_observations(path, metrics)
+    _check_known_regions(frame, regions, str(path))
+    return frame
 
 
 def read_dataset(
@@ -326,9 +328,9 @@ def read_dataset(
         regions_file, obs_file = Path(regions_path), path
         assigned_file = _find(path.parent, "assigned")
     regions = read_regions(regions_file)
-    observations = _read_partitioned(obs_file, metrics)
+    files = partition_files(obs_file) if obs_file.is_dir() else [obs_file]
+    observations = pl.concat([read_known_observations(file, metrics, regions) for file in files])
     assigned = read_assigned(assigned_file, metrics) if assigned_file else None
-    _check_known_regions(observations, regions, str(obs_file))
     if assigned is not None:
         _check_known_regions(assigned, regions, str(assigned_file))
     folder = path if path.is_dir() else path.parent

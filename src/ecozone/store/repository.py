@@ -179,7 +179,7 @@ def load_dataset(session: Session, actor: Actor, region: str | None = None) -> D
     if region is not None:
         actor.require("view", region)
     prefix = region if region is not None else scope_prefix(actor.role, actor.region)
-    regions = session.scalars(select(Region).where(Region.code.startswith(prefix)).order_by(Region.code)).all()
+    regions = _regions_under(session, prefix)
     profile_rows = [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent, "terrain": r.terrain,
                      "zone": r.zone, "city_size": r.city_size, **{f: bool(r.flags.get(f)) for f in FLAGS}}
                     for r in regions]
@@ -208,7 +208,10 @@ def load_dataset(session: Session, actor: Actor, region: str | None = None) -> D
 
 
 def regions_in_scope(session: Session, actor: Actor) -> list[Region]:
-    prefix = scope_prefix(actor.role, actor.region)
+    return _regions_under(session, scope_prefix(actor.role, actor.region))
+
+
+def _regions_under(session: Session, prefix: str) -> list[Region]:
     return list(session.scalars(select(Region).where(Region.code.startswith(prefix)).order_by(Region.code)))
 
 

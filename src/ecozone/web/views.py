@@ -25,6 +25,7 @@ from ecozone.engine.plan_rows import figure_plan
 from ecozone.engine.selfcheck import SelfCheck
 from ecozone.engine.trend import TREND_CLASS_TEXT
 from ecozone.io.tables import Dataset
+from ecozone.store import workflow
 from ecozone.store.models import Submission
 from ecozone.store.permissions import scope_prefix
 from ecozone.store.repository import Actor, figure_versions, load_dataset, revision
@@ -107,7 +108,7 @@ def _region_view(session: Session, actor: Actor, standard: LoadedStandard, code:
     if dataset.regions.height == 0:
         return None
     name = dataset.regions["name"][0]
-    view = RegionView(code, name, dataset, None, submission=_latest(session, code))
+    view = RegionView(code, name, dataset, None, submission=workflow.latest(session, code))
     view.years = years_for(dataset, standard)
     view.grid = _grid(session, actor, standard, dataset, code)
     if dataset.observations.height == 0:
@@ -131,15 +132,14 @@ def _grid(
     session: Session, actor: Actor, standard: LoadedStandard, dataset: Dataset, code: str
 ) -> list[dict[str, Any]]:
     """One row per figure the region must report, with each year's stored value and version."""
-    stored = figure_versions(session, actor, code)
+    cells_of: dict[str, dict[int, dict[str, Any]]] = {}
+    for (metric_id, year), figure in figure_versions(session, actor, code).items():
+        shown = figure.state if figure.value is None else _num(figure.value)
+        cells_of.setdefault(metric_id, {})[year] = {"text": shown or "", "version": figure.version}
     rows = []
     for row in figure_plan(standard, dataset.regions).iter_rows(named=True):
         metric = standard.metric(row["metric"])
-        cells = {}
-        for (metric_id, year), figure in stored.items():
-            if metric_id == row["metric"]:
-                shown = figure.state if figure.value is None else _num(figure.value)
-                cells[year] = {"text": shown or "", "version": figure.version}
+        cells = cells_of.get(row["metric"], {})
         rows.append({
             "unit_id": row["unit_id"], "name": row["unit_name"], "metric": row["metric"], "metric_name": metric.name,
             "unit": metric.unit, "kind": metric.kind, "states": list(metric.states),
@@ -168,12 +168,6 @@ def _charts(units: pl.DataFrame, observations: pl.DataFrame, standard: LoadedSta
             "target": row["target_value"],
         })
     return charts
-
-
-def _latest(session: Session, code: str) -> Submission | None:
-    return session.scalars(
-        select(Submission).where(Submission.region == code).order_by(Submission.id.desc()).limit(1)
-    ).first()
 
 
 @dataclass
