@@ -85,3 +85,15 @@ def test_parquet_reads_like_csv(tmp_path: Path) -> None:
     from_csv = read_observations(SAMPLE / "observations.csv", load_metrics())
     assert from_parquet.equals(from_csv)
     assert read_regions(tmp_path / "regions.parquet").equals(regions)
+
+
+def test_parquet_errors_name_the_row_as_parquet_counts_it(tmp_path: Path) -> None:
+    """A Parquet file has no header line: its first figure is row 1, one less than the same CSV's line."""
+    case = BAD / "region_not_registered"
+    for name in ("regions", "observations"):
+        pl.read_csv(case / f"{name}.csv", infer_schema=False).write_parquet(tmp_path / f"{name}.parquet")
+    with pytest.raises(InputError) as caught:
+        read_dataset(tmp_path, load_metrics())
+    csv_line = EXPECTED["region_not_registered"][1]
+    assert caught.value.location.file == str(tmp_path / "observations.parquet")
+    assert caught.value.location.line == csv_line - 1

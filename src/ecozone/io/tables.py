@@ -344,7 +344,8 @@ def read_dataset(
 
 
 def _check_known_regions(frame: pl.DataFrame, regions: pl.DataFrame, file: str) -> None:
-    unknown = frame.with_row_index("_row", offset=2).filter(
+    first_row = 1 if file.lower().endswith(".parquet") else 2  # as _read_text_table numbers rows
+    unknown = frame.with_row_index("_row", offset=first_row).filter(
         ~pl.col("region").is_in(regions["code"].implode())
     )
     if unknown.height:
