@@ -879,7 +879,13 @@ def batch(
     from ecozone.io.atomic import atomic_path
     from ecozone.io.panel import is_partitioned, open_panel, panel_of, regions_from_register
     from ecozone.io.tables import read_observations
-    from ecozone.regions.register import fill_zones, follow_code_changes, load_register, unknown_codes
+    from ecozone.regions.register import (
+        fill_zones,
+        follow_code_changes,
+        load_register,
+        retired_codes,
+        unknown_codes,
+    )
 
     loaded = load_standard(standard)
     if is_partitioned(path):
@@ -894,6 +900,10 @@ def batch(
     if unknown:
         err.print(f"[yellow]提示：{len(unknown)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"
                   f"如 {'、'.join(unknown[:5])}；照常评估，分省汇总按代码前两位。[/]")
+        retired = [f"{code} {retired_codes()[code]}" for code in unknown if code in retired_codes()]
+        if retired:
+            err.print(f"[yellow]其中 {len(retired)} 个是已撤销、无法按名称对应新代码的旧代码"
+                      f"（如 {'、'.join(retired[:3])}），其数据不会并入现行地区；请按国务院批复改用现行代码。[/]")
     judged = api.judged_year_among(loaded, panel.years, year)
     names = dict(zip(load_register()["code"], load_register()["name"], strict=True))
     regions_out, indicators_out = [], []

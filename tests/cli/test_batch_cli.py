@@ -110,3 +110,31 @@ def test_a_bare_figures_file_takes_names_from_the_register_and_attributes_from_a
                   "-o", str(tmp_path / "x.parquet"))
     assert refused.returncode == 1 and "坏属性.csv" in refused.stderr and "第 2 行" in refused.stderr
     assert "高山" in refused.stderr and not (tmp_path / "x.parquet").exists()
+
+
+def test_a_series_recorded_under_a_withdrawn_code_follows_its_county(tmp_path: Path) -> None:
+    """遵义县 (520321) became 播州区 (520304) in 2016: figures filed under the old code count for 播州区."""
+    panel = tmp_path / "panel"
+    assert run("synth", "--regions", "52", "--years", "2021-2023", "-o", str(panel)).returncode == 0
+    figures = pl.read_parquet(panel / "observations.parquet")
+    regions = pl.read_parquet(panel / "regions.parquet")
+    profiles = tmp_path / "属性.csv"
+    regions.select("code", "terrain").write_csv(profiles)
+    current = run("batch", str(panel / "observations.parquet"), "--profiles", str(profiles),
+                  "-o", str(tmp_path / "current.parquet"))
+    assert current.returncode == 0, current.stderr
+
+    old = figures.with_columns(region=pl.when((pl.col("region") == "520304") & (pl.col("year") < 2023))
+                               .then(pl.lit("520321")).otherwise(pl.col("region")))
+    old.write_parquet(tmp_path / "old.parquet")
+    followed = run("batch", str(tmp_path / "old.parquet"), "--profiles", str(profiles),
+                   "-o", str(tmp_path / "followed.parquet"))
+    assert followed.returncode == 0, followed.stderr
+    columns = ["region", "indicator_id", "status", "verdict"]
+    assert pl.read_parquet(tmp_path / "followed.parquet").select(columns).sort(columns[:2]).equals(
+        pl.read_parquet(tmp_path / "current.parquet").select(columns).sort(columns[:2]))
+
+    merged_away = figures.with_columns(region=pl.col("region").replace({"520304": "130421"}))  # 邯郸县, merged 2016
+    merged_away.write_parquet(tmp_path / "merged.parquet")
+    refused = run("batch", str(tmp_path / "merged.parquet"), "-o", str(tmp_path / "x.parquet"))
+    assert refused.returncode == 1 and "130421（邯郸县，已撤销）" in refused.stderr

@@ -11,6 +11,7 @@ from ecozone.errors import InputError
 from ecozone.regions.register import (
     CODE_CHANGES_SCHEMA,
     _check_changes,
+    code_changes,
     fill_zones,
     follow_code_changes,
     load_register,
@@ -81,3 +82,25 @@ def test_chains_are_followed_and_clashes_are_refused() -> None:
 
 def test_codes_outside_the_register_are_reported() -> None:
     assert unknown_codes(pl.Series(["520102", "999999", "371202"])) == ["999999"]
+
+
+def test_the_shipped_code_changes_lead_to_registered_counties() -> None:
+    changes = code_changes()
+    register = load_register()
+    assert changes.height > 200  # 2014–2023: every county whose code changed and whose successor is named after it
+    assert changes["new_code"].is_in(register["code"].implode()).all()
+    assert not changes["old_code"].is_in(register["code"].implode()).any()  # an old code is no current code
+    assert set(changes["kind"].unique().to_list()) <= {"rename", "successor", "merge"}
+
+
+@pytest.mark.parametrize(("old", "new", "name"), [
+    ("110228", "110118", "密云区"),   # 密云县 → 密云区 (2015)
+    ("510124", "510117", "郫都区"),   # 郫县 → 郫都区 (2016): a successor with a longer name
+    ("542623", "540481", "米林市"),   # 米林县: code changed twice (2015 地区 → 林芝市, 2023 县 → 市); the chain ends
+])
+def test_a_decade_of_figures_under_old_codes_follows_the_county(old: str, new: str, name: str) -> None:
+    series = pl.concat([_series(old, range(2014, 2017)), _series(new, range(2017, 2024))])
+    followed = follow_code_changes(series)
+    assert followed["region"].unique().to_list() == [new]
+    assert followed["year"].sort().to_list() == list(range(2014, 2024))
+    assert load_register().filter(pl.col("code") == new)["name"][0] == name

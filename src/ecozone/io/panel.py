@@ -135,14 +135,17 @@ def regions_from_register(codes: list[str], profiles: Path | None = None) -> pl.
     Code, name, level and parent come from the register; terrain, zone, city size and the flags from
     the user's profile file (CSV or Parquet with a ``code`` column); a blank zone from the province.
     """
-    from ecozone.regions.register import fill_zones, load_register
+    from ecozone.regions.register import fill_zones, load_register, retired_codes
 
     register = load_register().filter(pl.col("code").is_in(codes), pl.col("level") != "省")
     missing = sorted(set(codes) - set(register["code"].to_list()))
     if missing:
+        retired = [f"{code}（{retired_codes()[code]}，已撤销）" for code in missing if code in retired_codes()]
+        examples = retired[:3] or missing[:5]
         raise InputError(f"{len(missing)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"
-                         f"如 {'、'.join(missing[:5])}", Location(field="region"),
-                         expected="地级或县级单位的现行代码；或改用数据文件夹，自带 regions 地区登记表")
+                         f"如 {'、'.join(examples)}", Location(field="region"),
+                         expected="地级或县级单位的现行代码（已撤销的旧代码请按国务院批复改为现行代码）；"
+                                  "或改用数据文件夹，自带 regions 地区登记表")
     frame = register.select("code", "name", "level", pl.col("parent").fill_null(""))
     file = "区划登记表"
     if profiles is not None:

@@ -20,7 +20,7 @@ import yaml
 from ecozone.errors import InputError, Location
 
 __all__ = ["CODE_CHANGES_SCHEMA", "code_changes", "fill_zones", "follow_code_changes", "load_register",
-           "register_source", "unknown_codes", "zone_of_province"]
+           "register_source", "retired_codes", "unknown_codes", "zone_of_province"]
 
 REGISTER = "register-nbs-2023"
 CODE_CHANGES_SCHEMA = {"old_code": pl.String, "new_code": pl.String, "effective": pl.Date, "kind": pl.String,
@@ -131,3 +131,10 @@ def unknown_codes(codes: pl.Series) -> list[str]:
     """Codes that are neither in the register nor an old code the changes lead from."""
     known = set(load_register()["code"].to_list()) | set(code_changes()["old_code"].to_list())
     return sorted({c for c in codes.unique().to_list() if c not in known})
+
+
+@cache
+def retired_codes() -> dict[str, str]:
+    """Codes withdrawn since 2014 that no change leads from (merged into a neighbour, renamed outright): code → name."""
+    source: dict[str, Any] = yaml.safe_load(_data("code-changes.yaml").read_text(encoding="utf-8"))
+    return {row["code"]: row["name"] for row in source["unresolved"]}
