@@ -90,6 +90,8 @@ def test_golden_case(standard_id: str, case: dict[str, Any], sample: Dataset) ->
         assert indicators[str(indicator_id)]["gap"] == pytest.approx(gap)
     for indicator_id, fragment in expect.get("explains", {}).items():
         assert fragment in indicators[str(indicator_id)]["explanation"]
+    for indicator_id, fragment in expect.get("explains_once", {}).items():
+        assert indicators[str(indicator_id)]["explanation"].count(fragment) == 1, indicators[str(indicator_id)]
     region = result.regions.row(0, named=True)
     if "verdict" in expect:
         assert region["verdict"] == expect["verdict"], region["reasons"]

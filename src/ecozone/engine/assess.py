@@ -328,7 +328,9 @@ def _unit_figures(compiled: CompiledStandard, leaves: pl.LazyFrame) -> pl.LazyFr
     for pos in range(1, compiled.max_leaves_per_unit):
         later = leaves.filter(pl.col("pos") == pos).select("_r", "_u", _more="leaf_text")
         first = first.join(later, on=["_r", "_u"], how="left").with_columns(
-            explanation=pl.when(pl.lit(pos) > pl.col("_first"))
+            # two leaves asking to check the same figure would say the same sentence twice
+            explanation=pl.when((pl.lit(pos) > pl.col("_first"))
+                                & ~pl.col("explanation").str.contains(pl.col("_more"), literal=True).fill_null(False))
             .then(pl.concat_str(["explanation", "_more"], ignore_nulls=True))
             .otherwise(pl.col("explanation"))
         ).drop("_more")
