@@ -877,7 +877,7 @@ def batch(
 
     from ecozone.catalogue import load_metrics
     from ecozone.io.atomic import atomic_path
-    from ecozone.io.panel import is_partitioned, open_panel, panel_of, regions_from_register
+    from ecozone.io.panel import open_figures_file, open_panel, panel_of, reads_in_chunks, regions_from_register
     from ecozone.io.tables import read_observations
     from ecozone.regions.register import (
         fill_zones,
@@ -888,9 +888,11 @@ def batch(
     )
 
     loaded = load_standard(standard)
-    if is_partitioned(path):
+    if reads_in_chunks(path):
         panel = open_panel(path, load_metrics())
-    elif path.is_file() and path.suffix.lower() in (".parquet", ".csv"):  # a bare figures file: the register
+    elif path.is_file() and path.suffix.lower() == ".parquet":  # a bare figures file: the register
+        panel = open_figures_file(path, load_metrics(), profiles)
+    elif path.is_file() and path.suffix.lower() == ".csv":  # a CSV is parsed once, whole
         figures = follow_code_changes(read_observations(path, load_metrics()))
         regions = regions_from_register(figures["region"].unique().sort().to_list(), profiles)
         panel = panel_of(Dataset(regions, figures, None))

@@ -142,3 +142,17 @@ def test_a_series_recorded_under_a_withdrawn_code_follows_its_county(tmp_path: P
     merged_away.write_parquet(tmp_path / "merged.parquet")
     refused = run("batch", str(tmp_path / "merged.parquet"), "-o", str(tmp_path / "x.parquet"))
     assert refused.returncode == 1 and "130421（邯郸县，已撤销）" in refused.stderr
+
+
+def test_one_figures_file_read_a_chunk_at_a_time_still_names_the_row_in_the_file(tmp_path: Path) -> None:
+    panel = tmp_path / "panel"  # 青海 and 宁夏: two chunks of whole provinces
+    assert run("synth", "--regions", "63,64", "--years", "2022-2023", "-o", str(panel)).returncode == 0
+    figures = pl.read_parquet(panel / "observations.parquet")
+    last = figures["region"].max()  # in the last chunk read, so the row is counted in the whole file, not the chunk
+    row = figures.with_row_index().filter(pl.col("region") == last)["index"][5]
+    figures.with_columns(value=pl.when(pl.int_range(pl.len()) == row).then(pl.lit("很多")).otherwise(pl.col("value"))
+                         ).write_parquet(panel / "observations.parquet")
+    refused = run("batch", str(panel), "-o", str(tmp_path / "r.parquet"))
+    assert refused.returncode == 1 and "observations.parquet" in refused.stderr
+    assert f"第 {row + 1} 行" in refused.stderr and "很多" in refused.stderr
+    assert not (tmp_path / "r.parquet").exists()

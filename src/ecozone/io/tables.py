@@ -11,7 +11,7 @@ many more there are.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,17 +51,23 @@ class Dataset:
 # --- reading text tables ---------------------------------------------------------------
 
 
-def _read_text_table(path: Path) -> pl.DataFrame:
-    """Any CSV or Parquet file as an all-text frame with a 1-based ``_row`` (file row)."""
+def _read_text_table(path: Path, regions: Collection[str] | None = None) -> pl.DataFrame:
+    """Any CSV or Parquet file as an all-text frame with a 1-based ``_row`` (file row).
+
+    ``regions``: only the rows of these region codes (a Parquet file is then scanned, not read whole;
+    the rows keep their numbers in the file).
+    """
     if not path.exists():
         raise InputError("文件不存在", Location(file=str(path)))
     if path.suffix.lower() == ".parquet":
         try:
-            frame = pl.read_parquet(path)
+            scan = pl.scan_parquet(path, row_index_name="_row", row_index_offset=1)
+            if regions is not None and "region" in scan.collect_schema():
+                scan = scan.filter(pl.col("region").cast(pl.String).is_in(list(regions)))
+            frame = scan.collect()
         except Exception as exc:  # polars raises several kinds for a damaged file
             raise InputError(f"无法读取 Parquet 文件：{exc}", Location(file=str(path))) from None
-        frame = frame.select(pl.all().cast(pl.String).fill_null(""))
-        return frame.with_row_index("_row", offset=1)
+        return frame.select(pl.exclude("_row").cast(pl.String).fill_null(""), pl.col("_row"))
     if path.suffix.lower() != ".csv":
         raise InputError("不支持的文件类型", Location(file=str(path)), expected=".csv 或 .parquet")
     raw = path.read_bytes()
@@ -80,7 +86,10 @@ def _read_text_table(path: Path) -> pl.DataFrame:
     frame = frame.rename({c: c.strip() for c in frame.columns})
     # row 1 is the header, so data row i sits on file row i + 1
     # empty cells arrive as null in some polars versions and "" in others: make them ""
-    return frame.with_columns(pl.all().fill_null("").str.strip_chars()).with_row_index("_row", offset=2)
+    frame = frame.with_columns(pl.all().fill_null("").str.strip_chars()).with_row_index("_row", offset=2)
+    if regions is not None and "region" in frame.columns:
+        frame = frame.filter(pl.col("region").is_in(list(regions)))
+    return frame
 
 
 def _require_columns(frame: pl.DataFrame, columns: Mapping[str, str], file: str) -> None:
@@ -207,11 +216,15 @@ def validate_regions(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[list[Failu
 # --- figures ---------------------------------------------------------------------------
 
 
-def read_observations(path: Path | str, metrics: Mapping[str, Metric]) -> pl.DataFrame:
-    """Figures in long form: region, year, metric, value (number or state), source, note."""
+def read_observations(path: Path | str, metrics: Mapping[str, Metric],
+                      regions: Collection[str] | None = None) -> pl.DataFrame:
+    """Figures in long form: region, year, metric, value (number or state), source, note.
+
+    ``regions``: only these regions' figures (one chunk of a national file); rows keep their file numbers.
+    """
     path = Path(path)
     file = str(path)
-    frame = _read_text_table(path)
+    frame = _read_text_table(path, regions)
     _require_columns(frame, _OBS_COLUMNS, file)
     for optional in ("source", "note"):
         if optional not in frame.columns:

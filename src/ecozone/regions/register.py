@@ -9,6 +9,7 @@ that a ten-year series recorded under the old code follows its region to the new
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,8 +20,18 @@ import yaml
 
 from ecozone.errors import InputError, Location
 
-__all__ = ["CODE_CHANGES_SCHEMA", "code_changes", "fill_zones", "follow_code_changes", "load_register",
-           "register_source", "retired_codes", "unknown_codes", "zone_of_province"]
+__all__ = [
+    "CODE_CHANGES_SCHEMA",
+    "code_changes",
+    "current_codes",
+    "fill_zones",
+    "follow_code_changes",
+    "load_register",
+    "register_source",
+    "retired_codes",
+    "unknown_codes",
+    "zone_of_province",
+]
 
 REGISTER = "register-nbs-2023"
 CODE_CHANGES_SCHEMA = {"old_code": pl.String, "new_code": pl.String, "effective": pl.Date, "kind": pl.String,
@@ -108,12 +119,7 @@ def follow_code_changes(
     mapping = dict(zip(changes["old_code"], changes["new_code"], strict=True))
     if not observations["region"].is_in(list(mapping)).any():  # the usual case: nothing to relabel
         return observations
-    final = {}
-    for old in mapping:
-        code = mapping[old]
-        while code in mapping:
-            code = mapping[code]
-        final[old] = code
+    final = _ends(mapping, mapping)
     moved = observations.with_columns(
         _was=pl.col("region"), region=pl.col("region").replace(final))
     clash = moved.filter(pl.struct("region", "year", "metric").is_duplicated())
@@ -138,3 +144,20 @@ def retired_codes() -> dict[str, str]:
     """Codes withdrawn since 2014 that no change leads from (merged into a neighbour, renamed outright): code → name."""
     source: dict[str, Any] = yaml.safe_load(_data("code-changes.yaml").read_text(encoding="utf-8"))
     return {row["code"]: row["name"] for row in source["unresolved"]}
+
+
+def current_codes(codes: list[str]) -> dict[str, str]:
+    """For the old codes among ``codes``: old → current code (chains followed)."""
+    return _ends(codes, dict(zip(code_changes()["old_code"], code_changes()["new_code"], strict=True)))
+
+
+def _ends(codes: Iterable[str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """Where each old code among ``codes`` leads at the end of its chain of changes."""
+    found = {}
+    for code in codes:
+        if code in mapping:
+            new = mapping[code]
+            while new in mapping:
+                new = mapping[new]
+            found[code] = new
+    return found
