@@ -90,9 +90,10 @@ def main() -> None:
         result = assess(standard, report.dataset.regions, report.dataset.observations, 2023, report.dataset.assigned)
         print(f"assess the imported board: {time.perf_counter() - start:.2f} s, {result.regions.height} verdicts")
 
-        from benchmarks.engine_national import synthetic_panel
+        from ecozone.synth import synthetic_panel
 
-        profiles, observations, _ = synthetic_panel(2850, 5)
+        panel = synthetic_panel(standard, None, list(range(2019, 2024)))
+        profiles, observations = panel.regions, panel.observations
         folder = Path(tmp) / "national"
         folder.mkdir()
         profiles.select("code", "name", "level", "terrain", "zone", "city_size",
@@ -102,7 +103,7 @@ def main() -> None:
         tidy.write_csv(folder / "observations.csv")
         start = time.perf_counter()
         dataset = read_dataset(folder, metrics)
-        print(f"tidy CSV import, 2,850 regions: {dataset.observations.height:,} rows "
+        print(f"tidy CSV import, {profiles.height:,} regions: {dataset.observations.height:,} rows "
               f"({(folder / 'observations.csv').stat().st_size / 1024 / 1024:.0f} MB) in "
               f"{time.perf_counter() - start:.2f} s")
 
