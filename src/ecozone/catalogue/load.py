@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -154,7 +154,16 @@ def _expected_text(raw: str) -> str:
     return raw.replace("' or '", "、").replace("', '", "、").strip("'")
 
 
-def _validation_error(exc: ValidationError, data: Any, lines: dict[PathKey, int], file: str) -> PackError:
+Where = Callable[[PathKey], Location]
+"""Where a path of the pack's data was written: a YAML line, or a workbook cell."""
+
+
+def yaml_where(data: Any, lines: Mapping[PathKey, int], file: str) -> Where:
+    return lambda path: Location(file=file, line=_line_of(lines, path), field=_with_indicator(data, path))
+
+
+def validation_error(exc: ValidationError, data: Any, where: Where) -> PackError:
+    """pydantic's first own error, in Chinese, at the place ``where`` gives for its path."""
     errors = _own_errors(exc)
     first = errors[0]
     path = _locate(data, tuple(first["loc"]))
@@ -176,11 +185,7 @@ def _validation_error(exc: ValidationError, data: Any, lines: dict[PathKey, int]
     more = len(errors) - 1
     if more:
         problem += f"（另有 {more} 处错误，修正后重新检查）"
-    return PackError(
-        problem,
-        Location(file=file, line=_line_of(lines, path), field=_with_indicator(data, path)),
-        expected=expected,
-    )
+    return PackError(problem, where(path), expected=expected)
 
 
 def _with_indicator(data: Any, path: PathKey) -> str:
@@ -198,7 +203,7 @@ def _parse(model: type[BaseModel], text: str, file: str) -> tuple[Any, Any, dict
     try:
         return model.model_validate(data), data, lines
     except ValidationError as exc:
-        raise _validation_error(exc, data, lines, file) from None
+        raise validation_error(exc, data, yaml_where(data, lines, file)) from None
 
 
 # --- metrics --------------------------------------------------------------------------
@@ -221,7 +226,7 @@ def load_metrics(path: Path | None = None) -> dict[str, Metric]:
             metrics[key] = Metric.model_validate(raw)
         except ValidationError as exc:
             own_lines = {k[1:]: v for k, v in lines.items() if k[:1] == (key,)}
-            err = _validation_error(exc, raw, own_lines, str(path))
+            err = validation_error(exc, raw, yaml_where(raw, own_lines, str(path)))
             raise PackError(
                 err.problem,
                 Location(file=str(path), line=err.location.line, field=f"{key}.{err.location.field}"),
@@ -292,46 +297,34 @@ def load_standard_file(path: Path | str, metrics: Mapping[str, Metric] | None = 
     standard, data, lines = _parse(Standard, text, file)
     assert isinstance(standard, Standard)
     metrics = metrics if metrics is not None else load_metrics()
-    _check_references(standard, data, lines, file, metrics)
+    check_references(standard, yaml_where(data, lines, file), metrics)
     return LoadedStandard(standard, metrics, file)
 
 
-def _check_references(
-    standard: Standard,
-    data: Any,
-    lines: dict[PathKey, int],
-    file: str,
-    metrics: Mapping[str, Metric],
-) -> None:
+def check_references(standard: Standard, where: Where, metrics: Mapping[str, Metric]) -> None:
     """Checks pydantic cannot make alone: ids unique, metrics known, states in vocabulary."""
     if standard.veto_catalogue is not None:
         shipped = {p.stem for p in (_data_dir() / "vetoes").glob("*.yaml")}
         if standard.veto_catalogue not in shipped:
-            path: PathKey = ("veto_catalogue",)
             raise PackError(
                 f"未知的否决项目录「{standard.veto_catalogue}」",
-                Location(file=file, line=_line_of(lines, path), field="veto_catalogue"),
+                where(("veto_catalogue",)),
                 expected="、".join(sorted(shipped)),
             )
     seen: dict[str, int] = {}
     for i, indicator in enumerate(standard.indicators):
-        path = ("indicators", i, "id")
         if indicator.id in seen:
-            raise PackError(
-                f"指标编号「{indicator.id}」重复",
-                Location(file=file, line=_line_of(lines, path), field=_dotted(path)),
-                expected="每个指标编号唯一",
-            )
+            raise PackError(f"指标编号「{indicator.id}」重复", where(("indicators", i, "id")),
+                            expected="每个指标编号唯一")
         seen[indicator.id] = i
         if indicator.domain not in standard.domains:
-            path = ("indicators", i, "domain")
             raise PackError(
                 f"领域「{indicator.domain}」不在本标准的 domains 中",
-                Location(file=file, line=_line_of(lines, path), field=_with_indicator(data, path)),
+                where(("indicators", i, "domain")),
                 expected="、".join(standard.domains),
             )
         for sub_path, criterion in _criteria_with_paths(indicator, ("indicators", i)):
-            _check_leaf(criterion, sub_path, data, lines, file, metrics)
+            _check_leaf(criterion, sub_path, where, metrics)
 
 
 def _criteria_with_paths(indicator: Indicator, base: PathKey) -> Iterator[tuple[PathKey, Any]]:
@@ -352,37 +345,28 @@ def _walk(criterion: Criterion, path: PathKey) -> Iterator[tuple[PathKey, Any]]:
         yield path, criterion
 
 
-def _check_leaf(
-    leaf: Any,
-    path: PathKey,
-    data: Any,
-    lines: dict[PathKey, int],
-    file: str,
-    metrics: Mapping[str, Metric],
-) -> None:
-    metric_path = (*path, "metric")
-    where = Location(file=file, line=_line_of(lines, metric_path), field=_with_indicator(data, metric_path))
+def _check_leaf(leaf: Any, path: PathKey, where: Where, metrics: Mapping[str, Metric]) -> None:
+    at_metric = where((*path, "metric"))
     metric = metrics.get(leaf.metric)
     if metric is None:
         raise PackError(
             f"未知的统计量「{leaf.metric}」",
-            where,
+            at_metric,
             expected="catalogue/data/metrics.yaml 中登记的统计量编号",
         )
     wants_state = isinstance(leaf, State)
     if wants_state != (metric.kind == "state"):
         raise PackError(
             f"判定规则 {leaf.kind} 不能用于{'数值' if metric.kind == 'number' else '状态'}型统计量「{leaf.metric}」",
-            where,
+            at_metric,
             expected="state 规则配状态型统计量，其余规则配数值型统计量",
         )
     if isinstance(leaf, State):
         for k, accepted in enumerate(leaf.accept):
             if accepted not in metric.states:
-                accept_path = (*path, "accept", k)
                 raise PackError(
                     f"状态值「{accepted}」不是统计量「{leaf.metric}」的可取状态",
-                    Location(file=file, line=_line_of(lines, accept_path), field=_with_indicator(data, accept_path)),
+                    where((*path, "accept", k)),
                     expected="、".join(metric.states),
                 )
 
