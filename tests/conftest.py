@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -74,3 +76,8 @@ def assigned_frame(targets: Mapping[str, Mapping[str, Mapping[int, float]]]) -> 
 @pytest.fixture(scope="session")
 def sample() -> Dataset:
     return read_dataset(SAMPLE, load_metrics())
+
+
+# Tests never read the user's own standards folder: user packs go to a fresh folder for the run
+# (inherited by the console-script subprocesses).
+os.environ["ECOZONE_STANDARDS_PATH"] = tempfile.mkdtemp(prefix="ecozone-standards-")

@@ -28,15 +28,16 @@ from ecozone.catalogue.model import (
     Standard,
     State,
 )
-from ecozone.errors import Location, PackError, UsageError
+from ecozone.errors import Location, PackError
 
 __all__ = [
     "LoadedStandard",
-    "list_standards",
+    "check_references",
     "load_metrics",
-    "load_standard",
     "load_standard_file",
     "pack_hash",
+    "validation_error",
+    "yaml_where",
 ]
 
 PathKey = tuple[str | int, ...]
@@ -241,11 +242,17 @@ def load_metrics(path: Path | None = None) -> dict[str, Metric]:
 class LoadedStandard:
     """A validated pack with its metrics and a content hash (the rules' fingerprint)."""
 
-    def __init__(self, standard: Standard, metrics: Mapping[str, Metric], source: str) -> None:
+    def __init__(self, standard: Standard, metrics: Mapping[str, Metric], source: str,
+                 extends: str | None = None) -> None:
         self.standard = standard
         self.metrics = dict(metrics)
         self.source = source
+        self.extends = extends  # the pack this one was written on top of (an overlay), if any
         self.hash = pack_hash(standard, self.metrics)
+
+    @property
+    def verified_count(self) -> int:
+        return sum(1 for i in self.standard.indicators if i.provenance.verified)
 
     @property
     def id(self) -> str:
@@ -294,11 +301,20 @@ def load_standard_file(path: Path | str, metrics: Mapping[str, Metric] | None = 
         raise PackError("文件不存在", Location(file=file)) from None
     except UnicodeDecodeError:
         raise PackError("文件不是 UTF-8 编码", Location(file=file), expected="UTF-8 编码的 YAML") from None
-    standard, data, lines = _parse(Standard, text, file)
-    assert isinstance(standard, Standard)
     metrics = metrics if metrics is not None else load_metrics()
-    check_references(standard, yaml_where(data, lines, file), metrics)
-    return LoadedStandard(standard, metrics, file)
+    data, lines = _compose(text, file)
+    if isinstance(data, dict) and "extends" in data:
+        from ecozone.catalogue.overlay import merge_overlay  # an overlay reads its base through the library
+
+        data, where, base = merge_overlay(data, lines, file)
+    else:
+        where, base = yaml_where(data, lines, file), None
+    try:
+        standard = Standard.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, data, where) from None
+    check_references(standard, where, metrics)
+    return LoadedStandard(standard, metrics, file, extends=base)
 
 
 def check_references(standard: Standard, where: Where, metrics: Mapping[str, Metric]) -> None:
@@ -369,37 +385,3 @@ def _check_leaf(leaf: Any, path: PathKey, where: Where, metrics: Mapping[str, Me
                     where((*path, "accept", k)),
                     expected="、".join(metric.states),
                 )
-
-
-# --- the shipped catalogue ------------------------------------------------------------
-
-
-def _pack_files() -> dict[str, Path]:
-    return {p.stem: p for p in sorted((_data_dir() / "packs").glob("*.yaml"))}
-
-
-def list_standards() -> list[str]:
-    """The ids of the shipped packs."""
-    return list(_pack_files())
-
-
-@cache
-def load_standard(standard_id: str) -> LoadedStandard:
-    """Load a shipped pack by id (``mee-2019``) or a pack file by path."""
-    files = _pack_files()
-    if standard_id in files:
-        loaded = load_standard_file(files[standard_id])
-        if loaded.id != standard_id:
-            raise PackError(
-                f"标准编号「{loaded.id}」与文件名不一致",
-                Location(file=str(files[standard_id]), field="id"),
-                expected=standard_id,
-            )
-        return loaded
-    if standard_id.endswith((".yaml", ".yml")):
-        return load_standard_file(standard_id)
-    raise UsageError(
-        f"没有编号为「{standard_id}」的标准",
-        Location(field="--standard"),
-        expected="、".join(files) + "，或一个标准包 YAML 文件的路径",
-    )

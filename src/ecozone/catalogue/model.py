@@ -30,6 +30,14 @@ class Provenance(Strict):
     verified: bool
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _verified_says_against_what(self) -> Provenance:
+        if self.verified and not self.source.strip():
+            raise ValueError("已核实的须写明来源（文件、页码或条款）")
+        if self.verified and self.confidence in ("UNV", "UNKNOWN"):
+            raise ValueError(f"已核实的可信度不能是 {self.confidence}（未核实 / 未知）")
+        return self
+
 
 class Metric(Strict):
     """A measured quantity. Observations are keyed by metric id, not by indicator."""

@@ -31,7 +31,8 @@ from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 from ecozone.io.tables import Dataset, parse_number, validate_regions
 
-__all__ = ["MAX_FILE_BYTES", "WorkbookImport", "is_workbook", "read_workbook", "workbook_standard_id"]
+__all__ = ["MAX_FILE_BYTES", "WorkbookImport", "guard_workbook", "is_workbook", "open_workbook", "read_workbook",
+           "workbook_standard_id"]
 
 MAX_FILE_BYTES: Final = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
@@ -60,7 +61,7 @@ def is_workbook(path: Path | str) -> bool:
 # --- opening safely --------------------------------------------------------------------
 
 
-def _guard(path: Path) -> None:
+def guard_workbook(path: Path) -> None:
     """Refuse missing, oversized, encrypted, corrupted and zip-bomb files before parsing."""
     file = str(path)
     if not path.exists():
@@ -95,7 +96,7 @@ def _guard(path: Path) -> None:
             )
 
 
-def _open(path: Path) -> CalamineWorkbook:
+def open_workbook(path: Path) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every broken format
@@ -195,8 +196,8 @@ def read_workbook(
     """Read and check a filled workbook. Raises only for a file that cannot be read at all."""
     path = Path(path)
     file = str(path)
-    _guard(path)
-    book = _open(path)
+    guard_workbook(path)
+    book = open_workbook(path)
     problems = ProblemList()
     standard_id = _meta_standard(book)
     regions_sheet = _find_sheet(book, L.SHEET_REGIONS, ("地区代码", "级别"), (L.COL_METRIC,), problems, file,
@@ -241,8 +242,8 @@ def read_workbook(
 
 def workbook_standard_id(path: Path) -> str | None:
     """The standard a template was generated for (from its hidden sheet), if any."""
-    _guard(path)
-    return _meta_standard(_open(path))
+    guard_workbook(path)
+    return _meta_standard(open_workbook(path))
 
 
 def _meta_standard(book: CalamineWorkbook) -> str | None:

@@ -1,0 +1,94 @@
+"""Where packs come from: the packs shipped with ecozone and the user's standards folders.
+
+A user's packs live outside the package, in ``ECOZONE_STANDARDS_PATH`` (one or more folders,
+separated like PATH) or else in the user's data folder (``~/.local/share/ecozone/standards`` on
+Linux). Each is one ``<id>.yaml``: a whole pack, or an overlay that ``extends`` another pack
+(see ``overlay.py``). A user pack may not reuse the id of a shipped one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+
+from ecozone.catalogue.load import LoadedStandard, _data_dir, load_standard_file
+from ecozone.errors import Location, PackError, UsageError
+
+__all__ = ["ENV", "PackEntry", "default_user_folder", "find_pack", "list_standards", "load_standard",
+           "pack_entries", "user_folders"]
+
+ENV = "ECOZONE_STANDARDS_PATH"
+Origin = Literal["shipped", "user"]
+ORIGIN_TEXT: dict[str, str] = {"shipped": "内置", "user": "用户"}
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    id: str
+    path: Path
+    origin: Origin
+
+
+def default_user_folder() -> Path:
+    return platformdirs.user_data_path("ecozone", appauthor=False) / "standards"
+
+
+def user_folders() -> list[Path]:
+    """The folders searched for the user's packs, first one first (the first is where new packs go)."""
+    given = os.environ.get(ENV, "")
+    folders = [Path(p).expanduser() for p in given.split(os.pathsep) if p.strip()]
+    return folders or [default_user_folder()]
+
+
+def pack_entries() -> list[PackEntry]:
+    """Every pack by id: the shipped ones, then the user's (a user file reusing a shipped id is an error)."""
+    entries = [PackEntry(p.stem, p, "shipped") for p in sorted((_data_dir() / "packs").glob("*.yaml"))]
+    shipped = {e.id for e in entries}
+    seen: set[str] = set()
+    for folder in user_folders():
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            if path.stem in shipped:
+                raise PackError(f"用户标准包的编号「{path.stem}」与内置标准包重复", Location(file=str(path)),
+                                expected="另取一个编号（文件名即编号），如 " + f"{path.stem}-verified")
+            if path.stem not in seen:  # an earlier folder wins, as on PATH
+                seen.add(path.stem)
+                entries.append(PackEntry(path.stem, path, "user"))
+    return entries
+
+
+def find_pack(standard_id: str) -> PackEntry | None:
+    return next((e for e in pack_entries() if e.id == standard_id), None)
+
+
+def list_standards() -> list[str]:
+    """The ids of every pack: shipped, then the user's."""
+    return [e.id for e in pack_entries()]
+
+
+def load_standard(standard_id: str) -> LoadedStandard:
+    """A pack by id (shipped or the user's), or a pack file by path."""
+    entry = find_pack(standard_id)
+    if entry is not None:
+        loaded = _load(str(entry.path), entry.path.stat().st_mtime_ns)
+        if loaded.id != standard_id:
+            raise PackError(f"标准编号「{loaded.id}」与文件名不一致", Location(file=str(entry.path), field="id"),
+                            expected=standard_id)
+        return loaded
+    if standard_id.endswith((".yaml", ".yml")):
+        return load_standard_file(standard_id)
+    raise UsageError(
+        f"没有编号为「{standard_id}」的标准",
+        Location(field="--standard"),
+        expected="、".join(list_standards()) + "，或一个标准包 YAML 文件的路径",
+    )
+
+
+@cache
+def _load(path: str, modified: int) -> LoadedStandard:
+    """Cached per file version: a user pack edited while a server runs is read again."""
+    return load_standard_file(path)

@@ -1,0 +1,196 @@
+"""A standard pack as a workbook a reviewer edits in Excel or WPS, and the workbook read back.
+
+Written with XlsxWriter (dropdowns, read-only columns shaded, notes on every header); read with
+python-calamine behind the same guards as a figures workbook (size, encryption, zip bombs). The
+tables themselves, and every check made when reading them, live in ``catalogue.tabular``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+from ecozone.catalogue import LoadedStandard, Metric
+from ecozone.catalogue.tabular import (
+    HEADER_SHEET,
+    INDICATOR_COLUMNS,
+    INDICATOR_SHEET,
+    RULE_COLUMNS,
+    RULE_SHEET,
+    Column,
+    Row,
+    Tables,
+    standard_from_tables,
+    tables_of,
+)
+from ecozone.errors import InputError, Location
+from ecozone.io.atomic import atomic_path
+from ecozone.io.excel_import import guard_workbook, open_workbook
+
+__all__ = ["read_pack_workbook", "write_pack_workbook"]
+
+GUIDE_SHEET = "说明"
+METRIC_SHEET = "统计量"
+HEADER_COLUMNS = (Column("key", "字段", 34, note="导入时据此识别字段，勿改"),
+                  Column("label", "名称", 26, read_only=True), Column("value", "值", 60))
+SPARE_ROWS = 300  # dropdowns reach this far below the last row, for indicators a reviewer adds
+
+_GUIDE = """\
+本工作簿是标准包「{title}」（编号 {id}）的全部内容，由 ecozone 导出于 {today}。
+可在 Excel 或 WPS 中审阅、补全、更正，然后导入为新的标准包：
+
+    ecozone standards import 本文件.xlsx -o 我的标准包.yaml
+
+导入时按与内置标准包相同的规则检查，出错时指出工作表和单元格。
+
+各工作表
+· 标准信息：标准名称、文号、发布机关、适用级别、领域、是否完整、通过规则和判定参数。改为新标准时请改「编号」
+  （小写字母、数字和 -，如 gz-2025-county），补全了全部指标时把「指标表完整」改为 是 并清空「缺少的指标」。
+· 指标：每个指标一行，分项紧随其后、在「所属指标」填指标编号。「属性」「可信度」「已核实」等列有下拉选项。
+  核对正式文本后，把「已核实」改为 是，并在「来源」写明文件、页码或条款（如 环生态〔2019〕76号 附件 第3页）。
+· 判定规则：每个指标（或分项）的规则，一行一个节点。节点 1 是根，1.1、1.2 是它的下级：
+    门槛值      统计量 比较 目标值，如 forest_grass_coverage ≥ 60；目标因地而异时不填目标值，
+                在下级逐行列出「分类目标」：条件（如 山区、西部、沿海）、目标值、标签，第一个条件成立的生效。
+    状态        统计量 与 可取状态（如 建立、开展）。
+    趋势        统计量 与 趋势规则（不降低 / 保持稳定或持续改善 / 持续改善）。
+    上级目标    统计量（与上级下达的目标比较）。
+    变化量      统计量 比较 目标值（评价年与判定期首年之差，如 ΔEQI > -1）。
+    全部满足 / 任一满足   下级节点全部 / 任一达标。
+    按条件      下级节点是分支，各填「条件」，如「市」一支、「县」一支。
+· 统计量：可用的统计量编号、名称、单位和状态值（只读）。新的统计量须先登记，本工作簿不能新增。
+
+灰色列为只读（由程序生成，导入时忽略）。请勿改动工作表名称和表头文字。
+本包：{count} 项指标，已核实 {verified} 项；{complete}
+"""
+
+
+class _Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        font = {"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True}
+        self.header = book.add_format({**font, "bold": True, "bg_color": "#D9E1F2", "border": 1})
+        self.fixed = book.add_format({**font, "bg_color": "#F2F2F2", "border": 1})
+        self.input = book.add_format({**font, "border": 1})
+        self.guide = book.add_format({"font_name": "宋体", "font_size": 11, "text_wrap": True, "valign": "top"})
+
+
+def write_pack_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
+    """The whole pack as a workbook (written atomically)."""
+    path = Path(path)
+    header, indicators, rules = tables_of(loaded)
+    pack = loaded.standard
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp))
+        formats = _Formats(book)
+        guide = book.add_worksheet(GUIDE_SHEET)
+        guide.set_column(0, 0, 120)
+        verified = sum(1 for i in pack.indicators if i.provenance.verified)
+        text = _GUIDE.format(title=pack.title, id=pack.id, today=dt.date.today().isoformat(),
+                             count=len(pack.indicators), verified=verified,
+                             complete="指标表完整。" if pack.complete else f"指标表不完整：{pack.missing_rows}")
+        for r, line in enumerate(text.splitlines()):
+            guide.write_string(r, 0, line, formats.guide)
+        _table(book.add_worksheet(HEADER_SHEET), HEADER_COLUMNS, header, formats, spare=0)
+        _table(book.add_worksheet(INDICATOR_SHEET), INDICATOR_COLUMNS, indicators, formats, spare=SPARE_ROWS)
+        rules_sheet = book.add_worksheet(RULE_SHEET)
+        _table(rules_sheet, RULE_COLUMNS, rules, formats, spare=SPARE_ROWS)
+        _metrics_sheet(book.add_worksheet(METRIC_SHEET), loaded.metrics, formats)
+        metric_col = next(i for i, c in enumerate(RULE_COLUMNS) if c.key == "metric")
+        rules_sheet.data_validation(1, metric_col, len(rules) + SPARE_ROWS, metric_col, {
+            "validate": "list", "source": f"='{METRIC_SHEET}'!$A$2:$A${len(loaded.metrics) + 1}",
+            "error_title": "未登记的统计量", "error_message": "请从「统计量」表中选择统计量编号"})
+        book.close()
+    return path
+
+
+def _table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], formats: _Formats,
+           spare: int) -> None:
+    for c, column in enumerate(columns):
+        sheet.set_column(c, c, column.width, formats.fixed if column.read_only else formats.input)
+        sheet.write_string(0, c, column.title, formats.header)
+        if column.note:
+            sheet.write_comment(0, c, column.note, {"x_scale": 2})
+        if column.choices:
+            sheet.data_validation(1, c, len(rows) + spare, c, {
+                "validate": "list", "source": list(column.choices),
+                "error_title": "不在可选范围内", "error_message": "可选：" + "、".join(column.choices)})
+    for r, row in enumerate(rows, start=1):
+        for c, column in enumerate(columns):
+            value = row.get(column.key)
+            style = formats.fixed if column.read_only else formats.input
+            if value is None:
+                sheet.write_blank(r, c, None, style)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(r, c, value, style)
+            else:
+                sheet.write_string(r, c, str(value), style)  # ids such as "1" stay text
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+
+
+def _metrics_sheet(sheet: Worksheet, metrics: Mapping[str, Metric], formats: _Formats) -> None:
+    titles = ("统计量编号", "名称", "单位", "类型", "方向", "状态值", "合理下限", "合理上限")
+    widths = (30, 36, 12, 8, 10, 24, 10, 10)
+    for c, (title, width) in enumerate(zip(titles, widths, strict=True)):
+        sheet.set_column(c, c, width, formats.fixed)
+        sheet.write_string(0, c, title, formats.header)
+    for r, (metric_id, metric) in enumerate(sorted(metrics.items()), start=1):
+        direction = {"higher": "越高越好", "lower": "越低越好"}.get(metric.direction or "", "")
+        values = (metric_id, metric.name, metric.unit, "状态" if metric.kind == "state" else "数值", direction,
+                  "、".join(metric.states), metric.min, metric.max)
+        for c, value in enumerate(values):
+            if value is None or value == "":
+                sheet.write_blank(r, c, None, formats.fixed)
+            elif isinstance(value, float):
+                sheet.write_number(r, c, value, formats.fixed)
+            else:
+                sheet.write_string(r, c, str(value), formats.fixed)
+    sheet.freeze_panes(1, 1)
+
+
+def read_pack_workbook(path: Path | str, metrics: Mapping[str, Metric]) -> LoadedStandard:
+    """The pack a workbook describes, checked like a pack file; errors name sheet and cell."""
+    path = Path(path)
+    file = str(path)
+    guard_workbook(path)
+    book = open_workbook(path)
+    tables = Tables(
+        header=_rows(book, HEADER_SHEET, HEADER_COLUMNS, file),
+        indicators=_rows(book, INDICATOR_SHEET, INDICATOR_COLUMNS, file),
+        rules=_rows(book, RULE_SHEET, RULE_COLUMNS, file),
+    )
+    return standard_from_tables(tables, file, metrics)
+
+
+def _rows(book: Any, sheet_name: str, columns: Sequence[Column], file: str) -> list[Row]:
+    if sheet_name not in book.sheet_names:
+        raise InputError(f"缺少工作表「{sheet_name}」", Location(file=file),
+                         expected="由 ecozone standards export 导出的工作簿，工作表名称未改动")
+    grid = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    titles = [str(v).strip() if v is not None else "" for v in (grid[0] if grid else [])]
+    where: dict[str, int] = {}
+    for column in columns:
+        if column.title in titles:
+            where[column.key] = titles.index(column.title)
+        elif not column.read_only:
+            raise InputError(f"缺少列「{column.title}」", Location(file=file, sheet=sheet_name, cell="1"),
+                             expected="表头包含 " + "、".join(c.title for c in columns))
+    rows = []
+    for r, line in enumerate(grid[1:], start=2):
+        values = {key: _value(line[c]) if c < len(line) else None for key, c in where.items()}
+        cells = {key: f"{xl_col_to_name(c)}{r}" for key, c in where.items()}
+        rows.append(Row(values, r, cells))
+    return rows
+
+
+def _value(raw: Any) -> Any:
+    if isinstance(raw, str):
+        return raw.strip() or None
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    return raw
