@@ -33,7 +33,9 @@ def test_word_report_has_the_verdict_and_the_annex_tables(reports: dict[str, Pat
     document = Document(str(reports["docx"]))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "石门县生态文明建设示范区建设自评报告" in text and "结论：暂不具备" in text
-    assert "环生态〔2019〕76号" in text and "39 项的指标值尚未与正式文本核对" in text  # first page: the standard
+    # first page: the standard and how much of it was checked against the official text
+    assert "环生态〔2019〕76号" in text and "已与正式文本核对 1 项（2%）" in text
+    assert "其余 39 项的指标值尚未与正式文本核对" in text
     annex = next(t for t in document.tables if t.rows[0].cells[0].text == "序号" and len(t.columns) == 9)
     row = next(r for r in annex.rows if r.cells[0].text == "29")
     cells = [c.text for c in row.cells]
@@ -63,7 +65,7 @@ def test_pdf_report_reads_back_in_chinese(reports: dict[str, Path]) -> None:
         pdf.pages[0].to_image(resolution=60).save(ARTIFACTS / "report-page1.png")
         pages = len(pdf.pages)
     assert "石门县生态文明建设示范区建设自评报告" in first and "结论：暂不具备" in first
-    assert "mee-2019" in first and "39 项的指标值尚未与正式文本核对" in first
+    assert "mee-2019" in first and "其余 39 项的指标值尚未与正式文本核对" in first
     assert "城镇污水处理率" in text and "第 1 页 / 共" in text and pages > 1
     assert "\ufffd" not in text and "□" not in text  # no replacement characters, no boxes
 

@@ -420,6 +420,9 @@ def _indicators_data(tables: Tables, build: _Builder) -> list[dict[str, Any]]:
         parent = row.text("parent")
         if not parent:
             i = len(indicators)
+            if row.text("id") in position:
+                raise build.fail(f"指标编号「{row.text('id')}」重复", row, "id", INDICATOR_SHEET,
+                                 expected="每个指标编号唯一")
             position[row.text("id")] = i
             indicators.append(_indicator_data(row, ("indicators", i), criteria, build))
             continue
@@ -464,20 +467,32 @@ def _indicator_data(row: Row, path: PathKey, criteria: Mapping[tuple[str, str | 
     applies = _applies_data(row, path, build)
     if applies is not None:
         data["applies_to"] = applies
-    provenance: dict[str, Any] = {"source": row.text("source") or None, "confidence": row.text("confidence") or None,
+    provenance: dict[str, Any] = {"source": row.text("source"), "confidence": row.text("confidence") or None,
                                   "verified": _yes_no(row.values.get("verified") or NO, row, "verified", sheet, build)}
+    _check_provenance(row, provenance, build)
     if row.text("note"):
         provenance["note"] = row.text("note")
     data["provenance"] = {k: v for k, v in provenance.items() if v is not None}
     for key, cell in (("source", "source"), ("confidence", "confidence"), ("verified", "verified"), ("note", "note")):
         build.mark((*path, "provenance", key), row, cell, sheet)
     build.mark((*path, "provenance"), row, "source", sheet)
+    build.mark((*path, "criterion"), row, "rule", sheet)  # where to say a rule is missing
     found = criteria.get((row.text("id"), None))
     if found is not None:
         data["criterion"] = found[0]
         _shift(build, (row.text("id"), None), (*path, "criterion"))
-    build.mark((*path, "criterion"), row, "rule", sheet)
     return data
+
+
+def _check_provenance(row: Row, provenance: Mapping[str, Any], build: _Builder) -> None:
+    """The model's rule for a verified row, said at the cell to fix (the model can only name the provenance)."""
+    if not provenance["source"]:
+        raise build.fail("缺少来源", row, "source", INDICATOR_SHEET,
+                         expected="指标值所依据的文件、页码或条款；未核对的写明抄自何处" + (
+                             "（已核实的须写明来源）" if provenance["verified"] else ""))
+    if provenance["verified"] and provenance["confidence"] in ("UNV", "UNKNOWN"):
+        raise build.fail(f"已核实的可信度不能是 {provenance['confidence']}（未核实 / 未知）", row, "confidence",
+                         INDICATOR_SHEET, expected="V1（一份公开文本）、V2（两份以上）或 USER（本单位核对）")
 
 
 def _item_data(row: Row, parent: str, path: PathKey, criteria: Mapping[tuple[str, str | None], tuple[Any, Row]],
@@ -497,11 +512,11 @@ def _item_data(row: Row, parent: str, path: PathKey, criteria: Mapping[tuple[str
     applies = _applies_data(row, path, build)
     if applies is not None:
         data["applies_to"] = applies
+    build.mark((*path, "criterion"), row, "rule", sheet)
     found = criteria.get((parent, row.text("id")))
     if found is not None:
         data["criterion"] = found[0]
         _shift(build, (parent, row.text("id")), (*path, "criterion"))
-    build.mark((*path, "criterion"), row, "rule", sheet)
     return data
 
 
@@ -581,7 +596,8 @@ def _node(nodes: Mapping[str, Row], node: str, path: PathKey, build: _Builder,
     kind = _choice(row, "kind", {**KINDS, "variant": VARIANT}, build)
     if kind == "variant":
         raise build.fail("「分类目标」只能是「门槛值」的下级", row, "kind", RULE_SHEET)
-    _remember(build, owner, path, row, "node")
+    # an error about the node as a whole: for a threshold it is the target, given neither as value nor variants
+    _remember(build, owner, path, row, "value" if kind == "threshold" else "node")
     data: dict[str, Any] = {"kind": kind}
     _remember(build, owner, (*path, "kind"), row, "kind")
     if kind in ("all", "any"):

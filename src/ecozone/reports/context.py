@@ -97,7 +97,10 @@ def build_context(
 
 
 def _verification_note(complete: bool, missing: str | None, unverified: int, total: int) -> str:
-    note = f"本标准包共 {total} 项指标，其中 {unverified} 项的指标值尚未与正式文本核对（表中标 ✗），请以正式文本为准。"
+    checked = total - unverified
+    note = f"核实覆盖：本标准包 {total} 项指标中已与正式文本核对 {checked} 项（{checked / max(total, 1):.0%}）"
+    note += (f"，其余 {unverified} 项的指标值尚未与正式文本核对（表中标 ✗），请以正式文本为准。" if unverified
+             else "，全部已核对。")
     if not complete:
         note += f"指标表不完整：{missing}据此不能判定为可申报。"
     return note
