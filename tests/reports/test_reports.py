@@ -52,6 +52,7 @@ def test_excel_report_has_board_plan_and_charts(reports: dict[str, Path]) -> Non
     assert {"总表", "否决项", "分期分批", "图表", "指标矩阵"} <= set(book.sheetnames)
     board = {row[0]: row for row in book["总表"].iter_rows(min_row=3, values_only=True)}
     assert board[REGION][2] == "暂不具备"
+    assert "核对：已核实 1/40 项（2%）" in book["总表"]["A1"].value  # how much of the standard was checked
     plan = {row[2]: row for row in book["分期分批"].iter_rows(min_row=2, values_only=True)}
     assert plan[REGION][1] == 2030 and "2029 年达标" in plan[REGION][6]
     assert len(book["图表"]._images) == 1

@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from ecozone.catalogue.verification import coverage
 from ecozone.engine import Assessment
 from ecozone.engine.explain import ATTRIBUTE_TEXT, STATUS_TEXT, VERDICT_TEXT
 from ecozone.engine.selfcheck import ANSWER_TEXT, SelfCheck
@@ -48,7 +49,7 @@ def _write(result: Assessment, path: Path, checked: SelfCheck | None) -> None:
     light = {k: book.add_format({**base, "bg_color": f, "font_color": c}) for k, (f, c) in COLOURS.items()}
     pack = result.standard.standard
     title = (f"{pack.title}（{pack.id}，{pack.document or '文号未见'}）评价年度 {result.year}；"
-             f"内容指纹 {result.standard.hash}")
+             f"指标值与正式文本核对：{coverage(result.standard).text}；内容指纹 {result.standard.hash}")
 
     board = book.add_worksheet("总表")
     board.write(0, 0, title)
