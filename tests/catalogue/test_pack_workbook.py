@@ -134,3 +134,16 @@ def test_a_renamed_sheet_is_named(exported: Path, tmp_path: Path) -> None:
     book.save(tmp_path / "renamed.xlsx")
     with pytest.raises(EcozoneError, match="缺少工作表「判定规则」"):
         read_pack_workbook(tmp_path / "renamed.xlsx", load_metrics())
+
+
+def test_the_example_provincial_pack_is_what_its_workbook_imports_to() -> None:
+    """examples/province-pack: the edited workbook and the pack committed beside it stay one and the same."""
+    folder = Path(__file__).resolve().parents[2] / "examples" / "province-pack"
+    pack = load_standard_file(folder / "shili-2025-county.yaml")
+    assert read_pack_workbook(folder / "shili-2025-county.xlsx", load_metrics()).hash == pack.hash
+    assert "虚构" in pack.standard.title and "虚构" in pack.standard.provenance.source  # marked fictional
+    from ecozone.catalogue.diff import diff_standards
+
+    changes = diff_standards(load_standard("mee-2019"), pack)
+    assert [o.id for o in changes.added] == ["41", "42"] and changes.removed == []
+    assert {p.b_id for p in changes.changed} == {"11", "19"}
