@@ -23,14 +23,13 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ecozone.catalogue.describe import OP_TEXT, describe
-from ecozone.catalogue.load import LoadedStandard, PathKey, check_references, validation_error
+from ecozone.catalogue.load import LoadedStandard, PathKey, _leaves, check_references, validation_error
 from ecozone.catalogue.model import (
     AllOf,
     AnyOf,
     Assigned,
     CaseOf,
     Criterion,
-    Delta,
     Indicator,
     Metric,
     Standard,
@@ -244,17 +243,6 @@ def _metric_direction(metric: Metric) -> str:
     if metric.kind == "state":
         return "状态"
     return "越高越好" if metric.direction == "higher" else "越低越好"
-
-
-def _leaves(criterion: Criterion) -> Iterator[Threshold | State | Trend | Assigned | Delta]:
-    if isinstance(criterion, AllOf | AnyOf):
-        for child in criterion.of:
-            yield from _leaves(child)
-    elif isinstance(criterion, CaseOf):
-        for case in criterion.cases:
-            yield from _leaves(case.then)
-    else:
-        yield criterion
 
 
 def _applies(levels: Sequence[str], requires: Sequence[str]) -> dict[str, Any]:
