@@ -91,6 +91,9 @@ def standards(ctx: typer.Context) -> None:
     for column in ("编号", "来源", "名称", "文号", "级别", "指标数", "完整", "已核实/全部"):
         table.add_column(column)
     for entry in pack_entries():
+        if entry.problem:
+            table.add_row(entry.id, ORIGIN_TEXT[entry.origin], f"[red]{entry.problem}[/]", "", "", "", "", "")
+            continue
         try:
             loaded = load_standard(entry.id)
         except EcozoneError as exc:  # one broken user file must not hide the others

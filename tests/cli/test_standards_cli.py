@@ -169,8 +169,11 @@ def test_a_user_pack_may_not_take_a_shipped_id_and_a_broken_one_does_not_hide_th
     refused = run(user_folder, "standards", "import", str(exported), "--install")
     assert refused.returncode == 1 and "内置标准包的编号" in refused.stderr and "标准信息" in refused.stderr
     (user_folder / "broken.yaml").write_text("format: 1\nid: broken\ntitle: [\n", encoding="utf-8")
+    (user_folder / "mee-2019.yaml").write_text("format: 1\nid: mee-2019\n", encoding="utf-8")  # copied by hand
     listed = run(user_folder, "standards")
-    assert listed.returncode == 0 and "mee-2019" in listed.stdout and "无法加载" in listed.stdout
+    assert listed.returncode == 0 and "无法加载" in listed.stdout and "编号与内置标准包重复，未使用" in listed.stdout
+    shown = run(user_folder, "standards", "show", "mee-2019")
+    assert shown.returncode == 0 and "packs/mee-2019.yaml" in shown.stdout  # the shipped pack keeps its id
 
 
 def test_diff_of_the_2016_and_2019_county_tables(user_folder: Path) -> None:

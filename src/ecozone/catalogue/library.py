@@ -32,6 +32,7 @@ class PackEntry:
     id: str
     path: Path
     origin: Origin
+    problem: str | None = None  # why this file is not used (it reuses a shipped id)
 
 
 def default_user_folder() -> Path:
@@ -46,28 +47,28 @@ def user_folders() -> list[Path]:
 
 
 def pack_entries() -> list[PackEntry]:
-    """Every pack by id: the shipped ones, then the user's (a user file reusing a shipped id is an error)."""
+    """Every pack by id: the shipped ones, then the user's. A user file reusing a shipped id is listed with
+    its problem and never used: the shipped pack keeps its id, so a report's standard id names one thing."""
     entries = [PackEntry(p.stem, p, "shipped") for p in sorted((_data_dir() / "packs").glob("*.yaml"))]
     shipped = {e.id for e in entries}
     seen: set[str] = set()
     for folder in user_folders():
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
             if path.stem in shipped:
-                raise PackError(f"用户标准包的编号「{path.stem}」与内置标准包重复", Location(file=str(path)),
-                                expected="另取一个编号（文件名即编号），如 " + f"{path.stem}-verified")
-            if path.stem not in seen:  # an earlier folder wins, as on PATH
+                entries.append(PackEntry(path.stem, path, "user", problem=f"编号与内置标准包重复，未使用（{path}）"))
+            elif path.stem not in seen:  # an earlier folder wins, as on PATH
                 seen.add(path.stem)
                 entries.append(PackEntry(path.stem, path, "user"))
     return entries
 
 
 def find_pack(standard_id: str) -> PackEntry | None:
-    return next((e for e in pack_entries() if e.id == standard_id), None)
+    return next((e for e in pack_entries() if e.id == standard_id and e.problem is None), None)
 
 
 def list_standards() -> list[str]:
     """The ids of every pack: shipped, then the user's."""
-    return [e.id for e in pack_entries()]
+    return [e.id for e in pack_entries() if e.problem is None]
 
 
 def load_standard(standard_id: str) -> LoadedStandard:
