@@ -30,8 +30,10 @@ STATUS_TEXT = {
 
 
 def num_text(expr: pl.Expr) -> pl.Expr:
-    """A number as short report text: 2 decimals at most, no trailing .0."""
-    return expr.round(2).cast(pl.String).str.strip_suffix(".0")
+    """A number as short report text: 2 decimals at most, no trailing .0; below 1, two significant
+    digits (an intensity of 0.004 must not read as 0)."""
+    short = pl.when(expr.abs() < 1).then(expr.round_sig_figs(2)).otherwise(expr.round(2))
+    return short.cast(pl.String).str.strip_suffix(".0")
 
 
 def op_text() -> pl.Expr:
