@@ -73,9 +73,12 @@ def list_standards() -> list[str]:
 
 def load_standard(standard_id: str) -> LoadedStandard:
     """A pack by id (shipped or the user's), or a pack file by path."""
-    entry = find_pack(standard_id)
+    entries = pack_entries()
+    entry = next((e for e in entries if e.id == standard_id and e.problem is None), None)
     if entry is not None:
-        loaded = _load(str(entry.path), entry.path.stat().st_mtime_ns)
+        # any user file changed (an overlay's base among them): read again
+        versions = tuple((str(e.path), e.path.stat().st_mtime_ns) for e in entries if e.origin == "user")
+        loaded = _load(str(entry.path), versions)
         if loaded.id != standard_id:
             raise PackError(f"标准编号「{loaded.id}」与文件名不一致", Location(file=str(entry.path), field="id"),
                             expected=standard_id)
@@ -90,6 +93,7 @@ def load_standard(standard_id: str) -> LoadedStandard:
 
 
 @cache
-def _load(path: str, modified: int) -> LoadedStandard:
-    """Cached per file version: a user pack edited while a server runs is read again."""
+def _load(path: str, user_files: tuple[tuple[str, int], ...]) -> LoadedStandard:
+    """Cached per version of the user's files: a pack (or an overlay's base) edited while a server runs is
+    read again. Shipped files change only with the package."""
     return load_standard_file(path)
