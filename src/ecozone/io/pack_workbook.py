@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ecozone.catalogue import LoadedStandard, Metric
+from ecozone.catalogue.from_tables import standard_from_tables
 from ecozone.catalogue.tabular import (
     HEADER_SHEET,
     INDICATOR_COLUMNS,
@@ -26,7 +27,6 @@ from ecozone.catalogue.tabular import (
     Column,
     Row,
     Tables,
-    standard_from_tables,
     tables_of,
 )
 from ecozone.errors import InputError, Location
