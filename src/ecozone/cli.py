@@ -165,8 +165,7 @@ def standards_export(
 
     loaded = load_standard(standard_id)
     write_pack_workbook(loaded, output)
-    rules = sum(1 for _ in loaded.standard.indicators)
-    out.print(f"已导出 {loaded.id}（{rules} 项指标）到 {output}")
+    out.print(f"已导出 {loaded.id}（{len(loaded.standard.indicators)} 项指标）到 {output}")
 
 
 @standards_app.command("import")

@@ -121,14 +121,7 @@ def _table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[Mapping[s
                 "error_title": "不在可选范围内", "error_message": "可选：" + "、".join(column.choices)})
     for r, row in enumerate(rows, start=1):
         for c, column in enumerate(columns):
-            value = row.get(column.key)
-            style = formats.fixed if column.read_only else formats.input
-            if value is None:
-                sheet.write_blank(r, c, None, style)
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(r, c, value, style)
-            else:
-                sheet.write_string(r, c, str(value), style)  # ids such as "1" stay text
+            _write_cell(sheet, r, c, row.get(column.key), formats.fixed if column.read_only else formats.input)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
 
@@ -144,13 +137,17 @@ def _metrics_sheet(sheet: Worksheet, metrics: Mapping[str, Metric], formats: _Fo
         values = (metric_id, metric.name, metric.unit, "状态" if metric.kind == "state" else "数值", direction,
                   "、".join(metric.states), metric.min, metric.max)
         for c, value in enumerate(values):
-            if value is None or value == "":
-                sheet.write_blank(r, c, None, formats.fixed)
-            elif isinstance(value, float):
-                sheet.write_number(r, c, value, formats.fixed)
-            else:
-                sheet.write_string(r, c, str(value), formats.fixed)
+            _write_cell(sheet, r, c, value, formats.fixed)
     sheet.freeze_panes(1, 1)
+
+
+def _write_cell(sheet: Worksheet, r: int, c: int, value: Any, style: Any) -> None:
+    if value is None or value == "":
+        sheet.write_blank(r, c, None, style)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        sheet.write_number(r, c, value, style)
+    else:
+        sheet.write_string(r, c, str(value), style)  # ids such as "1" stay text
 
 
 def read_pack_workbook(path: Path | str, metrics: Mapping[str, Metric]) -> LoadedStandard:

@@ -104,15 +104,7 @@ def _years(files: list[Path]) -> list[int]:
 
 def _check_file_regions(file: Path, regions: pl.DataFrame) -> None:
     """Every region of a figures file is in the register: only the region column is read."""
-    unknown = (_scan(file).select(pl.col("region").cast(pl.String)).with_row_index("_row", offset=1)
-               .filter(~pl.col("region").is_in(regions["code"].implode())).collect())
-    if unknown.height:
-        raise InputError(
-            f"地区代码「{unknown['region'][0]}」不在地区登记表中"
-            + (f"（另有 {unknown.height - 1} 行）" if unknown.height > 1 else ""),
-            Location(file=str(file), line=int(unknown["_row"][0]), field="region"),
-            expected="地区登记表 regions 中的代码",
-        )
+    _check_known_regions(_scan(file).select(pl.col("region").cast(pl.String)).collect(), regions, str(file))
 
 
 def _one_file_per_region(files: list[Path]) -> None:
