@@ -15,11 +15,9 @@ from typing import Any
 from ecozone.catalogue.describe import describe
 from ecozone.catalogue.load import LoadedStandard, _leaves_of_indicator
 from ecozone.catalogue.model import Indicator
+from ecozone.catalogue.tabular import ATTRIBUTES
 
 __all__ = ["Change", "PackDiff", "diff_standards"]
-
-ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "无此栏"}
-
 
 @dataclass(frozen=True)
 class Change:
@@ -99,7 +97,7 @@ def _changes(a: Indicator, b: Indicator) -> list[Change]:
         ("统计量", "、".join(sorted(_metrics(a))), "、".join(sorted(_metrics(b)))),
         ("指标值", a.target_text or "", b.target_text or ""),
         ("判定规则", _rule(a), _rule(b)),
-        ("属性", ATTRIBUTE_TEXT[a.attribute], ATTRIBUTE_TEXT[b.attribute]),
+        ("属性", ATTRIBUTES[a.attribute], ATTRIBUTES[b.attribute]),
         ("单位", a.unit, b.unit),
         ("适用范围", _applies(a), _applies(b)),
     ):

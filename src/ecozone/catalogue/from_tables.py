@@ -8,7 +8,6 @@ an unknown word in a condition, a sub-item row with an indicator's columns) are 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any, get_args, get_origin
@@ -16,7 +15,7 @@ from typing import Any, get_args, get_origin
 from pydantic import ValidationError
 
 from ecozone.catalogue.describe import OP_TEXT
-from ecozone.catalogue.load import LoadedStandard, PathKey, check_references, validation_error
+from ecozone.catalogue.load import LoadedStandard, PathKey, _nearest, check_references, validation_error
 from ecozone.catalogue.model import Metric, Standard
 from ecozone.catalogue.tabular import (
     ATTRIBUTES,
@@ -54,8 +53,8 @@ class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.cells: dict[PathKey, Location] = {}
-        # rule cells by (indicator, item) and path inside the criterion, until the criterion's place is known
-        self.pending: dict[tuple[tuple[str, str | None], PathKey], Location] = {}
+        # rule cells by owner (indicator, item) and path inside the criterion, until the criterion's place is known
+        self.pending: dict[tuple[str, str | None], dict[PathKey, Location]] = {}
 
     def at(self, row: Row, key: str, sheet: str) -> Location:
         return Location(file=self.file, sheet=sheet, cell=row.cells.get(key), line=None if key in row.cells
@@ -65,10 +64,7 @@ class _Builder:
         self.cells[path] = self.at(row, key, sheet)
 
     def where(self, path: PathKey) -> Location:
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.cells:
-                return self.cells[path[:end]]
-        return Location(file=self.file)
+        return _nearest(self.cells, path) or Location(file=self.file)
 
     def fail(self, problem: str, row: Row, key: str, sheet: str, expected: str | None = None) -> PackError:
         return PackError(problem, self.at(row, key, sheet), expected=expected)
@@ -112,12 +108,15 @@ def _header_value(raw: Any, annotation: Any, row: Row, build: _Builder) -> Any:
     if annotation is bool:
         return _yes_no(raw, row, "value", HEADER_SHEET, build)
     if get_origin(annotation) is tuple or tuple in (get_origin(a) for a in get_args(annotation)):
-        return [part for part in _SPLIT.split(str(raw).strip()) if part]
-    if isinstance(raw, dt.datetime):
-        return raw.date()
+        return _parts(str(raw))
     if isinstance(raw, str):
         return raw.strip()
     return raw
+
+
+def _parts(text: str) -> list[str]:
+    """A cell listing several values: 市、县 / 市,县 / 市；县."""
+    return [part for part in _SPLIT.split(text.strip()) if part]
 
 
 def _yes_no(raw: Any, row: Row, key: str, sheet: str, build: _Builder) -> bool:
@@ -178,8 +177,7 @@ def _indicator_data(row: Row, path: PathKey, criteria: Mapping[tuple[str, str | 
         value = row.values.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        data[key] = row.text(key) if key in ("id", "domain", "task", "name", "unit", "target_text",
-                                              "explanation", "data_source", "lead_department") else value
+        data[key] = value if key in ("number", "score_floor") else row.text(key)
         build.mark((*path, key), row, key, sheet)
     build.mark(path, row, "id", sheet)
     data["attribute"] = _choice(row, "attribute", ATTRIBUTES, build)
@@ -199,12 +197,19 @@ def _indicator_data(row: Row, path: PathKey, criteria: Mapping[tuple[str, str | 
     for key, cell in (("source", "source"), ("confidence", "confidence"), ("verified", "verified"), ("note", "note")):
         build.mark((*path, "provenance", key), row, cell, sheet)
     build.mark((*path, "provenance"), row, "source", sheet)
-    build.mark((*path, "criterion"), row, "rule", sheet)  # where to say a rule is missing
-    found = criteria.get((row.text("id"), None))
+    _attach_criterion(data, (row.text("id"), None), path, row, criteria, build)
+    return data
+
+
+def _attach_criterion(data: dict[str, Any], owner: tuple[str, str | None], path: PathKey, row: Row,
+                      criteria: Mapping[tuple[str, str | None], tuple[Any, Row]], build: _Builder) -> None:
+    """The rule written for this indicator (or sub-item) in 判定规则, its cells moved under its place here."""
+    build.mark((*path, "criterion"), row, "rule", INDICATOR_SHEET)  # where to say a rule is missing
+    found = criteria.get(owner)
     if found is not None:
         data["criterion"] = found[0]
-        _shift(build, (row.text("id"), None), (*path, "criterion"))
-    return data
+        for inner, location in build.pending.pop(owner, {}).items():
+            build.cells[(*path, "criterion", *inner)] = location
 
 
 def _check_provenance(row: Row, provenance: Mapping[str, Any], build: _Builder) -> None:
@@ -235,11 +240,7 @@ def _item_data(row: Row, parent: str, path: PathKey, criteria: Mapping[tuple[str
     applies = _applies_data(row, path, build)
     if applies is not None:
         data["applies_to"] = applies
-    build.mark((*path, "criterion"), row, "rule", sheet)
-    found = criteria.get((parent, row.text("id")))
-    if found is not None:
-        data["criterion"] = found[0]
-        _shift(build, (parent, row.text("id")), (*path, "criterion"))
+    _attach_criterion(data, (parent, row.text("id")), path, row, criteria, build)
     return data
 
 
@@ -249,12 +250,12 @@ def _applies_data(row: Row, path: PathKey, build: _Builder) -> dict[str, Any] | 
         return None
     data: dict[str, Any] = {}
     if levels:
-        data["levels"] = [p for p in _SPLIT.split(levels) if p]
+        data["levels"] = _parts(levels)
         build.mark((*path, "applies_to", "levels"), row, "levels", INDICATOR_SHEET)
     if requires:
         by_label = {label: flag for flag, label in FLAGS.items()}
         flags = []
-        for part in (p for p in _SPLIT.split(requires) if p):
+        for part in _parts(requires):
             if part not in by_label and part not in FLAGS:
                 raise build.fail(f"未知的适用条件「{part}」", row, "requires", INDICATOR_SHEET,
                                  expected="、".join(FLAGS.values()))
@@ -281,8 +282,8 @@ def _choice(row: Row, key: str, labels: Mapping[str, str], build: _Builder) -> s
 
 
 def _criteria(rows: list[Row], build: _Builder) -> dict[tuple[str, str | None], tuple[Any, Row]]:
-    """(indicator, item) → (criterion data, its root row). Paths are registered relative to a placeholder
-    root and shifted to the indicator's path once it is known (``_shift``)."""
+    """(indicator, item) → (criterion data, its root row). Cells are remembered by path inside the criterion
+    and moved under the indicator's path once it is known (``_attach_criterion``)."""
     groups: dict[tuple[str, str | None], dict[str, Row]] = {}
     for row in rows:
         if not any(row.text(c.key) for c in RULE_COLUMNS if not c.read_only):
@@ -377,7 +378,7 @@ def _leaf(row: Row, kind: str, path: PathKey, build: _Builder, owner: tuple[str,
     if kind in ("threshold", "delta") and row.text("value"):
         data["value"] = _number(row, "value", build)
     if kind == "state":
-        data["accept"] = [p for p in _SPLIT.split(row.text("accept")) if p]
+        data["accept"] = _parts(row.text("accept"))
         for k in range(len(data["accept"])):
             _remember(build, owner, (*path, "accept", k), row, "accept")
         _remember(build, owner, (*path, "accept"), row, "accept")
@@ -392,7 +393,7 @@ def _when(row: Row, build: _Builder) -> dict[str, Any]:
     by_value = {value: column for column, values in ENUM_COLUMNS.items() for value in values}
     by_flag = {label: flag for flag, label in FLAGS.items()}
     when: dict[str, Any] = {}
-    for part in (p for p in _SPLIT.split(row.text("condition")) if p and p != "通用"):
+    for part in (p for p in _parts(row.text("condition")) if p != "通用"):
         if part in by_value:
             when[by_value[part]] = part
         elif part in by_flag:
@@ -428,12 +429,4 @@ def _number(row: Row, key: str, build: _Builder) -> float | None:
 
 
 def _remember(build: _Builder, owner: tuple[str, str | None], path: PathKey, row: Row, key: str) -> None:
-    build.pending[(owner, path)] = build.at(row, key, RULE_SHEET)
-
-
-def _shift(build: _Builder, owner: tuple[str, str | None], base: PathKey) -> None:
-    """Register a criterion's cells under the path it got inside the pack."""
-    for (who, path), location in list(build.pending.items()):
-        if who == owner:
-            build.cells[(*base, *path)] = location
-            del build.pending[(who, path)]
+    build.pending.setdefault(owner, {})[path] = build.at(row, key, RULE_SHEET)

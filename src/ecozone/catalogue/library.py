@@ -62,8 +62,10 @@ def pack_entries() -> list[PackEntry]:
     return entries
 
 
-def find_pack(standard_id: str) -> PackEntry | None:
-    return next((e for e in pack_entries() if e.id == standard_id and e.problem is None), None)
+def find_pack(standard_id: str, entries: list[PackEntry] | None = None) -> PackEntry | None:
+    """The usable pack of that id (a user file reusing a shipped id is not)."""
+    entries = pack_entries() if entries is None else entries
+    return next((e for e in entries if e.id == standard_id and e.problem is None), None)
 
 
 def list_standards() -> list[str]:
@@ -74,7 +76,7 @@ def list_standards() -> list[str]:
 def load_standard(standard_id: str) -> LoadedStandard:
     """A pack by id (shipped or the user's), or a pack file by path."""
     entries = pack_entries()
-    entry = next((e for e in entries if e.id == standard_id and e.problem is None), None)
+    entry = find_pack(standard_id, entries)
     if entry is not None:
         # any user file changed (an overlay's base among them): read again
         versions = tuple((str(e.path), e.path.stat().st_mtime_ns) for e in entries if e.origin == "user")

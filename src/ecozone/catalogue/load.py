@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 PathKey = tuple[str | int, ...]
+T = TypeVar("T")
 
 _PYDANTIC_PROBLEMS = {
     "missing": "缺少必填字段",
@@ -133,10 +134,11 @@ def _locate(data: Any, loc: tuple[int | str, ...]) -> PathKey:
     return tuple(path)
 
 
-def _line_of(lines: Mapping[PathKey, int], path: PathKey) -> int | None:
+def _nearest(found: Mapping[PathKey, T], path: PathKey) -> T | None:
+    """What is recorded for ``path`` or, failing that, for its nearest recorded parent (a line, a cell)."""
     for end in range(len(path), -1, -1):
-        if path[:end] in lines:
-            return lines[path[:end]]
+        if path[:end] in found:
+            return found[path[:end]]
     return None
 
 
@@ -160,7 +162,7 @@ Where = Callable[[PathKey], Location]
 
 
 def yaml_where(data: Any, lines: Mapping[PathKey, int], file: str) -> Where:
-    return lambda path: Location(file=file, line=_line_of(lines, path), field=_with_indicator(data, path))
+    return lambda path: Location(file=file, line=_nearest(lines, path), field=_with_indicator(data, path))
 
 
 def validation_error(exc: ValidationError, data: Any, where: Where) -> PackError:

@@ -18,7 +18,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from ecozone.catalogue.load import PathKey, Where, _dotted, _line_of, yaml_where
+from ecozone.catalogue.load import PathKey, Where, _dotted, _nearest, yaml_where
 from ecozone.errors import Location, PackError
 
 __all__ = ["OVERLAY_KEYS", "merge_overlay"]
@@ -53,20 +53,18 @@ def merge_overlay(overlay: dict[str, Any], lines: Mapping[PathKey, int], file: s
         merged.pop("missing_rows", None)
     verified_at = _apply_verifications(merged, overlay.get("verifications") or {}, at)
 
+    def from_base(path: PathKey) -> Location:
+        return Location(file=file, line=_nearest(lines, ("extends",)),
+                        field=f"{_dotted(path)}（来自所扩展的标准 {base.id}）")
+
     def where(path: PathKey) -> Location:
         if len(path) >= 2 and path[0] == "indicators" and isinstance(path[1], int):
             indicator_id = merged["indicators"][path[1]].get("id") if path[1] < len(merged["indicators"]) else None
             if len(path) >= 3 and path[2] == "provenance" and indicator_id in verified_at:
                 return at(("verifications", str(indicator_id), *path[3:]))
             own = origin.get(path[1])
-            if own is None:
-                return Location(file=file, line=_line_of(lines, ("extends",)),
-                                field=f"{_dotted(path)}（来自所扩展的标准 {base.id}）")
-            return at(("indicators", own, *path[2:]))
-        if path and path[0] in overlay:
-            return at(path)
-        return Location(file=file, line=_line_of(lines, ("extends",)),
-                        field=f"{_dotted(path)}（来自所扩展的标准 {base.id}）")
+            return from_base(path) if own is None else at(("indicators", own, *path[2:]))
+        return at(path) if path and path[0] in overlay else from_base(path)
 
     return merged, where, base.id
 

@@ -196,12 +196,11 @@ def tables_of(loaded: LoadedStandard) -> tuple[list[dict[str, Any]], list[dict[s
     """The pack as rows: header (key, label, value), indicators and sub-items, rule nodes."""
     standard = loaded.standard
     header = []
-    for path, annotation in header_fields():
+    for path, _ in header_fields():
         value: Any = standard
         for part in path:
             value = getattr(value, str(part))
-        header.append({"key": ".".join(map(str, path)), "label": HEADER_LABELS[path],
-                       "value": _cell_value(value, annotation)})
+        header.append({"key": ".".join(map(str, path)), "label": HEADER_LABELS[path], "value": _cell_value(value)})
     indicators: list[dict[str, Any]] = []
     rules: list[dict[str, Any]] = []
     for indicator in standard.indicators:
@@ -215,7 +214,7 @@ def tables_of(loaded: LoadedStandard) -> tuple[list[dict[str, Any]], list[dict[s
     return header, indicators, rules
 
 
-def _cell_value(value: Any, annotation: Any) -> Any:
+def _cell_value(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -268,8 +267,7 @@ def _item_row(indicator: Indicator, item: SubItem, metrics: Mapping[str, Metric]
 
 def when_text(when: When) -> str | None:
     """A condition as the 条件 cell shows it: 山区、西部、沿海、非草原地区 (blank when it always holds)."""
-    given = when.model_dump(exclude_none=True)
-    return When.model_validate(given).label() if given else None
+    return when.label() if when.model_dump(exclude_none=True) else None
 
 
 def _rule_rows(indicator: str, item: str | None, criterion: Criterion, node: str, metrics: Mapping[str, Metric],

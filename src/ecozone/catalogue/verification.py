@@ -84,9 +84,7 @@ def record(pack_id: str, changes: dict[str, Provenance], as_id: str | None = Non
 def _into_user_pack(path: Path, changes: dict[str, Provenance]) -> None:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     if isinstance(raw, dict) and "extends" in raw:
-        raw.setdefault("verifications", {}).update(
-            {k: v.model_dump(mode="json", exclude_none=True) for k, v in changes.items()})
-        _write(path, HEADER + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=110))
+        _write_verifications(path, raw, changes)
         return
     loaded = load_standard(path.stem)
     indicators = tuple(i.model_copy(update={"provenance": changes.get(i.id, i.provenance)})
@@ -101,9 +99,13 @@ def _into_overlay(path: Path, base_id: str, target_id: str, changes: dict[str, P
         if raw.get("extends") != base_id:
             raise UsageError(f"{path} 已存在，但不是扩展「{base_id}」的核实记录", Location(file=str(path)),
                              expected="用 --as 另取一个编号")
-    raw.setdefault("verifications", {}).update(
+    _write_verifications(path, raw, changes)
+
+
+def _write_verifications(path: Path, overlay: dict[str, Any], changes: dict[str, Provenance]) -> None:
+    overlay.setdefault("verifications", {}).update(
         {k: v.model_dump(mode="json", exclude_none=True) for k, v in changes.items()})
-    _write(path, HEADER + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=110))
+    _write(path, HEADER + yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False, width=110))
 
 
 def _write(path: Path, text: str) -> None:

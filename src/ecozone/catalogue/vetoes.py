@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ecozone.catalogue.load import _data_dir, _line_of, _parse, load_metrics
+from ecozone.catalogue.load import _data_dir, _nearest, _parse, load_metrics
 from ecozone.catalogue.model import Provenance, Strict
 from ecozone.errors import Location, PackError, UsageError
 
@@ -133,13 +133,13 @@ def load_veto_catalogue(catalogue_id: str) -> VetoCatalogue:
     for i, condition in enumerate(catalogue.conditions):
         where = ("conditions", i)
         if condition.id in seen:
-            raise PackError(f"条件编号「{condition.id}」重复", Location(file=file, line=_line_of(lines, where),
+            raise PackError(f"条件编号「{condition.id}」重复", Location(file=file, line=_nearest(lines, where),
                                                                   field=f"conditions[{i}].id"))
         seen.add(condition.id)
         for metric in condition.derived.metrics if condition.derived else ():
             if metric not in metrics:
                 raise PackError(f"未知的统计量「{metric}」",
-                                Location(file=file, line=_line_of(lines, (*where, "derived")),
+                                Location(file=file, line=_nearest(lines, (*where, "derived")),
                                          field=f"conditions[{i}].derived.metrics"),
                                 expected="catalogue/data/metrics.yaml 中登记的统计量编号")
     return catalogue
