@@ -21,8 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ecozone import cli
 from ecozone.catalogue import load_standard
+from ecozone.cli import national as cli
 
 
 def main() -> None:

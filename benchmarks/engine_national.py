@@ -15,7 +15,7 @@ import polars as pl
 
 from ecozone import load_standard
 from ecozone.engine import assess
-from ecozone.synth import synthetic_panel
+from ecozone.national.synth import synthetic_panel
 
 
 def main() -> None:

@@ -22,9 +22,9 @@ from python_calamine import CalamineWorkbook
 from ecozone import load_standard
 from ecozone.catalogue import load_metrics
 from ecozone.engine import assess
-from ecozone.io import layout as L
-from ecozone.io.excel_import import read_workbook
-from ecozone.io.excel_template import write_template
+from ecozone.io.excel import layout as L
+from ecozone.io.excel.read import read_workbook
+from ecozone.io.excel.template import write_template
 from ecozone.io.tables import read_dataset
 from ecozone.regions.profile import FLAGS, TERRAINS, ZONES
 
@@ -90,7 +90,7 @@ def main() -> None:
         result = assess(standard, report.dataset.regions, report.dataset.observations, 2023, report.dataset.assigned)
         print(f"assess the imported board: {time.perf_counter() - start:.2f} s, {result.regions.height} verdicts")
 
-        from ecozone.synth import synthetic_panel
+        from ecozone.national.synth import synthetic_panel
 
         panel = synthetic_panel(standard, None, list(range(2019, 2024)))
         profiles, observations = panel.regions, panel.observations

@@ -14,12 +14,10 @@ from pathlib import Path
 import polars as pl
 from tests.conftest import SAMPLE
 
-from ecozone import api
-from ecozone.cli import _Run, write_region_reports
-from ecozone.engine.plan import plan
-from ecozone.io.excel_results import write_results_workbook
-from ecozone.io.tables import Dataset
+from ecozone import api, load_standard
+from ecozone.dataset import Dataset
 from ecozone.reports.charts import board_heatmap
+from ecozone.reports.workbook import write_results_workbook
 
 
 def _floors(folder: Path) -> dict[str, float]:
@@ -49,17 +47,16 @@ def _saved(document: object, path: Path) -> None:
 
 def main() -> None:
     dataset = api.load_dataset(SAMPLE)
-    checked = api.selfcheck_dataset("mee-2019", dataset)
-    run = _Run(checked.assessment.standard, dataset, checked.assessment, checked)
+    run = api.evaluate(load_standard("mee-2019"), dataset, vetoes=True)
     with tempfile.TemporaryDirectory() as tmp:
         for attempt in ("first (imports, font load)", "second"):
             start = time.perf_counter()
-            write_region_reports(run, ["docx", "xlsx", "pdf", "html"], ["990104"], Path(tmp) / attempt)
+            api.write_region_reports(run, ["docx", "xlsx", "pdf", "html"], ["990104"], Path(tmp) / attempt)
             print(f"four reports for one county, {attempt}: {time.perf_counter() - start:.2f} s")
         floors = _floors(Path(tmp))
         for fmt in ("docx", "xlsx", "pdf", "html"):
             start = time.perf_counter()
-            write_region_reports(run, [fmt], ["990104"], Path(tmp) / fmt)
+            api.write_region_reports(run, [fmt], ["990104"], Path(tmp) / fmt)
             took = time.perf_counter() - start
             floor = f"; floor {floors[fmt]:.3f} s, ratio {took / floors[fmt]:.0f}×" if fmt in floors else ""
             print(f"  {fmt} alone: {took:.2f} s{floor}")
@@ -84,11 +81,9 @@ def main() -> None:
         ]) if dataset.assigned is not None else None
         board = Dataset(regions, observations, assigned)
         start = time.perf_counter()
-        result = api.assess_dataset("mee-2019", board)
-        view = api.outlook_for(result, board)
-        names = dict(zip(result.regions["region"], result.regions["name"], strict=True))
-        write_results_workbook(result, Path(tmp) / "board.xlsx", None, plan(view),
-                               {"指标判定矩阵": board_heatmap(result.indicators, names)})
+        result = api.evaluate(load_standard("mee-2019"), board)
+        write_results_workbook(result, Path(tmp) / "board.xlsx",
+                               {"指标判定矩阵": board_heatmap(result.indicators, result.names)}, with_plan=True)
         print(f"board workbook for {result.regions.height} counties (assess + outlook + workbook): "
               f"{time.perf_counter() - start:.2f} s, {(Path(tmp) / 'board.xlsx').stat().st_size / 1024:.0f} KB")
 

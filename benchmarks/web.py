@@ -27,7 +27,8 @@ import httpx
 import polars as pl
 
 from ecozone.catalogue import load_metrics
-from ecozone.io.tables import Dataset, read_dataset
+from ecozone.dataset import Dataset
+from ecozone.io.tables import read_dataset
 from ecozone.store import db
 from ecozone.store.repository import Actor, add_user, import_dataset
 

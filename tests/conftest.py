@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 
 from ecozone.catalogue import load_metrics
-from ecozone.io.tables import Dataset, read_dataset
+from ecozone.dataset import Dataset
+from ecozone.io.tables import read_dataset
 from ecozone.regions.profile import FLAGS
 from tests.databases import database_url, postgres_admin_url  # noqa: F401  (fixtures for every test folder)
 

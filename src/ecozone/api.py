@@ -11,21 +11,21 @@ from typing import Literal
 import polars as pl
 
 from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
-from ecozone.catalogue.vetoes import load_veto_catalogue
-from ecozone.engine import Assessment, assess
-from ecozone.engine.selfcheck import SelfCheck, selfcheck
-from ecozone.engine.weakpoints import Outlook, outlook
-from ecozone.errors import InputError, Location, UsageError
-from ecozone.io.excel_import import WorkbookImport, is_workbook, read_workbook, workbook_standard_id
-from ecozone.io.tables import Dataset, read_dataset
+from ecozone.dataset import Dataset
+from ecozone.engine import Assessment
+from ecozone.engine.selfcheck import SelfCheck
+from ecozone.errors import Location, UsageError
+from ecozone.evaluation import Evaluation, evaluate, judged_year_among
+from ecozone.io.excel.read import WorkbookImport, is_workbook, read_workbook, workbook_standard_id
+from ecozone.io.tables import read_dataset
 
 __all__ = [
     "assess_dataset",
     "check_workbook",
+    "evaluate",
     "judged_year",
     "judged_year_among",
     "load_dataset",
-    "outlook_for",
     "selfcheck_dataset",
     "standard_for",
     "what_if",
@@ -89,55 +89,12 @@ def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = N
     return judged_year_among(standard, dataset.years, year)
 
 
-def judged_year_among(standard: LoadedStandard, years: list[int], year: int | None = None) -> int:
-    """As ``judged_year``, given the years that have data (a panel read in chunks knows them before its figures)."""
-    if not years:
-        raise UsageError("还没有任何数据：数据表中没有填写任何年份的数值", Location(field="observations"),
-                         expected="至少填写评价年度的数据")
-    wanted = year if year is not None else standard.standard.parameters.judged_year
-    if wanted == "latest":
-        return years[-1]
-    assert isinstance(wanted, int)
-    if wanted not in years:
-        raise UsageError(
-            f"{wanted} 年没有任何数据",
-            Location(field="--year"),
-            expected="数据中已有的年份：" + "、".join(map(str, years)),
-        )
-    return wanted
-
-
 def assess_dataset(
     standard: LoadedStandard | str, dataset: Dataset, year: int | None = None, *, years: list[int] | None = None
 ) -> Assessment:
-    """Assess every region of ``dataset`` against a standard (a pack id or a loaded pack).
-
-    ``years``: the years with data in the whole panel, when ``dataset`` is one chunk of it (a chunk
-    may lack the judged year altogether; its regions are then simply missing that year's figures).
-    """
+    """The indicator assessment of ``dataset`` (the evaluation without the self-check)."""
     loaded = load_standard(standard) if isinstance(standard, str) else standard
-    regions = dataset.regions
-    if regions.height == 0:
-        raise UsageError("地区登记表为空", Location(field="regions"))
-    levels = list(loaded.standard.levels)
-    outside = regions.filter(~pl.col("level").is_in(levels))
-    if outside.height:
-        first = outside.row(0, named=True)
-        raise UsageError(
-            f"地区「{first['name']}」（{first['code']}）的级别为{first['level']}，"
-            f"标准 {loaded.id} 只适用于{'、'.join(levels)}级"
-            + (f"（另有 {outside.height - 1} 个地区同样不适用）" if outside.height > 1 else ""),
-            Location(field="level"),
-            expected=f"级别为{'、'.join(levels)}的地区，或换用适用于该级别的标准",
-        )
-    judged = judged_year_among(loaded, years if years is not None else dataset.years, year)
-    return assess(loaded, regions, dataset.observations, judged,
-                  dataset.assigned if dataset.assigned is not None else _no_assigned())
-
-
-def _no_assigned() -> pl.DataFrame:
-    return pl.DataFrame(schema={"region": pl.String, "year": pl.Int32, "metric": pl.String,
-                                "target": pl.Float64})
+    return evaluate(loaded, dataset, year, vetoes=False, years=years).assessment
 
 
 def selfcheck_dataset(
@@ -150,29 +107,9 @@ def selfcheck_dataset(
 ) -> SelfCheck:
     """Assess, then answer every veto condition and give the self-check verdict per region."""
     loaded = load_standard(standard) if isinstance(standard, str) else standard
-    assessment = assess_dataset(loaded, dataset, year)
-    catalogue = load_veto_catalogue(loaded.standard.veto_catalogue) if loaded.standard.veto_catalogue else None
-    if catalogue is not None and dataset.answers is not None:
-        known = {c.id for c in catalogue.conditions}
-        unknown = dataset.answers.filter(~pl.col("condition").is_in(list(known)))
-        if unknown.height:
-            raise InputError(
-                f"未知的否决条件编号「{unknown['condition'][0]}」（地区 {unknown['region'][0]}）",
-                Location(field="condition"), expected="、".join(sorted(known)),
-            )
-    for frame, label in ((dataset.answers, "否决项回答"), (dataset.incidents, "突发环境事件")):
-        if frame is not None:
-            stray = frame.filter(~pl.col("region").is_in(dataset.regions["code"].implode()))
-            if stray.height:
-                raise InputError(f"{label}中的地区代码「{stray['region'][0]}」不在地区登记表中",
-                                 Location(field="region"), expected="地区登记表中的代码")
-    return selfcheck(assessment, catalogue, dataset.observations, dataset.answers, dataset.incidents,
-                     as_of=as_of, mode=mode)
-
-
-def outlook_for(assessment: Assessment, dataset: Dataset) -> Outlook:
-    """Trends, scores and weak points for an assessment of ``dataset``."""
-    return outlook(assessment, dataset.observations)
+    checked = evaluate(loaded, dataset, year, mode=mode, as_of=as_of, vetoes=True).checked
+    assert checked is not None
+    return checked
 
 
 def what_if(dataset: Dataset, changes: list[str], year: int) -> Dataset:
@@ -215,13 +152,11 @@ def what_if(dataset: Dataset, changes: list[str], year: int) -> Dataset:
     changed = pl.DataFrame(rows, schema=dataset.observations.schema)
     kept = dataset.observations.join(changed.select("region", "year", "metric"), on=["region", "year", "metric"],
                                      how="anti")
-    return Dataset(dataset.regions, pl.concat([kept, changed]), dataset.assigned, dataset.answers, dataset.incidents)
+    return dataset.with_observations(pl.concat([kept, changed]))
 
 
 def write_region_reports(
-    assessment: Assessment,
-    dataset: Dataset,
-    checked: SelfCheck | None,
+    evaluation: Evaluation,
     formats: list[str],
     regions: list[str] | None,
     folder: Path,
@@ -229,22 +164,18 @@ def write_region_reports(
 ) -> dict[str, dict[str, Path]]:
     """Write each region's reports (html/pdf/docx/xlsx) into ``folder``; returns region → format → file."""
     # reports pull in matplotlib and WeasyPrint: import them only when a report is asked for
-    from ecozone.engine.plan import plan
-    from ecozone.io.excel_results import write_results_workbook
     from ecozone.reports import build_context, write_reports
     from ecozone.reports.charts import board_heatmap
+    from ecozone.reports.workbook import write_results_workbook
 
-    view = outlook_for(assessment, dataset)
-    schedule = plan(view, checked.regions if checked else None)
-    names = dict(zip(assessment.regions["region"], assessment.regions["name"], strict=True))
-    heatmap = board_heatmap(assessment.indicators, names) if "xlsx" in formats else None
+    heatmap = board_heatmap(evaluation.indicators, evaluation.names) if "xlsx" in formats else None
 
     def workbook(target: Path) -> None:
-        write_results_workbook(assessment, target, checked, schedule, {"指标判定矩阵": heatmap} if heatmap else None)
+        write_results_workbook(evaluation, target, {"指标判定矩阵": heatmap} if heatmap else None, with_plan=True)
 
     written = {}
-    for code in regions or assessment.regions["region"].to_list():
-        context = build_context(assessment, code, view, dataset.observations, checked, schedule)
-        stem = f"{names.get(code, code)}{code}_{assessment.standard.id}_{assessment.year}"
+    for code in regions or evaluation.regions["region"].to_list():
+        context = build_context(evaluation, code)
+        stem = f"{evaluation.names.get(code, code)}{code}_{evaluation.standard.id}_{evaluation.year}"
         written[code] = write_reports(formats, context, folder, stem, template=template, workbook=workbook)
     return written

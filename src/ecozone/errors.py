@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["EcozoneError", "InputError", "Location", "PackError", "UsageError"]
+__all__ = [
+    "ConflictError", "EcozoneError", "InputError", "Location", "OutputError", "PackError", "ScopeError", "UsageError",
+]
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,15 @@ class InputError(EcozoneError):
 
 class UsageError(EcozoneError):
     """The request itself cannot be served (unknown pack id, a year with no data, …)."""
+
+
+class ScopeError(EcozoneError):
+    """The user may not do this to this region (the permission check's reason is the problem)."""
+
+
+class ConflictError(UsageError):
+    """A compare-and-set write lost: someone changed the record since it was read."""
+
+
+class OutputError(EcozoneError):
+    """A result cannot be written where it was asked to go (folder missing, no permission, disk full)."""

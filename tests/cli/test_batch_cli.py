@@ -8,8 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
+from ecozone.national.synth import SYNTHETIC_SOURCE
 from ecozone.regions.register import load_register, unknown_codes
-from ecozone.synth import SYNTHETIC_SOURCE
 
 ECOZONE = str(Path(sys.executable).with_name("ecozone"))
 

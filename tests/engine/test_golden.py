@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from ecozone import load_standard
+from ecozone.dataset import Dataset
 from ecozone.engine import Assessment, assess
-from ecozone.io.tables import Dataset
 from tests.conftest import assigned_frame, observation_frame, profile_frame
 
 CASES = Path(__file__).resolve().parents[1] / "cases"

@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecozone import load_standard
+from ecozone.dataset import Dataset
 from ecozone.engine import assess
 from ecozone.engine.plan import plan
 from ecozone.engine.trend import classify_trends
 from ecozone.engine.weakpoints import outlook
-from ecozone.io.tables import Dataset
 from tests.engine.test_properties import WITH_EXTRA
 
 PARAMS = load_standard("mee-2019").standard.parameters.outlook

@@ -7,8 +7,8 @@ import polars as pl
 from ecozone import load_standard
 from ecozone.catalogue import LoadedStandard
 from ecozone.catalogue.model import PassRule
+from ecozone.dataset import Dataset
 from ecozone.engine import assess
-from ecozone.io.tables import Dataset
 
 
 def _with_share(share: float) -> LoadedStandard:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from ecozone import load_standard
 from ecozone.catalogue import LoadedStandard
 from ecozone.catalogue.model import Applicability, Indicator, Provenance, Threshold
+from ecozone.dataset import Dataset
 from ecozone.engine import assess
-from ecozone.io.tables import Dataset
 from tests.conftest import assigned_frame, observation_frame, profile_frame
 
 STANDARD = load_standard("mee-2019")

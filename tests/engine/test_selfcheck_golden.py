@@ -12,11 +12,11 @@ import yaml
 
 from ecozone import load_standard
 from ecozone.catalogue.vetoes import load_veto_catalogue
+from ecozone.dataset import Dataset
 from ecozone.engine import assess
 from ecozone.engine.selfcheck import ANSWER_SCHEMA, selfcheck
 from ecozone.errors import UsageError
 from ecozone.io.answers import incidents_frame, normalise_answer
-from ecozone.io.tables import Dataset
 from tests.conftest import assigned_frame, observation_frame, profile_frame
 from tests.engine.test_golden import CODE, _deleted, _from_sample, _overlay
 

@@ -15,11 +15,11 @@ from python_calamine import CalamineWorkbook
 import ecozone
 from ecozone.catalogue import load_metrics
 from ecozone.errors import InputError
-from ecozone.io import layout as L
-from ecozone.io.excel_errors import ERROR_SHEET, write_errors_workbook
-from ecozone.io.excel_import import WorkbookImport, read_workbook
-from ecozone.io.excel_results import write_results_workbook
-from ecozone.io.excel_template import write_template
+from ecozone.io.excel import layout as L
+from ecozone.io.excel.marked_copy import ERROR_SHEET, write_errors_workbook
+from ecozone.io.excel.read import WorkbookImport, read_workbook
+from ecozone.io.excel.template import write_template
+from ecozone.reports.workbook import write_results_workbook
 from tests.conftest import FIXTURES, SAMPLE
 
 EXCEL = FIXTURES / "excel"
@@ -258,7 +258,7 @@ def test_errors_workbook_marks_cells_and_lists_problems(tmp_path: Path) -> None:
 
 
 def test_results_workbook_has_board_matrix_and_region_sheets(tmp_path: Path) -> None:
-    result = ecozone.assess_dataset(MEE_2019, ecozone.load_dataset(SAMPLE))
+    result = ecozone.evaluate(MEE_2019, ecozone.load_dataset(SAMPLE), vetoes=False)
     target = tmp_path / "results.xlsx"
     write_results_workbook(result, target)
     book = load_workbook(target)

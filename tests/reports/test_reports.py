@@ -10,8 +10,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from ecozone import api
-from ecozone.cli import _Run, write_region_reports
+from ecozone import api, load_standard
 from ecozone.errors import UsageError
 from ecozone.reports.render import lint_docx_template
 from tests.conftest import SAMPLE
@@ -23,10 +22,9 @@ REGION = "990104"  # 石门县: 城镇污水处理率 82 % against 85 %
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     dataset = api.load_dataset(SAMPLE)
-    checked = api.selfcheck_dataset("mee-2019", dataset)
-    run = _Run(checked.assessment.standard, dataset, checked.assessment, checked)
+    run = api.evaluate(load_standard("mee-2019"), dataset, vetoes=True)
     folder = tmp_path_factory.mktemp("reports")
-    return write_region_reports(run, ["docx", "xlsx", "pdf", "html"], [REGION], folder)[REGION]
+    return api.write_region_reports(run, ["docx", "xlsx", "pdf", "html"], [REGION], folder)[REGION]
 
 
 def test_word_report_has_the_verdict_and_the_annex_tables(reports: dict[str, Path]) -> None:
@@ -102,9 +100,8 @@ def test_a_custom_word_template_with_an_unknown_field_is_refused(tmp_path: Path,
     document.save(str(template))
     assert lint_docx_template(template, {"region": {"name": "x"}}) == ["county_head"]
     dataset = api.load_dataset(SAMPLE)
-    checked = api.selfcheck_dataset("mee-2019", dataset)
-    run = _Run(checked.assessment.standard, dataset, checked.assessment, checked)
+    run = api.evaluate(load_standard("mee-2019"), dataset, vetoes=True)
     with pytest.raises(UsageError) as caught:
-        write_region_reports(run, ["docx"], [REGION], tmp_path / "out", template)
+        api.write_region_reports(run, ["docx"], [REGION], tmp_path / "out", template)
     assert "county_head" in caught.value.message
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

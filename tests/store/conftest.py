@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session
 
-from ecozone.io.tables import Dataset
+from ecozone.dataset import Dataset
 from ecozone.store import db
 from ecozone.store.repository import Actor, import_dataset
 

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import ecozone
-from ecozone.errors import InputError
-from ecozone.io.tables import Dataset
+from ecozone.dataset import Dataset
+from ecozone.errors import InputError, ScopeError
 from ecozone.store import db
 from ecozone.store.models import AuditRecord, Observation
 from ecozone.store.permissions import can
@@ -86,7 +86,7 @@ def test_a_figure_is_validated_like_an_import(session: Session) -> None:
 
 
 def test_scope_follows_the_administrative_code(session: Session) -> None:
-    with pytest.raises(PermissionError) as caught, session.begin():
+    with pytest.raises(ScopeError) as caught, session.begin():
         set_figure(session, CLERK, "990105", 2023, "urban_sewage_treatment_rate", "86", 1)
     assert "990104" in str(caught.value) and "990105" in str(caught.value)
     assert can("prefecture", "990100", "view", "990105").allowed
@@ -139,5 +139,5 @@ def test_importing_the_same_data_again_replaces_and_never_duplicates(session: Se
 def test_a_county_reads_only_its_own_answers_and_incidents(session: Session, sample: Dataset) -> None:
     mine = load_dataset(session, CLERK, region="990104")
     assert mine.answers is not None and set(mine.answers["region"]) <= {"990104"}
-    with pytest.raises(PermissionError):
+    with pytest.raises(ScopeError):
         load_dataset(session, CLERK, region="990105")

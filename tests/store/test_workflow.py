@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecozone.errors import UsageError
+from ecozone.errors import ScopeError, UsageError
 from ecozone.store.models import AuditRecord
 from ecozone.store.repository import Actor, set_figure
 from ecozone.store.workflow import latest, submit, transition
@@ -50,16 +50,16 @@ def test_review_returns_with_a_comment_then_accepts_and_the_province_recommends(
 
 
 def test_transitions_respect_roles_and_order(session: Session) -> None:
-    with pytest.raises(PermissionError):
+    with pytest.raises(ScopeError):
         submit(session, REVIEWER, "990104", "mee-2019")  # a reviewer does not submit
     session.rollback()
     with session.begin():
         submit(session, CLERK, "990104", "mee-2019")
-    with pytest.raises(PermissionError):
+    with pytest.raises(ScopeError):
         transition(session, CLERK, "990104", "accepted")  # a county does not accept itself
     session.rollback()
     with pytest.raises(UsageError):
         transition(session, PROVINCE, "990104", "recommended")  # not accepted yet
     session.rollback()
-    with pytest.raises(PermissionError):
+    with pytest.raises(ScopeError):
         transition(session, Actor("外州审核员", "prefecture", "980100"), "990104", "accepted", "x")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
-from ecozone.io.tables import Dataset
+from ecozone.dataset import Dataset
 from ecozone.store import db
 from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app

@@ -40,7 +40,11 @@ def test_the_prefecture_sees_its_board_with_names_escaped(client: TestClient) ->
     assert board.status_code == 200 and board.text.count("/regions/99010") == 8
     assert "<script>alert(1)</script>" not in board.text and "&lt;script&gt;" in board.text
     assessment = client.get("/api/regions/990104/assessment").json()
-    assert assessment["regions"][0]["verdict"] == "not_ready"
+    # one verdict everywhere: the page's self-check verdict (no answers yet), with the indicators' beside it
+    region = assessment["regions"][0]
+    assert region["indicator_verdict"] == "not_ready"
+    assert region["verdict"] == "incomplete" and region["verdict_text"] == "资料不全"
+    assert assessment == client.get("/api/regions/990104/selfcheck").json() | {"as_of": assessment["as_of"]}
 
 
 def test_pages_need_a_login(client: TestClient) -> None:

@@ -21,7 +21,8 @@ from docx import Document
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ecozone.catalogue import load_metrics
-from ecozone.io.tables import Dataset, read_dataset
+from ecozone.dataset import Dataset
+from ecozone.io.tables import read_dataset
 from ecozone.store import db
 from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from ecozone.io import layout as L
+from ecozone.io.excel import layout as L
 from tests.web.conftest import csrf_of, login
 
 EXCEL = Path(__file__).parents[1] / "fixtures" / "excel"

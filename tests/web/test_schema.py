@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from ecozone.io.tables import Dataset
+from ecozone.dataset import Dataset
 from ecozone.store import db
 from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app

@@ -24,7 +24,6 @@ __all__ = ["ENV", "PackEntry", "default_user_folder", "find_pack", "list_standar
 
 ENV = "ECOZONE_STANDARDS_PATH"
 Origin = Literal["shipped", "user"]
-ORIGIN_TEXT: dict[str, str] = {"shipped": "内置", "user": "用户"}
 
 
 @dataclass(frozen=True)

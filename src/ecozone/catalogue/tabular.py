@@ -38,6 +38,7 @@ from ecozone.catalogue.model import (
     When,
 )
 from ecozone.regions.profile import FLAGS
+from ecozone.vocabulary import ATTRIBUTE
 
 __all__ = [
     "HEADER_SHEET",
@@ -56,7 +57,7 @@ INDICATOR_SHEET = "指标"
 RULE_SHEET = "判定规则"
 
 YES, NO = "是", "否"
-ATTRIBUTES = {"binding": "约束性", "reference": "参考性", "none": "无此栏"}
+ATTRIBUTES = dict(ATTRIBUTE)
 TREND_METHODS = {"cagr": "复合增长率", "linear": "线性"}
 TREND_RULES = {"not_worse": "不降低", "stable_or_better": "保持稳定或持续改善", "better": "持续改善"}
 KINDS = {"threshold": "门槛值", "state": "状态", "trend": "趋势", "assigned": "上级目标", "delta": "变化量",

@@ -109,7 +109,7 @@ def _write_verifications(path: Path, overlay: dict[str, Any], changes: dict[str,
 
 
 def _write(path: Path, text: str) -> None:
-    from ecozone.io.atomic import write_text_atomic  # io depends on catalogue, not the other way round
+    from ecozone._files import write_text_atomic  # io depends on catalogue, not the other way round
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, text)

@@ -19,10 +19,9 @@ from ecozone.catalogue.load import _data_dir, _nearest, _parse, load_metrics
 from ecozone.catalogue.model import Provenance, Strict
 from ecozone.errors import Location, PackError, UsageError
 
-__all__ = ["EFFECT_TEXT", "GRADES", "VetoCatalogue", "VetoCondition", "list_veto_catalogues", "load_veto_catalogue"]
+__all__ = ["GRADES", "VetoCatalogue", "VetoCondition", "list_veto_catalogues", "load_veto_catalogue"]
 
 Effect = Literal["BA", "BN", "W", "RV"]
-EFFECT_TEXT = {"BA": "不得申报/推荐", "BN": "不予命名", "W": "警告并整改", "RV": "撤销称号"}
 GRADES = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ")
 Grade = Literal["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"]
 Mode = Literal["apply", "monitor"]
@@ -85,6 +84,8 @@ class VetoCondition(Strict):
 
 
 class VetoParameters(Strict):
+    # which effects stop an application before it is made (一票否决); the rules' own reading, stated per catalogue
+    blocking_effects: tuple[Effect, ...] = Field(min_length=1)
     decline_tolerance: float = Field(default=0.5, ge=0)
     notes: str | None = None
 
@@ -95,7 +96,7 @@ class VetoCatalogue(Strict):
     title: str
     document: str | None = None
     date: dt.date | None = None
-    parameters: VetoParameters = Field(default_factory=VetoParameters)
+    parameters: VetoParameters
     provenance: Provenance
     conditions: tuple[VetoCondition, ...] = Field(min_length=1)
 

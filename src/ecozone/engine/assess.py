@@ -22,14 +22,15 @@ import polars as pl
 
 from ecozone.catalogue.load import LoadedStandard
 from ecozone.engine.criteria import CompiledStandard, compile_standard
-from ecozone.engine.explain import STATUS_TEXT, LeafTexts
+from ecozone.engine.explain import LeafTexts
 from ecozone.engine.trend import TREND_METHOD, window_stats
 from ecozone.engine.verdict import region_verdicts
+from ecozone.vocabulary import STATUS
 
 __all__ = ["STATUSES", "VERDICTS", "Assessment", "assess"]
 
-STATUSES = ("met", "not_met", "not_applicable", "missing", "needs_review")
-VERDICTS = ("ready", "not_ready", "incomplete")
+STATUSES = STATUS.codes
+VERDICTS = ("ready", "not_ready", "incomplete")  # the indicator verdict; vetoed comes from the self-check
 
 # Folding order. For "all": the worst child decides; for "any": the best child decides.
 _WORST_FIRST = ["not_met", "needs_review", "missing", "met"]
@@ -388,7 +389,7 @@ def _indicators(compiled: CompiledStandard, units: pl.LazyFrame) -> pl.LazyFrame
     applicable = pl.col("status") != "not_applicable"
     summary = pl.format(
         "{} {}：{}", pl.col("item_id"), pl.col("unit_name"),
-        pl.col("status").replace_strict(STATUS_TEXT, return_dtype=pl.String),
+        STATUS.label_expr("status"),
     )
     multi = (
         units.filter(pl.col("is_item"))

@@ -12,21 +12,8 @@ import polars as pl
 
 from ecozone.catalogue.describe import OP_TEXT, TREND_TEXT
 
-__all__ = ["ATTRIBUTE_TEXT", "STATUS_TEXT", "VERDICT_TEXT", "LeafTexts"]
+__all__ = ["LeafTexts"]
 
-VERDICT_TEXT = {
-    "ready": "可申报", "not_ready": "暂不具备", "incomplete": "资料不全", "vetoed": "一票否决",
-    "keep": "保持", "warning": "警告整改", "revocation": "撤销风险",
-}
-ATTRIBUTE_TEXT = {"binding": "约束性", "reference": "参考性", "none": "—"}
-
-STATUS_TEXT = {
-    "met": "达标",
-    "not_met": "未达标",
-    "not_applicable": "不适用",
-    "missing": "缺数据",
-    "needs_review": "待核实",
-}
 
 
 def num_text(expr: pl.Expr) -> pl.Expr:

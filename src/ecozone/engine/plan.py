@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from ecozone.engine.trend import TREND_CLASS_TEXT
 from ecozone.engine.weakpoints import Outlook
+from ecozone.vocabulary import TREND_CLASS
 
-__all__ = ["PLAN_STATUS_TEXT", "plan"]
+__all__ = ["plan"]
 
-PLAN_STATUS_TEXT = {"planned": "已排期", "blocked": "受阻", "cannot_plan": "无法排期"}
 
 
 def plan(
@@ -41,7 +40,7 @@ def plan(
     per_region = open_units.group_by("region").agg(
         missing=text.filter(pl.col("status").is_in(["missing", "needs_review"])),
         stuck=pl.format("{}（{}）", text, pl.col("trend_class").fill_null("insufficient_data").replace_strict(
-            TREND_CLASS_TEXT, return_dtype=pl.String)).filter(
+            TREND_CLASS, return_dtype=pl.String)).filter(
             (pl.col("status") == "not_met") & pl.col("projected_year").is_null()),
         last_needed=pl.col("projected_year").filter(pl.col("status") == "not_met").max(),
         priority=pl.col("relative_gap").abs().filter(pl.col("status") == "not_met").sum(),

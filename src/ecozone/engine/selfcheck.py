@@ -19,27 +19,19 @@ from typing import Literal
 
 import polars as pl
 
-from ecozone.catalogue.vetoes import EFFECT_TEXT, VetoCatalogue, VetoCondition
+from ecozone.catalogue.vetoes import VetoCatalogue, VetoCondition
+from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Schema
 from ecozone.engine.assess import Assessment
 from ecozone.engine.trend import window_stats
 from ecozone.errors import Location, UsageError
+from ecozone.vocabulary import ANSWER, EFFECT, MONITOR_VERDICT
 
 __all__ = ["ANSWERS", "MONITOR_VERDICTS", "SelfCheck", "selfcheck"]
 
 Mode = Literal["apply", "monitor"]
-ANSWERS = ("yes", "no", "unknown")
-ANSWER_TEXT = {"yes": "是", "no": "否", "unknown": "未回答"}
-MONITOR_VERDICTS = ("keep", "warning", "revocation", "incomplete")
-_BLOCKING = {"BA", "BN"}
+ANSWERS = ANSWER.codes
+MONITOR_VERDICTS = MONITOR_VERDICT.codes
 
-Schema = dict[str, pl.DataType | type[pl.DataType]]
-ANSWER_SCHEMA: Schema = {
-    "region": pl.String, "condition": pl.String, "answer": pl.String, "document": pl.String,
-    "date": pl.String, "note": pl.String, "file": pl.String, "override_reason": pl.String,
-}
-INCIDENT_SCHEMA: Schema = {
-    "region": pl.String, "date": pl.Date, "grade": pl.String, "name": pl.String, "document": pl.String,
-}
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,7 @@ def selfcheck(
             if mode not in condition.modes:
                 continue
             found = _answer(condition, catalogue, assessment, observations, incidents, regions, as_of, mode)
-            rows.append(_with_user_answer(condition, found, answers, mode))
+            rows.append(_with_user_answer(condition, found, answers, mode, catalogue.parameters.blocking_effects))
     checklist = pl.concat(rows) if rows else pl.DataFrame(schema=_CHECKLIST_SCHEMA)
     verdicts = _verdicts(assessment, checklist, catalogue, mode)
     return SelfCheck(assessment, catalogue, mode, as_of, checklist, verdicts)
@@ -210,7 +202,8 @@ def _binding_not_met(assessment: Assessment, regions: pl.DataFrame) -> pl.DataFr
     )
 
 
-def _with_user_answer(condition: VetoCondition, found: pl.DataFrame, answers: pl.DataFrame, mode: Mode) -> pl.DataFrame:
+def _with_user_answer(condition: VetoCondition, found: pl.DataFrame, answers: pl.DataFrame, mode: Mode,
+                      blocking_effects: tuple[str, ...]) -> pl.DataFrame:
     """Combine the derived answer with the user's; a "no" over a derived "yes" needs a reason."""
     given = answers.filter(pl.col("condition") == condition.id).drop("condition").unique("region", keep="last")
     rows = found.join(given, on="region", how="left")
@@ -245,8 +238,8 @@ def _with_user_answer(condition: VetoCondition, found: pl.DataFrame, answers: pl
         overridden=overridden.fill_null(False),
         override_reason=pl.when(overridden).then(pl.col("override_reason")),
         effects=pl.lit(effects, dtype=pl.List(pl.String)),
-        effect_text=pl.lit("、".join(EFFECT_TEXT[e] for e in effects) or "仅提示"),
-        blocking=pl.lit(bool(_BLOCKING & set(effects))) if mode == "apply" else pl.lit(bool(effects)),
+        effect_text=pl.lit("、".join(EFFECT[e] for e in effects) or "仅提示"),
+        blocking=pl.lit(bool(set(blocking_effects) & set(effects))) if mode == "apply" else pl.lit(bool(effects)),
         window_years=pl.lit(condition.window(), dtype=pl.Int64),
         window_text=pl.lit(condition.window_text()),
         evidence=pl.when(evidence != "").then(evidence),

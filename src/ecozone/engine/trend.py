@@ -11,8 +11,9 @@ from __future__ import annotations
 import polars as pl
 
 from ecozone.catalogue.model import Outlook
+from ecozone.vocabulary import TREND_CLASS
 
-__all__ = ["OUTLOOK_METHOD", "TREND_CLASSES", "TREND_CLASS_TEXT", "TREND_METHOD", "classify_trends", "window_stats"]
+__all__ = ["TREND_CLASSES", "TREND_METHOD", "classify_trends", "outlook_method", "window_stats"]
 
 TREND_METHOD = "线性回归（OLS）斜率，判定期内逐年数值；基期缺数据时不计算变化"
 
@@ -59,19 +60,23 @@ def window_stats(
     ).drop("_sx", "_sy", "_sxy", "_sxx")
 
 
-TREND_CLASSES = ("achieved", "on_track", "acceleration_needed", "limited", "moving_away",
-                 "progress", "stagnation", "decline", "insufficient_data")
-TREND_CLASS_TEXT = {
-    "achieved": "已达标", "on_track": "按期可达", "acceleration_needed": "需加快", "limited": "进展有限",
-    "moving_away": "背离目标", "progress": "改善", "stagnation": "停滞", "decline": "变差",
-    "insufficient_data": "数据不足",
-}
-OUTLOOK_METHOD = (
-    "趋势分级采用 StatCan / Open SDG 进展评估方法：以首年至评价年度的观测增速（年均复合增长率，百分比类指标用线性斜率）"
-    "与按期达标所需增速之比 R 分级（R≥0.95 按期可达，0.60≤R<0.95 需加快，0≤R<0.60 进展有限，R<0 背离目标）；"
-    "无数值目标时按年均变化 ±0.5% 分为改善、停滞、变差，接近 100% 上限的比例类指标按剩余空间缩小改善阈值；"
-    "少于 3 个数据点不分级；背离目标的序列不推算达标年份。"
-)
+TREND_CLASSES = TREND_CLASS.codes
+def outlook_method(params: Outlook) -> str:
+    """The outlook method in words, with the cut-offs of the pack that produced the results."""
+    on, acc, cut = _num(params.on_track_ratio), _num(params.acceleration_ratio), _num(params.progress_cutoff)
+    return (
+        "趋势分级采用 StatCan / Open SDG 进展评估方法："
+        "以首年至评价年度的观测增速（年均复合增长率，百分比类指标用线性斜率）"
+        f"与按期达标（评价年度后 {params.horizon_years} 年）所需增速之比 R 分级（R≥{on} 按期可达，{acc}≤R<{on} 需加快，"
+        f"0≤R<{acc} 进展有限，R<0 背离目标）；"
+        f"无数值目标时按年均变化 ±{cut}% 分为改善、停滞、变差，接近 100% 上限的比例类指标按剩余空间缩小改善阈值；"
+        f"少于 {params.min_points} 个数据点不分级；背离目标的序列不推算达标年份。"
+    )
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
 
 
 def classify_trends(

@@ -19,14 +19,11 @@ import polars as pl
 
 from ecozone.engine.assess import Assessment
 from ecozone.engine.trend import classify_trends
+from ecozone.vocabulary import WEAK_CLASS
 
-__all__ = ["WEAK_CLASSES", "WEAK_CLASS_TEXT", "Outlook", "outlook"]
+__all__ = ["WEAK_CLASSES", "Outlook", "outlook"]
 
-WEAK_CLASSES = ("binding_not_met", "binding_missing", "reference_not_met", "risk_margin", "risk_trend")
-WEAK_CLASS_TEXT = {
-    "binding_not_met": "约束性未达标", "binding_missing": "约束性缺数据/待核实", "reference_not_met": "参考性未达标",
-    "risk_margin": "达标但余量小", "risk_trend": "达标但趋势背离",
-}
+WEAK_CLASSES = WEAK_CLASS.codes
 SCORE_METHOD = (
     "得分：各指标按「距目标」线性计分（下限 0 分、达到目标 100 分，超出截断；下限取标准包中的 score_floor，"
     "未给出时取统计量的合理下限，越低越好的指标取合理上限，均无则按达标/未达标计 100/0 分）；"

@@ -16,13 +16,14 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ecozone.engine.selfcheck import ANSWER_SCHEMA, INCIDENT_SCHEMA
+from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA
 from ecozone.errors import InputError, Location
 
 __all__ = ["normalise_answer", "normalise_grade", "parse_date", "read_answers", "read_incidents"]
 
 _ANSWERS = {"是": "yes", "有": "yes", "yes": "yes", "y": "yes", "true": "yes", "否": "no", "无": "no", "no": "no",
-            "n": "no", "false": "no", "不清楚": "unknown", "未知": "unknown", "unknown": "unknown", "": "unknown"}
+            "n": "no", "false": "no", "不清楚": "unknown",
+            "不清楚/未答": "unknown", "未答": "unknown", "未知": "unknown", "unknown": "unknown", "": "unknown"}
 _GRADES = {"Ⅰ": "Ⅰ", "I": "Ⅰ", "1": "Ⅰ", "特别重大": "Ⅰ", "Ⅱ": "Ⅱ", "II": "Ⅱ", "2": "Ⅱ", "重大": "Ⅱ",
            "Ⅲ": "Ⅲ", "III": "Ⅲ", "3": "Ⅲ", "较大": "Ⅲ", "Ⅳ": "Ⅳ", "IV": "Ⅳ", "4": "Ⅳ", "一般": "Ⅳ"}
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")

@@ -16,6 +16,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from ecozone._files import atomic_path
 from ecozone.catalogue import LoadedStandard, Metric
 from ecozone.catalogue.from_tables import standard_from_tables
 from ecozone.catalogue.tabular import (
@@ -30,8 +31,7 @@ from ecozone.catalogue.tabular import (
     tables_of,
 )
 from ecozone.errors import InputError, Location
-from ecozone.io.atomic import atomic_path
-from ecozone.io.excel_import import guard_workbook, open_workbook
+from ecozone.io.excel.read import guard_workbook, open_workbook
 
 __all__ = ["read_pack_workbook", "write_pack_workbook"]
 

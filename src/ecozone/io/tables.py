@@ -18,11 +18,12 @@ from pathlib import Path
 import polars as pl
 
 from ecozone.catalogue.model import Metric
+from ecozone.dataset import Dataset
 from ecozone.errors import InputError, Location
 from ecozone.io.answers import read_answers, read_incidents
 from ecozone.regions.profile import ENUM_COLUMNS, ENUM_LABELS, FLAGS
 
-__all__ = ["Dataset", "read_assigned", "read_dataset", "read_observations", "read_regions"]
+__all__ = ["read_assigned", "read_dataset", "read_observations", "read_regions"]
 
 _LEVEL_ALIASES = {"市": "市", "地级市": "市", "地级": "市", "州": "市", "盟": "市",
                   "县": "县", "县级市": "县", "区": "县", "旗": "县", "县级": "县"}
@@ -31,21 +32,6 @@ _FALSE = {"否", "false", "0", "no", "n", "f", ""}
 
 _OBS_COLUMNS = {"region": "地区代码", "year": "年份", "metric": "统计量", "value": "数值或状态"}
 _ASSIGNED_COLUMNS = {"region": "地区代码", "year": "年份", "metric": "统计量", "target": "目标值"}
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Everything an assessment reads about places: profiles, figures, assigned targets."""
-
-    regions: pl.DataFrame
-    observations: pl.DataFrame
-    assigned: pl.DataFrame | None = None
-    answers: pl.DataFrame | None = None  # self-check answers (否决项自查)
-    incidents: pl.DataFrame | None = None  # environmental incidents with their official grade
-
-    @property
-    def years(self) -> list[int]:
-        return sorted(self.observations["year"].unique().to_list())
 
 
 # --- reading text tables ---------------------------------------------------------------

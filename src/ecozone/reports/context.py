@@ -13,17 +13,22 @@ import polars as pl
 
 from ecozone.catalogue.describe import describe
 from ecozone.catalogue.model import Indicator
-from ecozone.engine import Assessment
-from ecozone.engine.explain import ATTRIBUTE_TEXT, STATUS_TEXT, VERDICT_TEXT
-from ecozone.engine.plan import PLAN_STATUS_TEXT
-from ecozone.engine.selfcheck import ANSWER_TEXT, SelfCheck
-from ecozone.engine.trend import OUTLOOK_METHOD, TREND_CLASS_TEXT, TREND_METHOD
-from ecozone.engine.weakpoints import SCORE_METHOD, WEAK_CLASS_TEXT, Outlook
-from ecozone.errors import Location, UsageError
+from ecozone.engine.selfcheck import SelfCheck
+from ecozone.engine.weakpoints import Outlook
+from ecozone.evaluation import Evaluation
+from ecozone.vocabulary import (
+    ANSWER,
+    ANSWERED_BY,
+    ATTRIBUTE,
+    FINAL_VERDICT,
+    PLAN_STATUS,
+    STATUS,
+    TREND_CLASS,
+    WEAK_CLASS,
+)
 
-__all__ = ["VERDICT_TEXT", "build_context"]
+__all__ = ["build_context"]
 
-SOURCE_TEXT = {"question": "自查回答", "incidents": "事件清单", "derived": "数据推算"}
 
 
 def _num(value: Any) -> str:
@@ -41,21 +46,12 @@ def _gap(gap: float | None, unit: str) -> str:
     return ("差 " if gap < 0 else "余 ") + _num(abs(gap)) + shown
 
 
-def build_context(
-    assessment: Assessment,
-    region: str,
-    outlook: Outlook,
-    observations: pl.DataFrame,
-    checked: SelfCheck | None = None,
-    plan: pl.DataFrame | None = None,
-) -> dict[str, Any]:
-    """The context for ``region`` (a 6-digit code present in the assessment)."""
-    regions = assessment.regions.filter(pl.col("region") == region)
-    if regions.height == 0:
-        raise UsageError(f"地区代码「{region}」不在评估结果中", Location(field="--region"),
-                         expected="、".join(assessment.regions["region"].to_list()))
-    base = regions.row(0, named=True)
-    final = checked.regions.filter(pl.col("region") == region).row(0, named=True) if checked else base
+def build_context(evaluation: Evaluation, region: str) -> dict[str, Any]:
+    """The context for ``region`` (a 6-digit code present in the evaluation)."""
+    final = evaluation.region(region)
+    base = final
+    assessment, outlook, checked = evaluation.assessment, evaluation.outlook, evaluation.checked
+    observations, plan = evaluation.dataset.observations, evaluation.plan
     pack = assessment.standard.standard
     indicators = {i.id: i for i in pack.indicators}
     units = {r["unit_id"]: r for r in outlook.units.filter(pl.col("region") == region).iter_rows(named=True)}
@@ -79,8 +75,9 @@ def build_context(
         },
         "year": assessment.year,
         "window": f"{assessment.window[0]}–{assessment.window[1]}",
-        "verdict": {"code": final["verdict"], "text": VERDICT_TEXT[final["verdict"]],
-                    "indicators_only": checked is None},
+        "verdict": {"code": final["verdict"], "text": FINAL_VERDICT[final["verdict"]],
+                    "indicators_only": checked is None,
+                    "indicator_text": FINAL_VERDICT[final["indicator_verdict"]]},
         "reasons": [r["message"] for r in final["reasons"]],
         "counts": {k: base[k] or 0 for k in ("applicable", "met", "not_met", "missing", "needs_review")},
         "domains": _domains(rows),
@@ -92,7 +89,7 @@ def build_context(
                   "coverage": f"{score_row['coverage']:.0%}" if score_row else "—",
                   "by_domain": [{"domain": d["domain"], "score": _num(d["score"])} for d in score_row["by_domain"]]
                   if score_row else []},
-        "methods": {"judging": TREND_METHOD, "outlook": OUTLOOK_METHOD, "score": SCORE_METHOD},
+        "methods": evaluation.methods,
     }
 
 
@@ -111,10 +108,10 @@ def _indicator_row(row: dict[str, Any], indicator: Indicator, units: dict[str, A
     unit = units.get(row["indicator_id"])
     value = row["state"] if row["value"] is None else _num(row["value"])
     sub = [
-        {"id": r["item_id"], "name": r["unit_name"], "status": STATUS_TEXT[r["status"]], "status_code": r["status"],
+        {"id": r["item_id"], "name": r["unit_name"], "status": STATUS[r["status"]], "status_code": r["status"],
          "value": r["state"] if r["value"] is None else _num(r["value"]), "target": r["target_text"],
          "basis": r["target_basis"] or "", "explanation": r["explanation"], "source": r["source"] or "—",
-         "trend": TREND_CLASS_TEXT.get((units.get(r["unit_id"]) or {}).get("trend_class") or "", "—")}
+         "trend": TREND_CLASS.get((units.get(r["unit_id"]) or {}).get("trend_class") or "", "—")}
         for r in items.filter((pl.col("indicator_id") == row["indicator_id"]) & pl.col("item_id").is_not_null())
         .iter_rows(named=True)
     ]
@@ -122,11 +119,11 @@ def _indicator_row(row: dict[str, Any], indicator: Indicator, units: dict[str, A
         f"{i.id} {describe(i.criterion)}" for i in indicator.items)
     return {
         "id": row["indicator_id"], "name": row["name"], "domain": row["domain"],
-        "attribute": ATTRIBUTE_TEXT[row["attribute"]], "status": STATUS_TEXT[row["status"]],
+        "attribute": ATTRIBUTE[row["attribute"]], "status": STATUS[row["status"]],
         "status_code": row["status"], "value": value or "—", "unit": "" if row["unit"] == "-" else row["unit"],
         "target": row["target_text"] or "—", "target_value": _num(row["target_value"]),
         "basis": row["target_basis"] or ("统一目标" if row["target_value"] is not None else "—"),
-        "gap": _gap(row["gap"], row["unit"]), "trend": TREND_CLASS_TEXT.get((unit or {}).get("trend_class") or "", "—"),
+        "gap": _gap(row["gap"], row["unit"]), "trend": TREND_CLASS.get((unit or {}).get("trend_class") or "", "—"),
         "projected_year": _num((unit or {}).get("projected_year")), "source": row["source"] or "—",
         "lead_department": indicator.lead_department or "—", "explanation": row["explanation"],
         "verified": "✓" if row["verified"] else "✗", "rule": rule, "items": sub,
@@ -148,8 +145,8 @@ def _domains(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _vetoes(checked: SelfCheck, region: str) -> list[dict[str, Any]]:
     return [
-        {"id": v["condition"], "wording": v["wording"], "answer": ANSWER_TEXT[v["answer"]], "answer_code": v["answer"],
-         "source": SOURCE_TEXT[v["answered_by"]] + ("（已推翻）" if v["overridden"] else ""),
+        {"id": v["condition"], "wording": v["wording"], "answer": ANSWER[v["answer"]], "answer_code": v["answer"],
+         "source": ANSWERED_BY[v["answered_by"]] + ("（已推翻）" if v["overridden"] else ""),
          "effect": v["effect_text"], "window": v["window_text"],
          "evidence": v["triggered_by"] or v["evidence"] or "—", "override_reason": v["override_reason"] or ""}
         for v in checked.checklist.filter(pl.col("region") == region).iter_rows(named=True)
@@ -164,10 +161,10 @@ def _weak_points(outlook: Outlook, region: str, observations: pl.DataFrame) -> l
         series = observations.filter((pl.col("region") == region) & (pl.col("metric") == unit["metric"])
                                      & pl.col("value").is_not_null()).sort("year") if unit["metric"] else None
         out.append({
-            "rank": w["rank"], "class": WEAK_CLASS_TEXT[w["weak_class"]], "class_code": w["weak_class"],
-            "id": w["unit_id"], "name": w["unit_name"], "status": STATUS_TEXT[w["status"]],
+            "rank": w["rank"], "class": WEAK_CLASS[w["weak_class"]], "class_code": w["weak_class"],
+            "id": w["unit_id"], "name": w["unit_name"], "status": STATUS[w["status"]],
             "value": _num(w["value"]), "target": _num(w["target"]), "gap": _gap(w["gap"], unit["unit"]),
-            "relative_gap": w["relative_gap"], "trend": TREND_CLASS_TEXT.get(w["trend_class"] or "", "—"),
+            "relative_gap": w["relative_gap"], "trend": TREND_CLASS.get(w["trend_class"] or "", "—"),
             "projected_year": _num(w["projected_year"]), "lead_department": w["lead_department"] or "（未登记）",
             "series": [(int(y), float(v)) for y, v in series.select("year", "value").iter_rows()] if series is not None
             else [],
@@ -183,5 +180,5 @@ def _plan(plan: pl.DataFrame | None, region: str) -> dict[str, Any] | None:
     if rows.height == 0:
         return None
     row = rows.row(0, named=True)
-    return {"status": PLAN_STATUS_TEXT[row["plan_status"]], "year": _num(row["planned_year"]),
+    return {"status": PLAN_STATUS[row["plan_status"]], "year": _num(row["planned_year"]),
             "batch": _num(row["batch"]), "reason": row["reason"]}

@@ -10,8 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ecozone._files import atomic_path
 from ecozone.errors import Location, UsageError
-from ecozone.io.atomic import atomic_path
 from ecozone.reports import charts
 from ecozone.reports.fonts import FONT_FAMILY, embedded_font_css
 

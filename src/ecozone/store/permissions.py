@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ecozone.vocabulary import ROLE
+
 __all__ = ["ACTIONS", "ROLES", "Decision", "can", "scope_prefix"]
 
 Role = Literal["county", "prefecture", "province"]
 ROLES: tuple[Role, ...] = ("county", "prefecture", "province")
-ROLE_TEXT = {"county": "县级填报员", "prefecture": "州（市）级审核员", "province": "省级管理员"}
 ACTIONS = {"view": "查看", "edit": "填报", "load": "整体载入", "submit": "提交", "review": "审核退回/通过",
            "recommend": "推荐"}
 _ALLOWED: dict[str, set[str]] = {
@@ -41,7 +42,7 @@ def can(role: str, home: str, action: str, region: str) -> Decision:
         return Decision(False, f"未知的角色「{role}」")
     prefix = scope_prefix(role, home)
     if not region.startswith(prefix):
-        return Decision(False, f"{ROLE_TEXT[role]}（{home}）只能访问代码以 {prefix} 开头的地区，{region} 不在范围内")
+        return Decision(False, f"{ROLE[role]}（{home}）只能访问代码以 {prefix} 开头的地区，{region} 不在范围内")
     if action not in _ALLOWED[role]:
-        return Decision(False, f"{ROLE_TEXT[role]}不能「{ACTIONS.get(action, action)}」")
-    return Decision(True, f"{ROLE_TEXT[role]}（{home}）可以「{ACTIONS.get(action, action)}」{region}")
+        return Decision(False, f"{ROLE[role]}不能「{ACTIONS.get(action, action)}」")
+    return Decision(True, f"{ROLE[role]}（{home}）可以「{ACTIONS.get(action, action)}」{region}")

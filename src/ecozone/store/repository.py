@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_metrics
-from ecozone.engine.selfcheck import ANSWER_SCHEMA, INCIDENT_SCHEMA
-from ecozone.errors import InputError, Location, UsageError
+from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
+from ecozone.errors import ConflictError, InputError, Location, ScopeError, UsageError
 from ecozone.io.answers import normalise_answer, parse_date
-from ecozone.io.tables import Dataset, parse_number
+from ecozone.io.tables import parse_number
 from ecozone.regions.profile import FLAGS
 from ecozone.store.models import (
     Answer,
@@ -43,8 +43,6 @@ __all__ = ["Actor", "ConflictError", "add_user", "answers_of", "check_password",
 _hasher = PasswordHash.recommended()  # argon2
 
 
-class ConflictError(UsageError):
-    """Someone else changed the figure first."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class Actor:
     def require(self, action: str, region: str) -> None:
         decision = can(self.role, self.region, action, region)
         if not decision.allowed:
-            raise PermissionError(decision.why)
+            raise ScopeError(decision.why)
 
 
 # --- users -----------------------------------------------------------------------------
@@ -355,5 +353,5 @@ def stored_file(session: Session, actor: Actor, file_id: int) -> StoredFile:
     """A stored file, if the actor may see its region; the same refusal whether it exists or not."""
     stored = session.get(StoredFile, file_id)
     if stored is None or not can(actor.role, actor.region, "view", stored.region).allowed:
-        raise PermissionError(f"没有编号为 {file_id} 的文件，或您无权查看")
+        raise ScopeError(f"没有编号为 {file_id} 的文件，或您无权查看")
     return stored

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecozone import api
 from ecozone.catalogue import load_standard
 from ecozone.errors import Location, UsageError
-from ecozone.io.results_json import selfcheck_to_dict
-from ecozone.io.tables import Dataset
-from ecozone.store.models import Answer, AuditRecord, Observation, Submission
+from ecozone.evaluation import evaluate
+from ecozone.reports.results_json import evaluation_to_dict
+from ecozone.store.models import AuditRecord, Observation, Submission
 from ecozone.store.repository import Actor, load_dataset
+from ecozone.vocabulary import SUBMISSION_STATUS
 
-__all__ = ["STATUS_TEXT", "TRANSITIONS", "latest", "submit", "transition"]
+__all__ = ["TRANSITIONS", "latest", "submit", "transition"]
 
-STATUS_TEXT = {"submitted": "已提交", "returned": "已退回", "accepted": "已通过", "recommended": "已推荐"}
 # status → (action needed, statuses it may come from)
 TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "returned": ("review", ("submitted",)),
@@ -41,16 +41,18 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
     actor.require("submit", region)
     current = latest(session, region)
     if current is not None and current.status in ("submitted", "accepted", "recommended"):
-        raise UsageError(f"{region} 已处于「{STATUS_TEXT[current.status]}」状态，不能重复提交",
+        raise UsageError(f"{region} 已处于「{SUBMISSION_STATUS[current.status]}」状态，不能重复提交",
                          Location(field="status"), expected="被退回后修改再提交")
-    dataset = load_dataset(session, Actor(actor.name, "county", region))
+    # the very dataset the region's page evaluates: figures, targets, answers and incidents
+    dataset = load_dataset(session, actor, region=region)
     loaded = load_standard(standard_id)
-    checked = api.selfcheck_dataset(loaded, Dataset(dataset.regions, dataset.observations, dataset.assigned,
-                                                    _answers(session, region), None))
+    evaluation = evaluate(loaded, dataset, vetoes=True)
     snapshot: dict[str, Any] = {
         "figures": [{"year": o.year, "metric": o.metric, "value": o.value, "state": o.state, "version": o.version}
                     for o in session.scalars(select(Observation).where(Observation.region == region))],
-        "result": selfcheck_to_dict(checked),
+        "incidents": (dataset.incidents.with_columns(pl.col("date").cast(pl.String)).to_dicts()
+                      if dataset.incidents is not None else []),
+        "result": evaluation_to_dict(evaluation),
     }
     submission = Submission(region=region, standard_id=loaded.id, pack_hash=loaded.hash, status="submitted",
                             snapshot=snapshot, created_by=actor.name)
@@ -69,8 +71,8 @@ def transition(session: Session, actor: Actor, region: str, to: str, comment: st
     actor.require(action, region)
     current = latest(session, region)
     if current is None or current.status not in sources:
-        state = STATUS_TEXT[current.status] if current else "未提交"
-        raise UsageError(f"{region} 当前为「{state}」，不能改为「{STATUS_TEXT[to]}」", Location(field="status"))
+        state = SUBMISSION_STATUS[current.status] if current else "未提交"
+        raise UsageError(f"{region} 当前为「{state}」，不能改为「{SUBMISSION_STATUS[to]}」", Location(field="status"))
     if to == "returned" and not (comment or "").strip():
         raise UsageError("退回必须写明意见", Location(field="comment"), expected="需要修改的内容")
     old = current.status
@@ -80,13 +82,3 @@ def transition(session: Session, actor: Actor, region: str, to: str, comment: st
                             old={"status": old}, new={"status": to}, reason=comment))
     return current
 
-
-def _answers(session: Session, region: str) -> Any:
-    import polars as pl
-
-    from ecozone.engine.selfcheck import ANSWER_SCHEMA
-
-    rows = [{"region": a.region, "condition": a.condition, "answer": a.answer, "document": a.document,
-             "date": a.date, "note": a.note, "file": a.file, "override_reason": a.override_reason}
-            for a in session.scalars(select(Answer).where(Answer.region == region))]
-    return pl.DataFrame(rows, schema=ANSWER_SCHEMA)

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from ecozone.catalogue import load_standard
-from ecozone.errors import EcozoneError, InputError
+from ecozone.errors import EcozoneError, InputError, ScopeError
 from ecozone.store import db
 from ecozone.web.routes import api, auth, entry, pages, reports
 from ecozone.web.security import NotLoggedIn, WebState, viewer_or_none
@@ -88,8 +88,8 @@ def _errors(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         return answer(request, exc.status_code, str(exc.detail))
 
-    @app.exception_handler(PermissionError)
-    async def refused(request: Request, exc: PermissionError) -> Response:
+    @app.exception_handler(ScopeError)
+    async def refused(request: Request, exc: ScopeError) -> Response:
         return answer(request, 403, str(exc))
 
     @app.exception_handler(EcozoneError)

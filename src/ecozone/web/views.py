@@ -17,23 +17,21 @@ import polars as pl
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ecozone import api
 from ecozone.catalogue import LoadedStandard
-from ecozone.engine.board import shared_weak_points
-from ecozone.engine.plan import plan
+from ecozone.dataset import Dataset
 from ecozone.engine.plan_rows import figure_plan
 from ecozone.engine.selfcheck import SelfCheck
-from ecozone.engine.trend import TREND_CLASS_TEXT
-from ecozone.io.tables import Dataset
+from ecozone.evaluation import Evaluation, evaluate
 from ecozone.store import workflow
 from ecozone.store.models import Submission
 from ecozone.store.permissions import scope_prefix
 from ecozone.store.repository import Actor, figure_versions, load_dataset, revision
+from ecozone.vocabulary import STATUS, TREND_CLASS
 
 __all__ = ["BoardView", "RegionView", "board_view", "region_view", "years_for"]
 
 T = TypeVar("T")
-STATUS_ORDER = ("met", "not_met", "missing", "needs_review", "not_applicable")
+STATUS_ORDER = STATUS.codes
 
 
 @dataclass
@@ -42,6 +40,7 @@ class RegionView:
     name: str
     dataset: Dataset
     checked: SelfCheck | None
+    evaluation: Evaluation | None = None
     region: dict[str, Any] | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
     charts: dict[str, Any] = field(default_factory=dict)
@@ -113,16 +112,19 @@ def _region_view(session: Session, actor: Actor, standard: LoadedStandard, code:
     view.grid = _grid(session, actor, standard, dataset, code)
     if dataset.observations.height == 0:
         return view
-    checked = api.selfcheck_dataset(standard, dataset)
+    evaluation = evaluate(standard, dataset, vetoes=True)  # a county in the store always has its questionnaire
+    checked = evaluation.checked
+    assert checked is not None
+    view.evaluation = evaluation
     view.checked = checked
-    view.region = checked.regions.row(0, named=True)
-    outlook = api.outlook_for(checked.assessment, dataset)
+    view.region = evaluation.region(code)
+    outlook = evaluation.outlook
     trends = (
         outlook.units.filter(pl.col("trend_class").is_not_null())
         .group_by("indicator_id", maintain_order=True)
-        .agg(trend=pl.col("trend_class").replace_strict(TREND_CLASS_TEXT).unique(maintain_order=True).str.join("、"))
+        .agg(trend=pl.col("trend_class").replace_strict(TREND_CLASS).unique(maintain_order=True).str.join("、"))
     )
-    view.rows = checked.assessment.indicators.join(trends, on="indicator_id", how="left").to_dicts()
+    view.rows = evaluation.indicators.join(trends, on="indicator_id", how="left").to_dicts()
     view.charts = _charts(outlook.units, dataset.observations, standard)
     view.checklist = checked.checklist.sort("order").to_dicts()
     return view
@@ -190,15 +192,13 @@ def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boa
     board = BoardView()
     if dataset.regions.height == 0 or dataset.observations.height == 0:
         return board
-    checked = api.selfcheck_dataset(standard, dataset)
-    assessment = checked.assessment
-    outlook = api.outlook_for(assessment, dataset)
+    evaluation = evaluate(standard, dataset, vetoes=True)
     statuses = _statuses(session, scope_prefix(actor.role, actor.region))
-    board.year = assessment.year
-    board.regions = [{**r, "submission": statuses.get(r["region"])} for r in checked.regions.to_dicts()]
-    board.shared = shared_weak_points(outlook).to_dicts()
-    board.plan = plan(outlook, checked.regions).to_dicts()
-    board.heatmap = _heatmap(assessment.indicators, assessment.regions)
+    board.year = evaluation.year
+    board.regions = [{**r, "submission": statuses.get(r["region"])} for r in evaluation.regions.to_dicts()]
+    board.shared = evaluation.shared_weak_points.to_dicts()
+    board.plan = evaluation.plan.to_dicts()
+    board.heatmap = _heatmap(evaluation.indicators, evaluation.regions)
     return board
 
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from ecozone import api
 from ecozone.catalogue import load_standard
 from ecozone.catalogue.vetoes import load_veto_catalogue
-from ecozone.errors import EcozoneError
-from ecozone.io.excel_import import WorkbookImport
+from ecozone.errors import EcozoneError, ScopeError
+from ecozone.io.excel.read import WorkbookImport
 from ecozone.store.models import StoredFile
 from ecozone.store.repository import (
     MAX_FILE_BYTES,
@@ -30,13 +30,13 @@ from ecozone.store.repository import (
     set_answer,
     stored_file,
 )
+from ecozone.vocabulary import ANSWER
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
 from ecozone.web.views import region_view
 
 router = APIRouter(include_in_schema=False)
 
-ANSWER_TEXT = {"yes": "是", "no": "否", "unknown": "不清楚"}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
@@ -65,7 +65,7 @@ def _questionnaire(request: Request, session: Session, code: str, error: str | N
     questions = [c for c in catalogue.conditions if c.answered_by == "question" and "apply" in c.modes] \
         if catalogue else []
     return page(request, who, "selfcheck.html", view=view, questions=questions, answers=answers,
-                evidence=evidence, answer_text=ANSWER_TEXT, error=error, failed=failed,
+                evidence=evidence, answer_text=ANSWER, error=error, failed=failed,
                 can_edit=may(who, "edit", code), catalogue=catalogue, status_code=status)
 
 
@@ -95,7 +95,7 @@ async def answer(
                 stored = save_file(session, who.actor, "evidence", code, evidence.filename or "", data,
                                    evidence.content_type, condition)
                 file_name = f"{stored.filename}（附件 {stored.id}）"
-            set_answer(session, who.actor, code, condition, ANSWER_TEXT.get(answer, answer), version,
+            set_answer(session, who.actor, code, condition, answer, version,
                        document=document, date=date, note=note, file=file_name)
     except EcozoneError as exc:
         session.rollback()
@@ -108,7 +108,7 @@ def download_file(file_id: int, request: Request, session: Annotated[Session, De
     who = viewer(request)
     try:
         stored = stored_file(session, who.actor, file_id)
-    except PermissionError as exc:
+    except ScopeError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return Response(stored.data, media_type="application/octet-stream", headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}",
@@ -169,8 +169,8 @@ def _preview(checked: WorkbookImport, stored: StoredFile, standard_id: str) -> d
     if checked.dataset is not None and not problems.errors:
         dataset = checked.dataset
         preview["figures"] = dataset.observations.height
-        result = api.assess_dataset(standard_id, dataset)
-        preview["regions"] = result.regions.select("region", "name", "verdict", "met", "applicable").to_dicts()
+        evaluation = api.evaluate(load_standard(standard_id), dataset)
+        preview["regions"] = evaluation.regions.select("region", "name", "verdict", "met", "applicable").to_dicts()
         preview["answers"] = dataset.answers.height if dataset.answers is not None else 0
     return preview
 
@@ -204,7 +204,7 @@ def confirm_upload(
 def _pending_upload(session: Session, who: Viewer, file_id: int) -> StoredFile:
     try:
         stored = stored_file(session, who.actor, file_id)
-    except PermissionError as exc:
+    except ScopeError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     if stored.kind != "upload" or stored.uploaded_by != who.name:
         raise HTTPException(status_code=404, detail=f"没有编号为 {file_id} 的待确认上传")

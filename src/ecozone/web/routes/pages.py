@@ -9,21 +9,29 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
-from ecozone.engine.explain import STATUS_TEXT, VERDICT_TEXT
-from ecozone.engine.plan import PLAN_STATUS_TEXT
-from ecozone.engine.weakpoints import WEAK_CLASS_TEXT
 from ecozone.errors import EcozoneError
 from ecozone.store import workflow
-from ecozone.store.permissions import ROLE_TEXT, can
+from ecozone.store.permissions import can
 from ecozone.store.repository import set_figure
+from ecozone.vocabulary import (
+    ANSWER,
+    ANSWERED_BY,
+    FINAL_VERDICT,
+    PLAN_STATUS,
+    ROLE,
+    STATUS,
+    SUBMISSION_STATUS,
+    WEAK_CLASS,
+)
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer, viewer_or_none
 from ecozone.web.views import STATUS_ORDER, region_view
 
 router = APIRouter(include_in_schema=False)
 
 TEXTS = {
-    "status_text": STATUS_TEXT, "verdict_text": VERDICT_TEXT, "submission_text": workflow.STATUS_TEXT,
-    "plan_text": PLAN_STATUS_TEXT, "weak_text": WEAK_CLASS_TEXT, "role_text": ROLE_TEXT, "status_order": STATUS_ORDER,
+    "status_text": STATUS, "verdict_text": FINAL_VERDICT, "submission_text": SUBMISSION_STATUS,
+    "plan_text": PLAN_STATUS, "answer_text": ANSWER, "answered_by_text": ANSWERED_BY, "weak_text": WEAK_CLASS,
+    "role_text": ROLE, "status_order": STATUS_ORDER,
 }
 NOTICES = {
     "submitted": "已提交，数据、回答和结果已冻结为快照。", "returned": "已退回，意见已发给填报单位。",

@@ -33,11 +33,10 @@ def report(code: str, fmt: Format, request: Request, session: Annotated[Session,
     who = viewer(request)
     allowed(who, "view", code)
     view = region_view(session, who.actor, load_standard(state(request).standard), code)
-    if view is None or view.checked is None:
+    if view is None or view.evaluation is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据，无法生成报告")
-    checked = view.checked
     with tempfile.TemporaryDirectory() as folder:
-        written = api.write_region_reports(checked.assessment, view.dataset, checked, [fmt], [code], Path(folder))
+        written = api.write_region_reports(view.evaluation, [fmt], [code], Path(folder))
         path = written[code][fmt]
         body = path.read_bytes()
     return Response(body, media_type=MEDIA[fmt], headers={

@@ -14,8 +14,8 @@ import numpy as np
 import polars as pl
 
 from ecozone.catalogue import LoadedStandard
+from ecozone.dataset import Dataset
 from ecozone.engine.criteria import compile_standard
-from ecozone.io.tables import Dataset
 from ecozone.regions.profile import FLAGS, TERRAINS
 from ecozone.regions.register import load_register
 

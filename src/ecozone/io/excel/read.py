@@ -23,13 +23,13 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ecozone.catalogue import LoadedStandard
 from ecozone.catalogue.model import Metric
+from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.engine.plan_rows import figure_plan
-from ecozone.engine.selfcheck import ANSWER_SCHEMA, INCIDENT_SCHEMA
 from ecozone.errors import InputError, Location
-from ecozone.io import layout as L
 from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
+from ecozone.io.excel import layout as L
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
-from ecozone.io.tables import Dataset, parse_number, validate_regions
+from ecozone.io.tables import parse_number, validate_regions
 
 __all__ = ["MAX_FILE_BYTES", "WorkbookImport", "guard_workbook", "is_workbook", "open_workbook", "read_workbook",
            "workbook_standard_id"]

@@ -7,11 +7,11 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from ecozone._files import atomic_path
 from ecozone.catalogue.verification import coverage
-from ecozone.engine import Assessment
-from ecozone.engine.explain import ATTRIBUTE_TEXT, STATUS_TEXT, VERDICT_TEXT
-from ecozone.engine.selfcheck import ANSWER_TEXT, SelfCheck
-from ecozone.io.atomic import atomic_path
+from ecozone.engine.selfcheck import SelfCheck
+from ecozone.evaluation import Evaluation
+from ecozone.vocabulary import ANSWER, ANSWERED_BY, ATTRIBUTE, FINAL_VERDICT, PLAN_STATUS, STATUS
 
 __all__ = ["write_results_workbook"]
 
@@ -26,21 +26,23 @@ COLOURS = {  # traffic lights: fill, font
 
 
 def write_results_workbook(
-    result: Assessment,
+    evaluation: Evaluation,
     target: Path | str,
-    checked: SelfCheck | None = None,
-    plan: pl.DataFrame | None = None,
     charts: dict[str, bytes] | None = None,
+    *,
+    with_plan: bool = False,
 ) -> None:
-    """Write the workbook; with a self-check, the board shows the final verdict and a 否决项 sheet;
-    with a plan, a 分期分批 sheet; with charts (PNG bytes by title), a 图表 sheet."""
+    """Write the workbook: the board and every region's sheet show the evaluation's verdict; with a
+    self-check, a 否决项 sheet; ``with_plan``, a 分期分批 sheet; with charts (PNG bytes by title), a 图表 sheet."""
+    plan = evaluation.plan if with_plan else None
     with atomic_path(target) as tmp:
-        _write(result, tmp, checked)
+        _write(evaluation, tmp)
         if plan is not None or charts:
             _append(tmp, plan, charts or {})
 
 
-def _write(result: Assessment, path: Path, checked: SelfCheck | None) -> None:
+def _write(evaluation: Evaluation, path: Path) -> None:
+    result, checked = evaluation.assessment, evaluation.checked
     book = xlsxwriter.Workbook(str(path))
     base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
     header = book.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True})
@@ -55,11 +57,10 @@ def _write(result: Assessment, path: Path, checked: SelfCheck | None) -> None:
     board.write(0, 0, title)
     columns = ["地区代码", "地区名称", "结论", "适用", "达标", "未达标", "缺数据", "待核实", "理由"]
     board.write_row(1, 0, columns, header)
-    verdicts = checked.regions if checked is not None else result.regions
-    for r, row in enumerate(verdicts.iter_rows(named=True), start=2):
+    for r, row in enumerate(evaluation.regions.iter_rows(named=True), start=2):
         board.write_string(r, 0, row["region"], plain)
         board.write_string(r, 1, row["name"], plain)
-        board.write_string(r, 2, VERDICT_TEXT[row["verdict"]], light[row["verdict"]])
+        board.write_string(r, 2, FINAL_VERDICT[row["verdict"]], light[row["verdict"]])
         for c, key in enumerate(("applicable", "met", "not_met", "missing", "needs_review"), start=3):
             board.write_number(r, c, row[key] or 0, plain)
         board.write_string(r, 8, "；".join(x["message"] for x in row["reasons"]), plain)
@@ -75,20 +76,21 @@ def _write(result: Assessment, path: Path, checked: SelfCheck | None) -> None:
     ids = indicators.filter(pl.col("region") == indicators["region"][0])["indicator_id"].to_list() if len(
         indicators) else []
     matrix.write_row(0, 0, ["地区代码", "地区名称", *[f"{i}" for i in ids]], header)
-    names = dict(zip(result.regions["region"], result.regions["name"], strict=True))
+    names = evaluation.names
     for r, (code, group) in enumerate(indicators.group_by("region", maintain_order=True), start=1):
         matrix.write_string(r, 0, str(code[0]), plain)
         matrix.write_string(r, 1, names[str(code[0])], plain)
         for c, status in enumerate(group["status"].to_list(), start=2):
-            matrix.write_string(r, c, STATUS_TEXT[status], light[status])
+            matrix.write_string(r, c, STATUS[status], light[status])
     matrix.freeze_panes(1, 2)
     matrix.set_column(2, 2 + len(ids), 6)
 
     used: set[str] = set()
-    for row in result.regions.iter_rows(named=True):
+    for row in evaluation.regions.iter_rows(named=True):
         name = _sheet_name(f"{row['name']}{row['region']}", used)
         sheet = book.add_worksheet(name)
-        sheet.write(0, 0, f"{row['name']}（{row['region']}）：{VERDICT_TEXT[row['verdict']]}")
+        sheet.write(0, 0, f"{row['name']}（{row['region']}）：{FINAL_VERDICT[row['verdict']]}"
+                          f"（指标结论：{FINAL_VERDICT[row['indicator_verdict']]}）")
         heads = ["序号", "领域", "指标", "属性", "判定", "数值", "单位", "指标值", "适用目标", "差距", "说明", "核实"]
         sheet.write_row(1, 0, heads, header)
         rows = indicators.filter(pl.col("region") == row["region"])
@@ -96,8 +98,8 @@ def _write(result: Assessment, path: Path, checked: SelfCheck | None) -> None:
             sheet.write_string(r, 0, ind["indicator_id"], plain)
             sheet.write_string(r, 1, ind["domain"], plain)
             sheet.write_string(r, 2, ind["name"], plain)
-            sheet.write_string(r, 3, ATTRIBUTE_TEXT[ind["attribute"]], plain)
-            sheet.write_string(r, 4, STATUS_TEXT[ind["status"]], light[ind["status"]])
+            sheet.write_string(r, 3, ATTRIBUTE[ind["attribute"]], plain)
+            sheet.write_string(r, 4, STATUS[ind["status"]], light[ind["status"]])
             if ind["value"] is not None:
                 sheet.write_number(r, 5, ind["value"], number)
             else:
@@ -124,9 +126,9 @@ def _vetoes_sheet(book: xlsxwriter.Workbook, checked: SelfCheck, header: object,
     sheet = book.add_worksheet("否决项")
     columns = ["地区代码", "条件", "回答", "来源", "影响", "回溯期限", "依据 / 触发数据", "推翻理由"]
     sheet.write_row(0, 0, columns, header)
-    source = {"question": "自查回答", "incidents": "事件清单", "derived": "数据推算"}
+    source = ANSWERED_BY
     for r, row in enumerate(checked.checklist.iter_rows(named=True), start=1):
-        values = [row["region"], row["wording"], ANSWER_TEXT[row["answer"]], source[row["answered_by"]],
+        values = [row["region"], row["wording"], ANSWER[row["answer"]], source[row["answered_by"]],
                   row["effect_text"], row["window_text"], row["triggered_by"] or row["evidence"] or "",
                   row["override_reason"] or ""]
         sheet.write_row(r, 0, values, plain)
@@ -155,8 +157,6 @@ def _append(path: Path, plan: pl.DataFrame | None, charts: dict[str, bytes]) -> 
     from openpyxl.drawing.image import Image
     from openpyxl.styles import Font
 
-    from ecozone.engine.plan import PLAN_STATUS_TEXT
-
     book = load_workbook(path)
     if plan is not None:
         sheet = book.create_sheet("分期分批", 2)
@@ -164,8 +164,8 @@ def _append(path: Path, plan: pl.DataFrame | None, charts: dict[str, bytes]) -> 
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in plan.iter_rows(named=True):
-            sheet.append([row["batch"], row["planned_year"], row["region"], row["name"], VERDICT_TEXT[row["verdict"]],
-                          PLAN_STATUS_TEXT[row["plan_status"]], row["reason"]])
+            sheet.append([row["batch"], row["planned_year"], row["region"], row["name"], FINAL_VERDICT[row["verdict"]],
+                          PLAN_STATUS[row["plan_status"]], row["reason"]])
         for column, width in zip("ABCDEFG", (6, 9, 9, 10, 10, 9, 80), strict=True):
             sheet.column_dimensions[column].width = width
     if charts:

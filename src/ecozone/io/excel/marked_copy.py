@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from ecozone.io.atomic import atomic_path
+from ecozone._files import atomic_path
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 
 __all__ = ["ERROR_SHEET", "write_errors_workbook"]

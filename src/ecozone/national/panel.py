@@ -16,9 +16,9 @@ from pathlib import Path
 import polars as pl
 
 from ecozone.catalogue.model import Metric
+from ecozone.dataset import Dataset
 from ecozone.errors import InputError, Location
 from ecozone.io.tables import (
-    Dataset,
     _check_known_regions,
     _find,
     _read_text_table,

@@ -8,10 +8,12 @@ import polars as pl
 
 from ecozone.engine import Assessment
 from ecozone.engine.selfcheck import SelfCheck
-from ecozone.engine.trend import OUTLOOK_METHOD
+from ecozone.engine.trend import outlook_method
 from ecozone.engine.weakpoints import SCORE_METHOD, Outlook
+from ecozone.evaluation import Evaluation
+from ecozone.vocabulary import FINAL_VERDICT
 
-__all__ = ["CONTRACT_VERSION", "assessment_to_dict", "selfcheck_to_dict"]
+__all__ = ["CONTRACT_VERSION", "assessment_to_dict", "evaluation_to_dict", "selfcheck_to_dict"]
 
 CONTRACT_VERSION = 1  # additions (vetoes, mode) keep the version: no field changed meaning
 
@@ -90,6 +92,8 @@ def assessment_to_dict(assessment: Assessment, outlook: Outlook | None = None) -
             "name": row["name"],
             "level": row["level"],
             "verdict": row["verdict"],
+            "verdict_text": FINAL_VERDICT[row["verdict"]],
+            "indicator_verdict": row["verdict"],
             "reasons": row["reasons"],
             "counts": {k: row[k] for k in ("applicable", "met", "not_met", "missing", "needs_review")},
             "vetoes": None,
@@ -117,11 +121,19 @@ def assessment_to_dict(assessment: Assessment, outlook: Outlook | None = None) -
             "stable_tolerance_pct_per_year": pack.parameters.stable_tolerance,
             "outlier_factor": pack.parameters.outlier_factor,
             "reference_min_share": pack.pass_rule.reference_min_share,
-            "outlook_method": OUTLOOK_METHOD if outlook else None,
+            "outlook_method": outlook_method(pack.parameters.outlook) if outlook else None,
             "score_method": SCORE_METHOD if outlook else None,
         },
         "regions": regions,
     }
+
+
+def evaluation_to_dict(evaluation: Evaluation, *, with_outlook: bool = True) -> dict[str, Any]:
+    """The JSON contract of one evaluation: the self-check's document when it ran, else the assessment's."""
+    view = evaluation.outlook if with_outlook else None
+    if evaluation.checked is not None:
+        return selfcheck_to_dict(evaluation.checked, view)
+    return assessment_to_dict(evaluation.assessment, view)
 
 
 def _score(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -163,6 +175,7 @@ def selfcheck_to_dict(check: SelfCheck, outlook: Outlook | None = None) -> dict[
     for region in document["regions"]:
         row = final[region["code"]]
         region["verdict"] = row["verdict"]
+        region["verdict_text"] = FINAL_VERDICT[row["verdict"]]
         region["indicator_verdict"] = row["indicator_verdict"]
         region["reasons"] = row["reasons"]
         region["vetoes"] = vetoes.get(region["code"], [])

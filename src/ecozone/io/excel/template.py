@@ -18,10 +18,11 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from ecozone.catalogue import LoadedStandard
-from ecozone.catalogue.vetoes import EFFECT_TEXT, GRADES, VetoCatalogue, load_veto_catalogue
+from ecozone.catalogue.vetoes import GRADES, VetoCatalogue, load_veto_catalogue
 from ecozone.engine.plan_rows import figure_plan
-from ecozone.io import layout as L
+from ecozone.io.excel import layout as L
 from ecozone.regions.profile import CITY_SIZES, FLAGS, LEVELS, TERRAINS, ZONES
+from ecozone.vocabulary import EFFECT
 
 __all__ = ["write_template"]
 
@@ -237,7 +238,7 @@ def _vetoes(sheet: Worksheet, catalogue: VetoCatalogue, profiles: pl.DataFrame, 
     for region in profiles.iter_rows(named=True):
         for condition in catalogue.conditions:
             r += 1
-            effects = "、".join(EFFECT_TEXT[e] for e in condition.effects.apply) or "命名后适用"
+            effects = "、".join(EFFECT[e] for e in condition.effects.apply) or "命名后适用"
             wording = condition.wording
             if condition.answered_by == "derived":
                 wording += "（由数据推算，可留空）"

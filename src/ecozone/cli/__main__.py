@@ -1,0 +1,5 @@
+"""``python -m ecozone.cli``: the same program as the ``ecozone`` command."""
+
+from ecozone.cli import main
+
+main()

@@ -1,0 +1,97 @@
+"""The command-line application: the Typer app, its consoles, shared options and output helpers.
+
+Each command module (``standards``, ``evaluate``, ``excel``, ``store``, ``national``, ``demo``)
+registers its commands here; a command parses its arguments, calls the public API, and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ecozone._files import write_text_atomic
+from ecozone.errors import EcozoneError, ScopeError
+
+__all__ = ["app", "emit", "emit_json", "err", "main", "out", "write_output"]
+
+app = typer.Typer(
+    help="ecozone：生态文明建设示范区指标评估（标准即数据，逐项判定并说明理由）。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# piped or redirected output has no terminal width: give tables room instead of 80 columns
+out = Console(width=None if sys.stdout.isatty() else 160)
+# Messages name files and cells: never wrap them, a broken path cannot be copied.
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Mode(StrEnum):
+    apply = "apply"
+    monitor = "monitor"
+
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="假设：[地区代码:]统计量=数值[@年份]，统计量可写编号或中文名称，可多次给出，"
+                               "如 urban_sewage_treatment_rate=88"),
+]
+StandardOption = Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")]
+YearOption = Annotated[int | None, typer.Option("--year", "-y", help="评价年度")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="输出格式")]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")]
+
+
+def main() -> None:
+    """Console-script entry point: user errors become a Chinese message and exit status 1."""
+    import ecozone.cli  # noqa: F401  (registers every command on ``app``)
+
+    try:
+        app()
+    except ScopeError as exc:  # the store's permission check, with its reason
+        err.print(f"[bold red]无权操作：[/]{exc.message}", highlight=False)
+        sys.exit(1)
+    except EcozoneError as exc:
+        err.print(f"[bold red]错误：[/]{exc.message}", highlight=False)
+        sys.exit(1)
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a result file whole or not at all (a path that cannot be written is an OutputError)."""
+    write_text_atomic(path, text)
+
+
+def emit(console: Console, output: Path | None) -> None:
+    """Write what ``console`` recorded to ``output`` (when given)."""
+    if output is not None:
+        write_output(output, console.export_text())
+        err.print(f"已写入 {output}")
+
+
+def emit_json(document: Any, output: Path | None) -> None:
+    text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    if output is None:
+        typer.echo(text)
+    else:
+        write_output(output, text)
+        err.print(f"已写入 {output}")
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)

@@ -1,0 +1,270 @@
+"""Commands that evaluate a dataset: assess, selfcheck, weakpoints, board, plan, report.
+
+Each loads the dataset, applies ``--set`` hypotheses, calls ``api.evaluate`` once, and prints
+what the ``Evaluation`` holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ecozone import api
+from ecozone.cli.app import (
+    Format,
+    FormatOption,
+    Mode,
+    OutputOption,
+    SetOption,
+    StandardOption,
+    YearOption,
+    app,
+    emit,
+    emit_json,
+    err,
+    fmt,
+    out,
+)
+from ecozone.cli.printing import print_assessment, print_header, print_matrix, print_selfcheck
+from ecozone.errors import Location, UsageError
+from ecozone.evaluation import Evaluation
+from ecozone.reports import FORMATS
+from ecozone.reports.results_json import evaluation_to_dict
+from ecozone.vocabulary import FINAL_VERDICT, PLAN_STATUS, STATUS, TREND_CLASS, WEAK_CLASS
+
+__all__ = ["prepare"]
+
+AcceptOption = Annotated[
+    bool, typer.Option("--accept-warnings", help="确认工作簿中需要确认的警告（如疑似小数的百分比）无误")
+]
+
+
+def prepare(path: Path, standard: str | None, year: int | None, sets: list[str] | None, *,
+            accept_warnings: bool = False, regions: Path | None = None, vetoes: bool | None = None,
+            mode: str = "apply", as_of: dt.date | None = None) -> Evaluation:
+    """Load, apply what-ifs, evaluate once (with the self-check whenever the data carry it)."""
+    loaded = api.standard_for(path, standard)
+    dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
+    if sets:
+        dataset = api.what_if(dataset, sets, api.judged_year(loaded, dataset, year))
+        err.print(f"[yellow]假设分析：以下结果含 {len(sets)} 项假设数值（--set），不是填报数据。[/]")
+    return api.evaluate(loaded, dataset, year, mode="monitor" if mode == "monitor" else "apply", as_of=as_of,
+                        vetoes=vetoes)
+
+
+def _console(output: Path | None, width: int = 160) -> Console:
+    return Console(record=True, width=width) if output else out
+
+
+@app.command()
+def assess(
+    path: Annotated[Path, typer.Argument(help="填报工作簿（.xlsx/.xls/.ods）、数据文件夹或数据文件")],
+    standard: Annotated[
+        str | None, typer.Option("--standard", "-s", help="标准编号，如 mee-2019，或标准包文件路径；工作簿可省略")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度（默认：数据中最近的年度）")] = None,
+    regions: Annotated[Path | None, typer.Option("--regions", help="地区登记表（PATH 为单个数据文件时需要）")] = None,
+    fmt_: Annotated[
+        Format, typer.Option("--format", "-f", help="输出格式（-o 以 .xlsx 结尾时写结果工作簿）")
+    ] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写入文件：.json、.xlsx 或文本")] = None,
+    accept_warnings: AcceptOption = False,
+    sets: SetOption = None,
+) -> None:
+    """按标准逐项评估一个或多个地区，给出每项指标的判定、差距和理由，以及每个地区的结论。"""
+    evaluation = prepare(path, standard, year, sets, accept_warnings=accept_warnings, regions=regions)
+    if output is not None and output.suffix.lower() == ".xlsx":
+        from ecozone.reports.workbook import write_results_workbook
+
+        write_results_workbook(evaluation, output)
+        err.print(f"已写入结果工作簿 {output}")
+        return
+    if fmt_ is Format.json:
+        emit_json(evaluation_to_dict(evaluation), output)
+        return
+    console = _console(output)
+    print_assessment(console, evaluation)
+    if not evaluation.vetoes_checked:
+        console.print("[dim]未提供否决项自查回答：以上结论只针对指标。完整自查请用 ecozone selfcheck。[/]")
+    emit(console, output)
+
+
+@app.command()
+def selfcheck(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（含 vetoes.csv / incidents.csv）")],
+    standard: StandardOption = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度（默认：数据中最近的年度）")] = None,
+    mode: Annotated[Mode, typer.Option("--mode", help="apply 申报前自查；monitor 命名后年度自评")] = Mode.apply,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="自查日期，决定事件回溯期（默认：评价年度次年12月31日）")
+    ] = None,
+    fmt_: FormatOption = Format.table,
+    output: OutputOption = None,
+    accept_warnings: Annotated[bool, typer.Option("--accept-warnings", help="确认工作簿中需要确认的警告")] = False,
+    sets: SetOption = None,
+) -> None:
+    """申报前自查（一票否决）：逐项列出否决条件的回答、依据和影响，给出每个地区能否推荐及原因。"""
+    evaluation = prepare(path, standard, year, sets, accept_warnings=accept_warnings, vetoes=True,
+                         mode=mode.value, as_of=_date_option(as_of))
+    if fmt_ is Format.json:
+        emit_json(evaluation_to_dict(evaluation, with_outlook=False), output)
+        return
+    console = _console(output)
+    print_selfcheck(console, evaluation)
+    emit(console, output)
+
+
+def _date_option(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    from ecozone.io.answers import parse_date
+
+    parsed = parse_date(text)
+    if parsed is None:
+        raise UsageError(f"日期「{text}」无法识别", Location(field="--as-of"), expected="如 2024-12-31")
+    return parsed
+
+
+@app.command()
+def weakpoints(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹")],
+    standard: StandardOption = None,
+    year: YearOption = None,
+    top: Annotated[int, typer.Option("--top", help="每个地区显示前 N 项")] = 10,
+    fmt_: FormatOption = Format.table,
+    output: OutputOption = None,
+    sets: SetOption = None,
+) -> None:
+    """短板弱项：每个地区按 约束性未达标 → 缺数据 → 参考性未达标 → 风险（余量小、趋势背离）排序。"""
+    evaluation = prepare(path, standard, year, sets)
+    view = evaluation.outlook
+    method = evaluation.methods["outlook"]
+    if fmt_ is Format.json:
+        emit_json({"standard": evaluation.standard.id, "year": evaluation.year, "method": method,
+                   "weak_points": view.weak_points.to_dicts()}, output)
+        return
+    console = _console(output)
+    print_header(console, evaluation)
+    for (region,), rows in view.weak_points.group_by("region", maintain_order=True):
+        shown = min(top, rows.height)
+        name = evaluation.names[str(region)]
+        table = Table(title=f"{name}（{region}）短板弱项（共 {rows.height} 项，显示前 {shown} 项）")
+        for column in ("序", "类别", "指标", "判定", "数值", "目标", "差距", "趋势", "预计达标", "牵头部门"):
+            table.add_column(column, overflow="fold")
+        for w in rows.head(top).iter_rows(named=True):
+            table.add_row(str(w["rank"]), WEAK_CLASS[w["weak_class"]], f"{w['unit_id']} {w['unit_name']}",
+                          STATUS[w["status"]], fmt(w["value"]), fmt(w["target"]), fmt(w["gap"]),
+                          TREND_CLASS.get(w["trend_class"] or "", "—"), fmt(w["projected_year"]),
+                          w["lead_department"] or "（标准包未登记）")
+        console.print(table)
+    console.print(f"[dim]{method}[/]")
+    emit(console, output)
+
+
+@app.command()
+def board(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（一个州的全部县）")],
+    standard: StandardOption = None,
+    year: YearOption = None,
+    fmt_: FormatOption = Format.table,
+    output: OutputOption = None,
+    sets: SetOption = None,
+) -> None:
+    """州（市）总览：地区 × 指标判定矩阵、多地共有的短板、分领域达标数、得分排名（得分不改变结论）。"""
+    evaluation = prepare(path, standard, year, sets)
+    shared, domains = evaluation.shared_weak_points, evaluation.domain_counts
+    if fmt_ is Format.json:
+        emit_json({
+            "standard": evaluation.standard.id, "year": evaluation.year, "score_method": evaluation.methods["score"],
+            "matrix": evaluation.indicators.select("region", "indicator_id", "status").to_dicts(),
+            "shared_weak_points": shared.to_dicts(), "by_domain": domains.to_dicts(),
+            "ranking": evaluation.ranking.to_dicts(),
+        }, output)
+        return
+    console = _console(output, 200)
+    print_header(console, evaluation)
+    print_matrix(console, evaluation)
+    table = Table(title="多地共有的短板（宜由州级统筹）")
+    for column in ("指标", "类别", "涉及地区数", "地区"):
+        table.add_column(column, overflow="fold")
+    for row in shared.iter_rows(named=True):
+        table.add_row(f"{row['unit_id']} {row['unit_name']}", WEAK_CLASS[row["weak_class"]], str(row["regions"]),
+                      "、".join(row["names"]))
+    console.print(table if shared.height else "[green]没有多地共有的短板。[/]")
+    table = Table(title="分领域达标情况（达标 / 适用）")
+    table.add_column("地区")
+    domain_names = domains["domain"].unique(maintain_order=True).to_list()
+    for domain in domain_names:
+        table.add_column(domain)
+    for (name,), rows in domains.group_by("region_name", maintain_order=True):
+        cells = {r["domain"]: f"{r['met']}/{r['applicable']}" for r in rows.iter_rows(named=True)}
+        table.add_row(str(name), *(cells.get(d, "—") for d in domain_names))
+    console.print(table)
+    table = Table(title="得分排名（得分仅供排序参考，不改变申报结论）")
+    for column in ("名次", "地区", "结论", "总分", "覆盖率"):
+        table.add_column(column)
+    for i, row in enumerate(evaluation.ranking.iter_rows(named=True), start=1):
+        table.add_row(str(i), row["name"], FINAL_VERDICT[row["verdict"]], fmt(row["overall"]),
+                      f"{row['coverage']:.0%}" if row["coverage"] is not None else "—")
+    console.print(table)
+    console.print(f"[dim]{evaluation.methods['score']}[/]")
+    emit(console, output)
+
+
+@app.command()
+def plan(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（一个州的全部县）")],
+    standard: StandardOption = None,
+    year: YearOption = None,
+    from_year: Annotated[int | None, typer.Option("--from-year", help="最早申报年份（默认：评价年度次年）")] = None,
+    cap: Annotated[int | None, typer.Option("--cap", help="每年最多推荐的地区数（总量控制）", min=1)] = None,
+    fmt_: FormatOption = Format.table,
+    output: OutputOption = None,
+    sets: SetOption = None,
+) -> None:
+    """分期分批：按当前趋势推算每个地区最早可申报的年份，按年分批；说明无法排期的原因。"""
+    evaluation = prepare(path, standard, year, sets)
+    result = evaluation.replan(from_year=from_year, cap=cap)
+    method = evaluation.methods["outlook"]
+    if fmt_ is Format.json:
+        emit_json({"standard": evaluation.standard.id, "year": evaluation.year, "cap": cap, "method": method,
+                   "vetoes_checked": evaluation.vetoes_checked, "plan": result.to_dicts()}, output)
+        return
+    console = _console(output)
+    print_header(console, evaluation)
+    if not evaluation.vetoes_checked:
+        console.print("[yellow]未提供否决项自查回答：排期未考虑否决项。[/]")
+    table = Table(title="分期分批申报计划" + (f"（每年最多 {cap} 个）" if cap else ""))
+    for column in ("批次", "年份", "地区", "当前结论", "排期", "说明"):
+        table.add_column(column, overflow="fold")
+    for row in result.iter_rows(named=True):
+        table.add_row(fmt(row["batch"]) or "—", fmt(row["planned_year"]) or "—", f"{row['name']}（{row['region']}）",
+                      FINAL_VERDICT[row["verdict"]], PLAN_STATUS[row["plan_status"]], row["reason"])
+    console.print(table)
+    console.print(f"[dim]{method}[/]")
+    emit(console, output)
+
+
+@app.command()
+def report(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹")],
+    formats: Annotated[
+        list[str] | None, typer.Option("--format", "-f", help="docx、xlsx、pdf、html（可多次给出；默认四种）")
+    ] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", "-r", help="地区代码（默认：全部地区）")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="报告写入的文件夹")] = Path("ecozone-reports"),
+    standard: StandardOption = None,
+    year: YearOption = None,
+    template: Annotated[Path | None, typer.Option("--template", help="自定义 Word 模板（字段同内置模板）")] = None,
+    sets: SetOption = None,
+) -> None:
+    """写出上交用的报告：自评报告（Word）、结果工作簿（Excel）、PDF 和单文件网页（HTML），内容一致。"""
+    evaluation = prepare(path, standard, year, sets)
+    written = api.write_region_reports(evaluation, formats or list(FORMATS), region, output, template)
+    for region_code, files in written.items():
+        out.print(f"{region_code}：" + "、".join(str(p) for p in files.values()))

@@ -1,0 +1,139 @@
+"""Terminal tables of an ``Evaluation``: every verdict and label comes from the evaluation and the codebook."""
+
+from __future__ import annotations
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from ecozone.cli.app import fmt
+from ecozone.evaluation import Evaluation
+from ecozone.vocabulary import ANSWER, ANSWERED_BY, ATTRIBUTE, FINAL_VERDICT, STATUS
+
+__all__ = ["print_assessment", "print_board", "print_header", "print_matrix", "print_prescreen", "print_selfcheck"]
+
+VERDICT_STYLE = {"ready": "green", "not_ready": "red", "incomplete": "yellow", "vetoed": "magenta",
+                 "keep": "green", "warning": "yellow", "revocation": "red"}
+ANSWER_STYLE = {"yes": "red", "no": "green", "unknown": "yellow"}
+STATUS_STYLE = {"met": "green", "not_met": "red", "missing": "yellow", "needs_review": "yellow",
+                "not_applicable": "dim"}
+STATUS_SYMBOL = {"met": "[green]●[/]", "not_met": "[red]✗[/]", "missing": "[yellow]?[/]",
+                 "needs_review": "[yellow]![/]", "not_applicable": "[dim]·[/]"}
+# notes that only restate a verdict already shown (kept in JSON and reports, not in the one-line summary)
+_QUIET_REASONS = ("unverified_targets", "all_gates_met")
+
+
+def verdict_text(code: str) -> str:
+    return f"[{VERDICT_STYLE[code]}]{FINAL_VERDICT[code]}[/]"
+
+
+def print_header(console: Console, evaluation: Evaluation) -> None:
+    result = evaluation.assessment
+    pack = result.standard.standard
+    console.print(f"[bold]{pack.title}[/]（{pack.id}，{pack.document or '文号未见'}）  评价年度 {result.year}")
+    console.print(f"内容指纹 {result.standard.hash}")
+    if not pack.complete:
+        console.print(f"[yellow]注意：本标准包不完整（{pack.missing_rows}），任何地区都不会被判定为可申报。[/]")
+    unverified = len(pack.unverified_indicators)
+    if unverified:
+        console.print(f"[yellow]注意：{unverified} 项指标的指标值未经正式文本核实（核实列标 ✗）。[/]")
+    console.print(f"趋势判定：{result.window[0]}–{result.window[1]} 年，{result.trend_method}")
+
+
+def print_board(console: Console, evaluation: Evaluation) -> None:
+    """One line per region: the evaluation's verdict, the counts, the reasons."""
+    table = Table(title=f"评估总表（{evaluation.year} 年，{evaluation.standard.id}）")
+    for column in ("代码", "名称", "结论", "适用", "达标", "未达标", "缺数据", "待核实", "短板数", "理由"):
+        table.add_column(column, overflow="fold")
+    for row in evaluation.regions.iter_rows(named=True):
+        weak = (row["not_met"] or 0) + (row["missing"] or 0) + (row["needs_review"] or 0)
+        reasons = "；".join(r["message"] for r in row["reasons"] if r["code"] not in _QUIET_REASONS)
+        table.add_row(
+            row["region"], row["name"], verdict_text(row["verdict"]),
+            *(str(row[k] or 0) for k in ("applicable", "met", "not_met", "missing", "needs_review")),
+            str(weak), reasons,
+        )
+    console.print(table)
+
+
+def print_assessment(console: Console, evaluation: Evaluation) -> None:
+    """The board, then one table per region under the same verdict the board shows."""
+    print_header(console, evaluation)
+    print_board(console, evaluation)
+    indicators = evaluation.indicators
+    for region in evaluation.regions.iter_rows(named=True):
+        title = f"{region['name']}（{region['region']}）：{FINAL_VERDICT[region['verdict']]}"
+        if region["indicator_verdict"] != region["verdict"]:
+            title += f"（指标结论：{FINAL_VERDICT[region['indicator_verdict']]}）"
+        table = Table(title=title, show_lines=False)
+        for column in ("序号", "指标", "属性", "判定", "数值", "指标值", "差距", "说明", "核实"):
+            table.add_column(column, overflow="fold")
+        for row in indicators.filter(pl.col("region") == region["region"]).iter_rows(named=True):
+            value = row["state"] if row["value"] is None else fmt(row["value"])
+            table.add_row(
+                row["indicator_id"], row["name"], ATTRIBUTE[row["attribute"]],
+                f"[{STATUS_STYLE[row['status']]}]{STATUS[row['status']]}[/]", value or "", row["target_text"] or "",
+                fmt(row["gap"]), row["explanation"] or "", "✓" if row["verified"] else "✗",
+            )
+        console.print(table)
+        for reason in region["reasons"]:
+            console.print(f"  · {reason['message']}")
+
+
+def print_selfcheck(console: Console, evaluation: Evaluation) -> None:
+    checked = evaluation.checked
+    assert checked is not None
+    print_header(console, evaluation)
+    title = "申报前自查" if checked.mode == "apply" else "命名后年度自评"
+    catalogue = checked.catalogue
+    named = "[red]未关联[/]"
+    if catalogue is not None:
+        named = f"{catalogue.title}（{catalogue.id}，{catalogue.document or '文号未见'}）"
+    console.print(f"[bold]{title}[/]：自查日期 {checked.as_of}；否决项目录 {named}")
+    for region in evaluation.regions.iter_rows(named=True):
+        rows = checked.checklist.filter(pl.col("region") == region["region"])
+        table = Table(title=f"{region['name']}（{region['region']}）：{FINAL_VERDICT[region['verdict']]}")
+        for column in ("条件", "回答", "来源", "影响", "回溯期限", "依据 / 触发数据"):
+            table.add_column(column, overflow="fold")
+        indicator_ok = region["indicator_verdict"] == "ready"
+        table.add_row("约束性指标全部达标",
+                      f"[green]{ANSWER['yes']}[/]" if indicator_ok else
+                      f"[red]{FINAL_VERDICT[region['indicator_verdict']]}[/]", "指标评估", "不得申报", "评价年度",
+                      f"达标 {region['met'] or 0} / 适用 {region['applicable'] or 0}")
+        for item in rows.iter_rows(named=True):
+            source = ANSWERED_BY[item["answered_by"]]
+            if item["overridden"]:
+                source += f"（已推翻：{item['override_reason']}）"
+            table.add_row(item["wording"], f"[{ANSWER_STYLE[item['answer']]}]{ANSWER[item['answer']]}[/]", source,
+                          item["effect_text"], item["window_text"], item["triggered_by"] or item["evidence"] or "")
+        console.print(table)
+        for reason in region["reasons"]:
+            console.print(f"  · {reason['message']}")
+    print_prescreen(console, evaluation)
+
+
+def print_prescreen(console: Console, evaluation: Evaluation) -> None:
+    apply = evaluation.mode == "apply"
+    table = Table(title="推荐预审：可推荐 / 暂停" if apply else "年度自评总表")
+    for column in ("代码", "名称", "结论", "指标结论", "原因"):
+        table.add_column(column, overflow="fold")
+    for row in evaluation.regions.iter_rows(named=True):
+        reasons = "；".join(r["message"] for r in row["reasons"]
+                           if r["code"] not in (*_QUIET_REASONS, "reference_not_met"))
+        table.add_row(row["region"], row["name"], verdict_text(row["verdict"]),
+                      FINAL_VERDICT[row["indicator_verdict"]], reasons or "—")
+    console.print(table)
+
+
+def print_matrix(console: Console, evaluation: Evaluation) -> None:
+    indicators = evaluation.indicators
+    first = evaluation.regions["region"][0]
+    ids = indicators.filter(pl.col("region") == first)["indicator_id"].to_list()
+    legend = "  ".join(f"{STATUS_SYMBOL[code]} {label}" for code, label in STATUS.items())
+    table = Table(title=f"判定矩阵（{legend}）", padding=(0, 0))
+    table.add_column("地区", no_wrap=True)
+    for indicator_id in ids:
+        table.add_column(indicator_id, justify="center")
+    for (region,), rows in indicators.group_by("region", maintain_order=True):
+        table.add_row(evaluation.names[str(region)], *(STATUS_SYMBOL[s] for s in rows["status"].to_list()))
+    console.print(table)

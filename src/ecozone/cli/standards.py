@@ -1,0 +1,191 @@
+"""The standards group: list, show, export to Excel, import, verify, diff."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ecozone._files import write_text_atomic
+from ecozone.catalogue import load_standard
+from ecozone.catalogue.describe import describe
+from ecozone.catalogue.model import Indicator
+from ecozone.cli.app import Format, app, err, out
+from ecozone.errors import EcozoneError, Location, UsageError
+from ecozone.vocabulary import ATTRIBUTE, ORIGIN
+
+__all__ = ["standards_app"]
+
+standards_app = typer.Typer(help="指标标准包：查看、导出为 Excel、导入、核实、比较。", invoke_without_command=True)
+app.add_typer(standards_app, name="standards")
+
+
+@standards_app.callback()
+def standards(ctx: typer.Context) -> None:
+    """列出标准包（内置的和用户的）：编号、来源、名称、文号、级别、指标数、是否完整、已核实数。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ecozone.catalogue.library import pack_entries, user_folders
+
+    table = Table(title="指标标准包")
+    for column in ("编号", "来源", "名称", "文号", "级别", "指标数", "完整", "已核实/全部"):
+        table.add_column(column)
+    for entry in pack_entries():
+        if entry.problem:
+            table.add_row(entry.id, ORIGIN[entry.origin], f"[red]{entry.problem}[/]", "", "", "", "", "")
+            continue
+        try:
+            loaded = load_standard(entry.id)
+        except EcozoneError as exc:  # one broken user file must not hide the others
+            table.add_row(entry.id, ORIGIN[entry.origin], f"[red]无法加载：{exc.message}[/]", "", "", "", "", "")
+            continue
+        pack = loaded.standard
+        origin = ORIGIN[entry.origin] + (f"（扩展 {loaded.extends}）" if loaded.extends else "")
+        table.add_row(
+            pack.id, origin, pack.title, pack.document or "（未见）", "/".join(pack.levels),
+            str(len(pack.indicators)),
+            "是" if pack.complete else "[yellow]否[/]",
+            f"{loaded.verified_count}/{len(pack.indicators)}",
+        )
+    out.print(table)
+    out.print(f"用户标准包文件夹：{os.pathsep.join(str(f) for f in user_folders())}"
+              f"（可用环境变量 ECOZONE_STANDARDS_PATH 指定）")
+
+
+@standards_app.command("show")
+def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号，如 mee-2019")]) -> None:
+    """显示一个标准包的完整指标表。"""
+    from ecozone.catalogue.verification import coverage
+
+    loaded = load_standard(standard_id)
+    pack = loaded.standard
+    out.print(f"[bold]{pack.title}[/]  {pack.document or ''}  {pack.issuer}  {pack.date or ''}")
+    out.print(f"编号 {pack.id}   内容指纹 {loaded.hash}")
+    out.print(f"文件：{loaded.source}" + (f"（扩展 {loaded.extends}）" if loaded.extends else ""))
+    out.print(f"完整：{'是' if pack.complete else '否 — ' + (pack.missing_rows or '')}")
+    out.print(f"核实：{coverage(loaded).text}（与正式文本核对过的指标；未核实的在结果中标 ✗）")
+    share = pack.pass_rule.reference_min_share
+    out.print(
+        f"通过规则：约束性指标全部达标；参考性指标最低达标比例："
+        f"{'未规定' if share is None else f'{share:.0%}'}；"
+        f"评价年度：{pack.parameters.judged_year}；趋势判定期：{pack.parameters.trend_window} 年"
+    )
+    out.print(f"来源：{pack.provenance.source}（{pack.provenance.confidence}）")
+    table = Table(show_lines=True)
+    for column in ("序号", "领域/任务", "指标名称", "单位", "指标值", "属性", "适用范围", "判定规则", "核实"):
+        table.add_column(column, no_wrap=column in ("序号", "指标名称"), overflow="fold")
+    for indicator in pack.indicators:
+        for row in _indicator_rows(indicator):
+            table.add_row(*row)
+    out.print(table)
+
+
+def _indicator_rows(indicator: Indicator) -> list[list[str]]:
+    applies = "、".join(indicator.applies_to.levels)
+    if indicator.applies_to.requires:
+        applies += "（" + "、".join(indicator.applies_to.requires) + "）"
+    check = "✓" if indicator.provenance.verified else f"✗ {indicator.provenance.confidence}"
+    head = [indicator.id, f"{indicator.domain}/{indicator.task or ''}", indicator.name, indicator.unit,
+            indicator.target_text or "", ATTRIBUTE[indicator.attribute], applies,
+            describe(indicator.criterion) if indicator.criterion else "", check]
+    rows = [head]
+    for item in indicator.items:
+        rows.append(["  " + item.id, "", item.name, item.unit, item.target_text, "", "",
+                     describe(item.criterion), ""])
+    return rows
+
+
+@standards_app.command("export")
+def standards_export(
+    standard_id: Annotated[str, typer.Argument(help="标准编号")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="导出的工作簿 .xlsx")],
+) -> None:
+    """把标准包导出为 Excel 工作簿，供审阅、补全、更正（改完用 standards import 导入）。"""
+    from ecozone.io.pack_workbook import write_pack_workbook
+
+    loaded = load_standard(standard_id)
+    write_pack_workbook(loaded, output)
+    out.print(f"已导出 {loaded.id}（{len(loaded.standard.indicators)} 项指标）到 {output}")
+
+
+@standards_app.command("import")
+def standards_import(
+    workbook: Annotated[Path, typer.Argument(help="由 standards export 导出并修改过的工作簿")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写出的标准包 .yaml")] = None,
+    install: Annotated[bool, typer.Option("--install", help="存入用户标准包文件夹，之后可按编号使用")] = False,
+) -> None:
+    """把工作簿导入为标准包：按与内置标准包相同的规则检查，出错时指出工作表和单元格。"""
+    from ecozone.catalogue import load_metrics
+    from ecozone.catalogue.dump import dump_standard
+    from ecozone.catalogue.library import find_pack, user_folders
+    from ecozone.catalogue.verification import coverage
+    from ecozone.io.pack_workbook import read_pack_workbook
+
+    if output is None and not install:
+        raise UsageError("请用 -o 指定输出文件，或用 --install 存入用户标准包文件夹", Location(field="-o"))
+    loaded = read_pack_workbook(workbook, load_metrics())
+    targets = [output] if output is not None else []
+    if install:
+        existing = find_pack(loaded.id)
+        if existing is not None and existing.origin == "shipped":
+            raise UsageError(f"编号「{loaded.id}」是内置标准包的编号", Location(file=str(workbook), sheet="标准信息",
+                             field="id"), expected="在「标准信息」表中把编号改为新的编号，如 " + f"{loaded.id}-gz")
+        targets.append(user_folders()[0] / f"{loaded.id}.yaml")
+    text = dump_standard(loaded.standard)
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(target, text)
+    pack = loaded.standard
+    out.print(f"已导入 {pack.id}：{len(pack.indicators)} 项指标，{coverage(loaded).text}，"
+              f"{'完整' if pack.complete else '不完整'}；内容指纹 {loaded.hash}")
+    for target in targets:
+        out.print(f"已写入 {target}")
+
+
+@standards_app.command("verify")
+def standards_verify(
+    standard_id: Annotated[str, typer.Argument(help="标准编号")],
+    workbook: Annotated[Path, typer.Option("--from", help="标有「已核实」和「来源」的工作簿（standards export 导出）")],
+    as_id: Annotated[str | None, typer.Option(
+        "--as", help="记录到哪个标准编号（默认：用户包本身，或 编号-verified）")] = None,
+) -> None:
+    """记录核实：把工作簿中各指标的「已核实」「来源」「可信度」「核实说明」记入标准包。"""
+    from ecozone.catalogue import load_metrics
+    from ecozone.catalogue.verification import coverage, record, reviewed_provenance
+    from ecozone.io.pack_workbook import read_pack_workbook
+
+    pack = load_standard(standard_id)
+    reviewed = read_pack_workbook(workbook, load_metrics())
+    changes, other = reviewed_provenance(pack, reviewed)
+    if other:
+        err.print(f"[yellow]提示：工作簿中还有 {len(other)} 项指标的其他内容与 {pack.id} 不同"
+                  f"（如 {'、'.join(other[:5])}），未记录；要采用这些修改请用 standards import。[/]")
+    if not changes:
+        out.print(f"工作簿中的核实情况与 {pack.id} 相同，无需记录；{coverage(pack).text}")
+        return
+    done = record(pack.id, changes, as_id)
+    newly = sum(1 for p in changes.values() if p.verified)
+    out.print(f"已记录 {len(changes)} 项指标的核实情况（其中已核实 {newly} 项）到 {done.standard_id}（{done.path}）；"
+              f"{coverage(done.loaded).text}")
+
+
+@standards_app.command("diff")
+def standards_diff(
+    a: Annotated[str, typer.Argument(help="原标准编号")],
+    b: Annotated[str, typer.Argument(help="新标准编号")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table 或 json")] = Format.table,
+) -> None:
+    """比较两个标准包：删除、新增、改名（按统计量对应）、指标值与规则、属性、适用范围的变化。"""
+    from ecozone.catalogue.diff import diff_standards
+
+    result = diff_standards(load_standard(a), load_standard(b))
+    if fmt == Format.json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    for line in result.lines():
+        out.print(line, highlight=False)

@@ -1,0 +1,145 @@
+"""Database, users and the web server: db upgrade/backup/restore/load, user add, serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecozone import api
+from ecozone.catalogue import load_standard
+from ecozone.cli.app import app, err, out
+from ecozone.cli.sample import sample_path
+
+__all__ = ["db_app", "load_demo", "user_app"]
+
+db_app = typer.Typer(help="数据库：迁移、备份、恢复、载入示例。默认 SQLite；ECOZONE_DATABASE_URL 指向 PostgreSQL。")
+user_app = typer.Typer(help="用户管理。")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库结构升级到最新版本（Alembic 迁移）。"""
+    from ecozone.store import db
+
+    db.upgrade()
+    out.print(f"数据库已是最新结构：{db.database_url().split('@')[-1]}")
+
+
+@db_app.command("backup")
+def db_backup(target: Annotated[Path, typer.Argument(help="备份文件")]) -> None:
+    """一致性备份（SQLite 在线备份；PostgreSQL 用 pg_dump）。"""
+    from ecozone.store import db
+
+    db.backup(target)
+    out.print(f"已备份到 {target}")
+
+
+@db_app.command("restore")
+def db_restore(source: Annotated[Path, typer.Argument(help="备份文件")]) -> None:
+    """从备份恢复（覆盖当前数据）。"""
+    from ecozone.store import db
+
+    db.restore(source)
+    out.print(f"已从 {source} 恢复")
+
+
+@db_app.command("load")
+def db_load(
+    path: Annotated[Path | None, typer.Argument(help="数据文件夹或工作簿（默认：内置示例）")] = None,
+    as_user: Annotated[str, typer.Option("--as", help="以哪个用户的名义载入（记入审计）")] = "system",
+    reason: Annotated[str, typer.Option("--reason", help="载入原因（记入审计）")] = "载入数据",
+) -> None:
+    """把数据（默认：示例州）整体载入数据库：全部成功或全部不写。"""
+    from ecozone.store import db
+    from ecozone.store.repository import Actor, import_dataset
+
+    dataset = api.load_dataset(path or sample_path())
+    db.upgrade()
+    engine = db.engine_for()
+    province = dataset.regions["code"][0][:2] + "0000"
+    with db.session_factory(engine)() as session, session.begin():
+        counts = import_dataset(session, dataset, Actor(as_user, "province", province), reason)
+    out.print("已载入：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+
+
+DEMO_USERS = (("shimen", "county", "990104", "石门县填报员"), ("shizhou", "prefecture", "990100", "示例州审核员"),
+              ("sheng", "province", "990000", "省级管理员"))
+
+
+def load_demo() -> None:
+    """The sample in the database, with one account per role (new random passwords, printed once)."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from ecozone.store import db
+    from ecozone.store.models import User
+    from ecozone.store.repository import Actor, add_user, import_dataset
+
+    dataset = api.load_dataset(sample_path())
+    db.upgrade()
+    engine = db.engine_for()
+    created = []
+    with db.session_factory(engine)() as session, session.begin():
+        counts = import_dataset(session, dataset, Actor("system", "province", "990000"), "载入演示数据")
+        for name, role, region, label in DEMO_USERS:
+            if session.scalar(select(User).where(User.name == name)) is None:
+                password = secrets.token_urlsafe(9)
+                add_user(session, name, role, region, password)
+                created.append((name, label, region, password))
+    engine.dispose()
+    out.print(f"已载入演示数据到 {db.database_url()}：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+    for name, label, region, password in created:
+        out.print(f"  演示账号 [bold]{name}[/]（{label}，{region}）密码 [bold]{password}[/]")
+    if not created:
+        out.print("  演示账号已存在（shimen / shizhou / sheng），密码未改。")
+    out.print("启动网页：ecozone serve，然后在浏览器打开 http://127.0.0.1:8000/")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str, typer.Option("--role", help="county、prefecture 或 province")],
+    region: Annotated[str, typer.Option("--region", help="所属地区代码（6位）")],
+    password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="ECOZONE_PASSWORD", help="密码（至少8位；交互输入）")],
+) -> None:
+    """新建用户（密码以 argon2 散列保存）。"""
+    from ecozone.store import db
+    from ecozone.store.repository import add_user
+
+    db.upgrade()
+    with db.session_factory(db.engine_for())() as session, session.begin():
+        add_user(session, name, role, region, password)
+    out.print(f"已新建用户 {name}（{role}，{region}）")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口")] = 8000,
+    standard: Annotated[str, typer.Option("--standard", "-s", help="评估所用标准")] = "mee-2019",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="工作进程数（PostgreSQL 时可设为 CPU 核数）")] = 1,
+    proxy: Annotated[bool, typer.Option("--behind-proxy", help="在本机反向代理（TLS）之后：采信其转发头")] = False,
+) -> None:
+    """启动网页服务（默认 SQLite；ECOZONE_DATABASE_URL 指向 PostgreSQL；ECOZONE_SECRET 设定会话密钥）。"""
+    import os
+    import secrets
+
+    import uvicorn
+
+    from ecozone.store import db
+
+    load_standard(standard)
+    db.upgrade()
+    # every worker must sign sessions with the same key, or a login holds only on one of them
+    os.environ.setdefault("ECOZONE_SECRET", secrets.token_hex(32))
+    os.environ["ECOZONE_STANDARD"] = standard
+    if workers > 1 and db.database_url().startswith("sqlite"):
+        err.print("[yellow]提示：SQLite 同一时刻只允许一个写入者；多个工作进程请使用 PostgreSQL。[/]")
+    uvicorn.run("ecozone.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=proxy)  # forwarded headers are trusted from 127.0.0.1 only (FORWARDED_ALLOW_IPS)

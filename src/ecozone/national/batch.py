@@ -1,0 +1,98 @@
+"""The national batch: every county-level unit evaluated a chunk of provinces at a time.
+
+Each chunk goes through the one evaluation (``evaluation.evaluate``) with the panel's years, so
+a region is judged exactly as ``ecozone assess`` would judge it alone. The results are one row
+per (region, indicator) with the region's verdict, and a summary by province.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ecozone._files import atomic_path
+from ecozone.api import load_dataset
+from ecozone.catalogue import LoadedStandard, load_metrics
+from ecozone.dataset import Dataset
+from ecozone.evaluation import evaluate, judged_year_among
+from ecozone.io.tables import read_observations
+from ecozone.national.panel import (
+    Panel,
+    open_figures_file,
+    open_panel,
+    panel_of,
+    reads_in_chunks,
+    regions_from_register,
+)
+from ecozone.regions.register import fill_zones, follow_code_changes, retired_codes, unknown_codes
+from ecozone.vocabulary import VERDICT
+
+__all__ = ["BatchResult", "common_weak_points", "open_batch_panel", "run_batch", "verdicts_by_province"]
+
+# called with (provinces in the chunk, regions done in it) as each chunk finishes
+Progress = Callable[[list[str], int], None]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    year: int
+    verdicts: pl.DataFrame  # one row per region
+    indicators: pl.DataFrame  # one row per (region, indicator), with region_name and verdict
+    unknown: list[str]  # codes not in the register (judged all the same)
+    retired: list[str]  # of those, withdrawn codes that cannot be followed to a current one ("code name")
+
+
+def open_batch_panel(path: Path, standard: LoadedStandard, profiles: Path | None = None) -> Panel:
+    """A folder of partitions, one figures file (Parquet scanned per chunk, CSV read whole) or a dataset folder."""
+    metrics = load_metrics()
+    if reads_in_chunks(path):
+        return open_panel(path, metrics)
+    if path.is_file() and path.suffix.lower() == ".parquet":  # a bare figures file: the register
+        return open_figures_file(path, metrics, profiles)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        figures = follow_code_changes(read_observations(path, metrics))
+        regions = regions_from_register(figures["region"].unique().sort().to_list(), profiles)
+        return panel_of(Dataset(regions, figures, None))
+    return panel_of(load_dataset(path, standard=standard))  # a dataset folder or a filled workbook
+
+
+def run_batch(standard: LoadedStandard, panel: Panel, year: int | None = None, output: Path | None = None,
+              progress: Progress | None = None) -> BatchResult:
+    """Evaluate every region of ``panel``; write the indicator rows to ``output`` (Parquet) when given."""
+    unknown = unknown_codes(panel.regions["code"])
+    retired = [f"{code} {retired_codes()[code]}" for code in unknown if code in retired_codes()]
+    judged = judged_year_among(standard, panel.years, year)
+    regions_out, indicators_out = [], []
+    for chunk in panel.chunks():  # one chunk of figures in memory at a time
+        part = Dataset(fill_zones(chunk.regions), follow_code_changes(chunk.observations), chunk.assigned)
+        evaluation = evaluate(standard, part, judged, vetoes=False, years=panel.years)
+        regions_out.append(evaluation.regions)
+        indicators_out.append(evaluation.indicators)
+        if progress is not None:
+            progress(chunk.regions["code"].str.slice(0, 2).unique(maintain_order=True).to_list(),
+                     chunk.regions.height)
+    verdicts = pl.concat(regions_out)
+    indicators = pl.concat(indicators_out).join(
+        verdicts.select("region", region_name="name", verdict="verdict"), on="region")
+    if output is not None:
+        with atomic_path(output) as tmp:
+            indicators.write_parquet(tmp)
+    return BatchResult(judged, verdicts, indicators, unknown, retired)
+
+
+def verdicts_by_province(verdicts: pl.DataFrame) -> pl.DataFrame:
+    """Regions per verdict and province (code ``pp0000``), verdict columns in the codebook's order."""
+    counts = (verdicts.with_columns(province=pl.col("region").str.slice(0, 2) + "0000")
+              .pivot(on="verdict", index="province", values="region", aggregate_function="len")
+              .fill_null(0).sort("province"))
+    return counts.select("province", *(v for v in VERDICT.codes if v in counts.columns))
+
+
+def common_weak_points(indicators: pl.DataFrame, top: int) -> pl.DataFrame:
+    """The binding indicators most often not met, with how many regions miss each."""
+    return (indicators.filter((pl.col("status") == "not_met") & pl.col("gates"))
+            .group_by("indicator_id", "number", "name").agg(regions=pl.len())
+            .sort("regions", "number", descending=[True, False]).head(top))
