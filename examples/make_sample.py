@@ -114,8 +114,8 @@ OVERRIDES: dict[str, dict[str, dict[int, float | str | None]]] = {
     "990107": {"green_procurement_ratio": {y: 66.0 + 1.0 * i for i, y in enumerate(YEARS)},
                "eco_index": {y: 41.0 + 0.2 * i for i, y in enumerate(YEARS)},
                "forest_grass_coverage": {y: 37.0 + 0.2 * i for i, y in enumerate(YEARS)}},
-    # 鹤鸣县: 2023 waste treatment entered as a fraction (0.97) instead of a percentage
-    "990108": {"urban_msw_harmless_rate": {2023: 0.97}},
+    # 鹤鸣县: 2023 waste treatment typed with a slipped decimal point (9.7 for 97): plausible alone, an outlier
+    "990108": {"urban_msw_harmless_rate": {2023: 9.7}},
     # 云溪县: hills, forest-grass cover above the 丘陵 target
     "990102": {"forest_grass_coverage": {y: 46.0 + 0.5 * i for i, y in enumerate(YEARS)}},
 }

@@ -14,10 +14,11 @@ from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
 from ecozone.dataset import Dataset
 from ecozone.engine import Assessment
 from ecozone.engine.selfcheck import SelfCheck
-from ecozone.errors import Location, UsageError
+from ecozone.errors import ConfirmationNeeded, Location, UsageError
 from ecozone.evaluation import Evaluation, evaluate, judged_year_among
 from ecozone.io.excel.read import WorkbookImport, is_workbook, read_workbook, workbook_standard_id
 from ecozone.io.tables import read_dataset
+from ecozone.io.validate import INPUT_SCHEMA, check_figures
 
 __all__ = [
     "assess_dataset",
@@ -57,7 +58,7 @@ def load_dataset(
             raise first.as_error(len(report.problems.items) - 1)
         assert report.dataset is not None
         return report.dataset
-    return read_dataset(path, load_metrics(), regions)
+    return read_dataset(path, load_metrics(), regions, accept_warnings=accept_warnings)
 
 
 def check_workbook(path: Path | str, standard: LoadedStandard | None = None) -> WorkbookImport:
@@ -112,47 +113,49 @@ def selfcheck_dataset(
     return checked
 
 
-def what_if(dataset: Dataset, changes: list[str], year: int) -> Dataset:
-    """Apply ``--set [REGION:]METRIC=VALUE[@YEAR]`` changes to a copy of the figures.
+def what_if(dataset: Dataset, changes: list[str], year: int, *, accept_warnings: bool = False) -> Dataset:
+    """Apply ``--set [REGION:]METRIC=VALUE[@YEAR]`` hypotheses to a copy of the figures.
 
-    Without a region the change applies to every region; without a year, to ``year``.
+    METRIC is a metric id or its Chinese name; VALUE passes the same validator as every figure.
+    Without a region the change applies to every region; without a year, to ``year``. Each changed
+    figure's source says it is a hypothesis (假设).
     """
     metrics = load_metrics()
-    rows = []
+    by_name = {m.name: key for key, m in metrics.items()}
+    rows: list[dict[str, object]] = []
     for change in changes:
-        match = re.fullmatch(r"(?:(\d{6}):)?([a-z0-9_]+)=([^@]+)(?:@(\d{4}))?", change.strip())
+        match = re.fullmatch(r"(?:(\d{6})[:：])?([^=＝@]+)[=＝]([^@]+)(?:@(\d+))?", change.strip())
         if not match:
             raise UsageError(f"无法识别的假设「{change}」", Location(field="--set"),
                              expected="统计量=数值[@年份]，或 地区代码:统计量=数值[@年份]，"
-                                      "如 urban_sewage_treatment_rate=88@2023")
-        region, metric_id, raw, at = match.groups()
-        metric = metrics.get(metric_id)
-        if metric is None:
-            raise UsageError(f"未知的统计量「{metric_id}」", Location(field="--set"), expected="统计量登记表中的编号")
-        value: float | None = None
-        state: str | None = None
-        if metric.kind == "number":
-            try:
-                value = float(raw)
-            except ValueError:
-                raise UsageError(f"「{raw}」不是数字", Location(field="--set"), expected="数字") from None
-        elif raw in metric.states:
-            state = raw
-        else:
-            raise UsageError(f"「{raw}」不是「{metric.name}」的可选状态", Location(field="--set"),
-                             expected="、".join(metric.states))
-        targets = [region] if region else dataset.regions["code"].to_list()
+                                      "如 urban_sewage_treatment_rate=88@2023 或 城镇污水处理率=88")
+        region, named, raw, at = (part.strip() if part else part for part in match.groups())
+        metric_id = named if named in metrics else by_name.get(named)
+        if metric_id is None:
+            raise UsageError(f"未知的统计量「{named}」", Location(field="--set"),
+                             expected="统计量编号或名称，可用 `ecozone standards show 标准编号` 查看")
         if region and region not in set(dataset.regions["code"].to_list()):
             raise UsageError(f"地区代码「{region}」不在数据中", Location(field="--set"), expected="数据中的地区代码")
-        for code in targets:
-            rows.append({"region": code, "year": int(at) if at else year, "metric": metric_id, "value": value,
-                         "state": state, "source": f"假设（--set {change}）", "note": None})
+        for code in [region] if region else dataset.regions["code"].to_list():
+            rows.append({"_key": len(rows), "region": code, "year": at or str(year), "metric": metric_id,
+                         "text": raw, "number": None, "_change": change})
     if not rows:
         return dataset
-    changed = pl.DataFrame(rows, schema=dataset.observations.schema)
+    cells = pl.DataFrame(rows, schema={**INPUT_SCHEMA, "_change": pl.String})
+    checked = check_figures(cells.drop("_change"), metrics, history=dataset.observations)
+    blocking = checked.errors if checked.errors.height or accept_warnings else checked.to_confirm
+    if blocking.height:
+        first = blocking.row(0, named=True)
+        change = cells["_change"][first["_key"]]
+        error_type = ConfirmationNeeded if first["confirm"] else UsageError
+        raise error_type(f"假设「{change}」：{first['message']}", Location(field="--set"), expected=first["expected"])
+    changed = checked.figures.filter(~pl.col("explicit")).join(cells.select("_key", "_change"), on="_key").select(
+        "region", "year", "metric", "value", "state",
+        source=pl.format("假设（--set {}）", pl.col("_change")), note=pl.lit(None, dtype=pl.String),
+    ).unique(["region", "year", "metric"], keep="last", maintain_order=True)
     kept = dataset.observations.join(changed.select("region", "year", "metric"), on=["region", "year", "metric"],
                                      how="anti")
-    return dataset.with_observations(pl.concat([kept, changed]))
+    return dataset.with_observations(pl.concat([kept, changed.cast(dataset.observations.schema)]))
 
 
 def write_region_reports(

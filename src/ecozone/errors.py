@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
-    "ConflictError", "EcozoneError", "InputError", "Location", "OutputError", "PackError", "ScopeError", "UsageError",
+    "ConfirmationNeeded", "ConflictError", "EcozoneError", "InputError", "Location", "OutputError", "PackError",
+    "ScopeError", "UsageError",
 ]
 
 
@@ -73,6 +74,10 @@ class PackError(EcozoneError):
 
 class InputError(EcozoneError):
     """A region register or a figures file is malformed."""
+
+
+class ConfirmationNeeded(InputError):
+    """A value that is probably a slip (a share typed as a fraction): refused until the user confirms it."""
 
 
 class UsageError(EcozoneError):

@@ -47,7 +47,7 @@ def test_a_bad_figure_is_refused_in_the_cell_and_nothing_changes(client: TestCli
     page = client.get("/regions/990104").text
     headers = {**HTMX, "X-CSRF-Token": csrf_of(client)}
     version = _version(page, "urban_sewage_treatment_rate", 2023)
-    for text, message in (("八十五", "不是数字"), ("185", "超出合理范围")):
+    for text, message in (("八十五", "不是数字"), ("185", "超过合理上限")):
         refused = client.post("/regions/990104/figures", headers=headers, data={
             "metric": "urban_sewage_treatment_rate", "year": 2023, "version": version, "value": text})
         assert refused.status_code == 200 and message in refused.text and 'role="alert"' in refused.text

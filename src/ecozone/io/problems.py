@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ecozone.errors import InputError, Location
+from ecozone.errors import ConfirmationNeeded, InputError, Location
 
 __all__ = ["ERROR", "NOTE", "WARNING", "Problem", "ProblemList"]
 
@@ -41,7 +41,8 @@ class Problem:
 
     def as_error(self, others: int = 0) -> InputError:
         more = f"（另有 {others} 个问题，运行 ecozone check 查看全部）" if others else ""
-        return InputError(
+        kind = ConfirmationNeeded if self.needs_confirmation else InputError
+        return kind(
             self.message + more,
             Location(file=self.file, sheet=self.sheet, cell=self.cell, field=self.field),
             self.expected,

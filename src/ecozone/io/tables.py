@@ -10,6 +10,7 @@ many more there are.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ import polars as pl
 
 from ecozone.catalogue.model import Metric
 from ecozone.dataset import Dataset
-from ecozone.errors import InputError, Location
+from ecozone.errors import ConfirmationNeeded, InputError, Location
 from ecozone.io.answers import read_answers, read_incidents
+from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number
 from ecozone.regions.profile import ENUM_COLUMNS, ENUM_LABELS, FLAGS
 
 __all__ = ["read_assigned", "read_dataset", "read_observations", "read_regions"]
@@ -136,16 +138,13 @@ def _check_code(frame: pl.DataFrame, column: str, file: str, *, allow_empty: boo
     _fail_first(frame, _bad_code(column, allow_empty=allow_empty), file, column, "地区代码不是6位数字", _CODE_EXPECTED)
 
 
-def parse_number(text: pl.Expr) -> pl.Expr:
-    """Numbers as spreadsheets write them: full-width digits, thousands separators, a trailing %."""
-    cleaned = text.str.normalize("NFKC").str.replace_all(r"[,，\s]", "").str.strip_suffix("%")
-    return cleaned.cast(pl.Float64, strict=False)
 
 
 def _parse_year(frame: pl.DataFrame, file: str) -> pl.DataFrame:
+    """Assigned targets' years: a four-digit year from FIRST_YEAR; targets may be set for coming years."""
     year = pl.col("year").cast(pl.Int32, strict=False)
-    _fail_first(frame, year.is_null() | ~year.is_between(1949, 2100), file, "year",
-                "年份不是有效的四位整数", "如 2023")
+    _fail_first(frame, year.is_null() | ~year.is_between(FIRST_YEAR, dt.date.today().year + 15), file, "year",
+                "年份不是有效的四位整数", f"{FIRST_YEAR} 年以后的年份，如 2023")
     return frame.with_columns(year=year)
 
 
@@ -203,10 +202,13 @@ def validate_regions(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[list[Failu
 
 
 def read_observations(path: Path | str, metrics: Mapping[str, Metric],
-                      regions: Collection[str] | None = None) -> pl.DataFrame:
+                      regions: Collection[str] | None = None, *, accept_warnings: bool = False) -> pl.DataFrame:
     """Figures in long form: region, year, metric, value (number or state), source, note.
 
-    ``regions``: only these regions' figures (one chunk of a national file); rows keep their file numbers.
+    Every value passes ``io.validate.check_figures`` (the validator the workbook, the web form and the
+    API use). ``accept_warnings=False`` refuses a value that needs confirmation (a share typed as a
+    fraction) until the user confirms. ``regions``: only these regions' figures (one chunk of a
+    national file); rows keep their file numbers.
     """
     path = Path(path)
     file = str(path)
@@ -216,42 +218,36 @@ def read_observations(path: Path | str, metrics: Mapping[str, Metric],
         if optional not in frame.columns:
             frame = frame.with_columns(pl.lit("").alias(optional))
     _check_code(frame, "region", file)
-    frame = _parse_year(frame, file)
-    _fail_first(frame, ~pl.col("metric").is_in(list(metrics)), file, "metric",
-                "未知的统计量", "统计量登记表中的编号，可用 `ecozone standards show 标准编号` 查看")
-    kinds = pl.DataFrame(
-        {
-            "metric": list(metrics),
-            "_kind": [m.kind for m in metrics.values()],
-            "_min": [m.min for m in metrics.values()],
-            "_max": [m.max for m in metrics.values()],
-            "_states": [list(m.states) for m in metrics.values()],
-        },
-        schema_overrides={"_min": pl.Float64, "_max": pl.Float64, "_states": pl.List(pl.String)},
+    checked = check_figures(
+        frame.select(pl.col("_row").cast(pl.Int64).alias("_key"), "region", "year", "metric",
+                     text=pl.col("value"), number=pl.lit(None, dtype=pl.Float64)),
+        metrics,
     )
-    frame = frame.join(kinds, on="metric", how="left").sort("_row")
-    number = parse_number(pl.col("value"))
-    is_number = pl.col("_kind") == "number"
-    filled = pl.col("value") != ""
-    _fail_first(frame, is_number & filled & number.is_null(), file, "value",
-                "数值型统计量的值不是数字", "数字，如 85.3（可带 % 或千分位逗号）")
-    _fail_first(frame, is_number & (number < pl.col("_min")), file, "value",
-                "数值低于合理下限", "不小于该统计量的下限（见统计量登记表）")
-    _fail_first(frame, is_number & (number > pl.col("_max")), file, "value",
-                "数值超过合理上限（百分比请填 0–100，不要填小数比例）", "不大于该统计量的上限")
-    _fail_first(frame, ~is_number & filled & ~pl.col("_states").list.contains(pl.col("value")), file, "value",
-                "状态值不在该统计量的可选范围内", "该统计量登记的状态值，如 建立/未建立")
-    _fail_first(frame, pl.struct("region", "year", "metric").is_duplicated(), file, "metric",
-                "同一地区、年份、统计量出现多次", "每个地区每年每个统计量只填一行")
-    return frame.select(
-        "region",
-        "year",
-        "metric",
-        value=pl.when(is_number & filled).then(number),
-        state=pl.when(~is_number & filled).then(pl.col("value")),
+    raise_first_finding(checked.errors, file)
+    if not accept_warnings:
+        raise_first_finding(checked.to_confirm, file, hint="确认数值无误后，加 --accept-warnings 重新运行")
+    figures = checked.figures.filter(~pl.col("explicit"))
+    _fail_first(figures.with_columns(_row=pl.col("_key")), pl.struct("region", "year", "metric").is_duplicated(),
+                file, "metric", "同一地区、年份、统计量出现多次", "每个地区每年每个统计量只填一行")
+    notes = frame.select(pl.col("_row").cast(pl.Int64).alias("_key"), "source", "note")
+    return figures.join(notes, on="_key").select(
+        "region", "year", "metric", "value", "state",
         source=pl.when(pl.col("source") != "").then(pl.col("source")),
         note=pl.when(pl.col("note") != "").then(pl.col("note")),
     )
+
+
+def raise_first_finding(findings: pl.DataFrame, file: str, hint: str | None = None) -> None:
+    """Raise the validator's first finding (by file row) as an InputError, with how many rows share it."""
+    if findings.height == 0:
+        return
+    first = findings.row(0, named=True)
+    same = findings.filter(pl.col("code") == first["code"]).height - 1
+    more = f"（另有 {same} 行同样的问题）" if same else ""
+    where = Location(file=file, line=int(first["_key"]), field=first["field"])
+    if hint:
+        raise ConfirmationNeeded(first["message"] + more, where, expected=first["expected"]).with_hint(hint)
+    raise InputError(first["message"] + more, where, expected=first["expected"])
 
 
 def read_assigned(path: Path | str, metrics: Mapping[str, Metric]) -> pl.DataFrame:
@@ -295,15 +291,17 @@ def partition_files(folder: Path) -> list[Path]:
     return parts
 
 
-def read_known_observations(path: Path, metrics: Mapping[str, Metric], regions: pl.DataFrame) -> pl.DataFrame:
+def read_known_observations(path: Path, metrics: Mapping[str, Metric], regions: pl.DataFrame, *,
+                            accept_warnings: bool = False) -> pl.DataFrame:
     """One figures file, every region in it checked against the register; errors name this file."""
-    frame = read_observations(path, metrics)
+    frame = read_observations(path, metrics, accept_warnings=accept_warnings)
     _check_known_regions(frame, regions, str(path))
     return frame
 
 
 def read_dataset(
-    path: Path | str, metrics: Mapping[str, Metric], regions_path: Path | str | None = None
+    path: Path | str, metrics: Mapping[str, Metric], regions_path: Path | str | None = None, *,
+    accept_warnings: bool = False,
 ) -> Dataset:
     """A folder with regions + observations (+ assigned), or one figures file plus a register."""
     path = Path(path)
@@ -328,7 +326,8 @@ def read_dataset(
         assigned_file = _find(path.parent, "assigned")
     regions = read_regions(regions_file)
     files = partition_files(obs_file) if obs_file.is_dir() else [obs_file]
-    observations = pl.concat([read_known_observations(file, metrics, regions) for file in files])
+    observations = pl.concat([read_known_observations(file, metrics, regions, accept_warnings=accept_warnings)
+                              for file in files])
     assigned = read_assigned(assigned_file, metrics) if assigned_file else None
     if assigned is not None:
         _check_known_regions(assigned, regions, str(assigned_file))

@@ -20,6 +20,7 @@ from ecozone.dataset import Dataset
 from ecozone.evaluation import evaluate, judged_year_among
 from ecozone.io.tables import read_observations
 from ecozone.national.panel import (
+    BULK,
     Panel,
     open_figures_file,
     open_panel,
@@ -53,10 +54,10 @@ def open_batch_panel(path: Path, standard: LoadedStandard, profiles: Path | None
     if path.is_file() and path.suffix.lower() == ".parquet":  # a bare figures file: the register
         return open_figures_file(path, metrics, profiles)
     if path.is_file() and path.suffix.lower() == ".csv":
-        figures = follow_code_changes(read_observations(path, metrics))
+        figures = follow_code_changes(read_observations(path, metrics, accept_warnings=BULK))
         regions = regions_from_register(figures["region"].unique().sort().to_list(), profiles)
         return panel_of(Dataset(regions, figures, None))
-    return panel_of(load_dataset(path, standard=standard))  # a dataset folder or a filled workbook
+    return panel_of(load_dataset(path, standard=standard, accept_warnings=BULK))  # a folder or a workbook
 
 
 def run_batch(standard: LoadedStandard, panel: Panel, year: int | None = None, output: Path | None = None,

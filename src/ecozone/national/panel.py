@@ -34,6 +34,11 @@ from ecozone.io.tables import (
 __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chunks", "regions_from_register"]
 
 
+# National statistics are read in bulk: a value needing a clerk's confirmation (a share typed as a
+# fraction) is taken as it is, as ``--accept-warnings`` would; errors still stop the batch.
+BULK = True
+
+
 @dataclass(frozen=True)
 class Panel:
     regions: pl.DataFrame
@@ -129,7 +134,7 @@ def _slices(regions: pl.DataFrame, assigned: pl.DataFrame | None, file: Path, me
     for group in _province_groups(regions, parts):
         codes = set(group["code"].to_list())
         codes |= {old for old, new in renamed.items() if new in codes}  # figures still under a withdrawn code
-        yield Dataset(group, read_observations(file, metrics, codes),
+        yield Dataset(group, read_observations(file, metrics, codes, accept_warnings=BULK),
                       assigned.filter(pl.col("region").is_in(group["code"].implode())) if assigned is not None
                       else None)
 
@@ -164,7 +169,7 @@ def _partitions(regions: pl.DataFrame, assigned: pl.DataFrame | None, files: lis
     for group in groups:
         frames = []
         for file in group:
-            frame = read_known_observations(file, metrics, regions)
+            frame = read_known_observations(file, metrics, regions, accept_warnings=BULK)
             for code in frame["region"].unique().to_list():
                 seen[code] = file
             frames.append(frame)

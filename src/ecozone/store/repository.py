@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_metrics
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
-from ecozone.errors import ConflictError, InputError, Location, ScopeError, UsageError
+from ecozone.errors import ConfirmationNeeded, ConflictError, InputError, Location, ScopeError, UsageError
 from ecozone.io.answers import normalise_answer, parse_date
-from ecozone.io.tables import parse_number
+from ecozone.io.validate import INPUT_SCHEMA, check_figures
 from ecozone.regions.profile import FLAGS
 from ecozone.store.models import (
     Answer,
@@ -242,28 +242,35 @@ def answers_of(session: Session, actor: Actor, region: str) -> dict[str, Answer]
 
 def set_figure(
     session: Session, actor: Actor, region: str, year: int, metric_id: str, text: str, expected_version: int,
-    reason: str | None = None,
+    reason: str | None = None, *, accept_warnings: bool = False,
 ) -> Observation:
-    """Change one figure, validated like an import; refuses if the figure changed since ``expected_version``."""
+    """Change one figure, validated by the import's validator; refuses if the figure changed since ``expected_version``.
+
+    A value that needs confirmation (a share typed as a fraction) is refused until ``accept_warnings``.
+    """
     actor.require("edit", region)
-    metric = load_metrics().get(metric_id)
-    if metric is None:
-        raise InputError(f"未知的统计量「{metric_id}」", Location(field="metric"))
-    value: float | None = None
-    state: str | None = None
-    if metric.kind == "number":
-        parsed = pl.select(parse_number(pl.lit(text))).item()
-        if parsed is None:
-            raise InputError(f"不是数字：「{text}」", Location(field=metric_id), expected="数字，如 85 或 85%")
-        if (metric.min is not None and parsed < metric.min) or (metric.max is not None and parsed > metric.max):
-            raise InputError(f"数值超出合理范围：「{text}」", Location(field=metric_id),
-                             expected=f"{metric.min if metric.min is not None else '−∞'}–"
-                                      f"{metric.max if metric.max is not None else '+∞'}")
-        value = float(parsed)
-    elif text in metric.states:
-        state = text
-    else:
-        raise InputError(f"不是可选状态：「{text}」", Location(field=metric_id), expected="、".join(metric.states))
+    metrics = load_metrics()
+    history = session.execute(select(Observation.region, Observation.year, Observation.metric, Observation.value)
+                              .where(Observation.region == region, Observation.metric == metric_id,
+                                     Observation.year != year)).all()
+    checked = check_figures(
+        pl.DataFrame([{"_key": 0, "region": region, "year": str(year), "metric": metric_id, "text": text,
+                       "number": None}], schema=INPUT_SCHEMA),
+        metrics,
+        history=pl.DataFrame([tuple(h) for h in history], orient="row",
+                             schema={"region": pl.String, "year": pl.Int32, "metric": pl.String, "value": pl.Float64}),
+    )
+    blocking = checked.errors if checked.errors.height or accept_warnings else checked.to_confirm
+    if blocking.height:
+        first = blocking.row(0, named=True)
+        where = Location(field=f"{metric_id}@{year}" if first["field"] != "year" else "year")
+        if first["confirm"]:
+            confirm = ConfirmationNeeded(first["message"], where, first["expected"])
+            raise confirm.with_hint("确认数值无误后勾选「确认数值无误」再保存（接口：accept_warnings 为 true）")
+        raise InputError(first["message"], where, expected=first["expected"])
+    figure = checked.figures.row(0, named=True)  # 无 / 不适用 / blank: no figure, as in a file
+    metric = metrics[metric_id]
+    value, state = figure["value"], figure["state"]
     current = session.scalar(select(Observation).where(
         Observation.region == region, Observation.year == year, Observation.metric == metric_id))
     current_version = current.version if current else 0

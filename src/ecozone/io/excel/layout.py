@@ -55,8 +55,6 @@ FIGURE_COLUMNS_AFTER: Final = (COL_NOTE, COL_METRIC)
 SOURCE_COLUMNS: Final = (COL_REGION, COL_METRIC, "年份", "数据来源", "备注")
 
 # what a clerk may write instead of a figure
-NO_DATA: Final = ("无", "暂无", "缺")
-NOT_APPLICABLE: Final = ("不适用", "/", "—")
 
 # self-check sheets
 COL_CONDITION: Final = "条件编号（勿改）"

@@ -29,7 +29,8 @@ from ecozone.errors import InputError, Location
 from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
 from ecozone.io.excel import layout as L
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
-from ecozone.io.tables import parse_number, validate_regions
+from ecozone.io.tables import validate_regions
+from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number
 
 __all__ = ["MAX_FILE_BYTES", "WorkbookImport", "guard_workbook", "is_workbook", "open_workbook", "read_workbook",
            "workbook_standard_id"]
@@ -38,7 +39,6 @@ MAX_FILE_BYTES: Final = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
 MAX_ZIP_RATIO: Final = 100  # xlsx XML compresses ~5–20×; a far higher ratio is a zip bomb
 MAX_ROWS: Final = 200_000
-FIRST_YEAR: Final = 1990
 _YEAR_HEADER = re.compile(r"^(\d{4})(?:\.0)?\s*年?$")
 _EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -388,51 +388,17 @@ def _add(problems: ProblemList, frame: pl.DataFrame, bad: pl.Expr, severity: Any
 def _observations(
     cells: pl.DataFrame, metrics: Mapping[str, Metric], problems: ProblemList, file: str, sheet: str
 ) -> pl.DataFrame:
-    info = pl.DataFrame(
-        {"metric": list(metrics), "_kind": [m.kind for m in metrics.values()],
-         "_unit": [m.unit for m in metrics.values()], "_direction": [m.direction for m in metrics.values()],
-         "_min": [m.min for m in metrics.values()], "_max": [m.max for m in metrics.values()],
-         "_states": [list(m.states) for m in metrics.values()]},
-        schema_overrides={"_min": pl.Float64, "_max": pl.Float64, "_states": pl.List(pl.String),
-                          "_direction": pl.String},
-    )
-    frame = cells.filter(pl.col("text") != "").join(info, on="metric", how="inner")
-    text = pl.col("text")
-    no_data = text.is_in(list(L.NO_DATA))
-    not_applicable = text.is_in(list(L.NOT_APPLICABLE))
-    explicit = no_data | not_applicable
-    number = pl.coalesce(pl.col("number"), parse_number(text))
-    is_number = pl.col("_kind") == "number"
-    frame = frame.with_columns(value=pl.when(is_number & ~explicit).then(number))
-    value = pl.col("value")
-    _add(problems, frame, no_data, NOTE, "no_data", "填写了「{text}」：按缺数据处理", None, file, sheet, "cell")
-    _add(problems, frame, not_applicable, WARNING, "marked_not_applicable",
-         "填写了「{text}」：是否适用由「地区信息」中的地区属性决定，此格按缺数据处理",
-         "如确不适用，请核对「地区信息」中的级别、沿海等属性", file, sheet, "cell")
-    _add(problems, frame, is_number & ~explicit & value.is_null(), ERROR, "not_a_number",
-         "不是数字：「{text}」", "数字，如 85 或 85%（可带千分位逗号）", file, sheet, "cell")
-    _add(problems, frame, is_number & (value < pl.col("_min")), ERROR, "below_minimum",
-         "数值低于合理下限：「{text}」", "不小于该统计量的下限（比例、率不能为负）",
-         file, sheet, "cell")
-    _add(problems, frame, is_number & (value > pl.col("_max")), ERROR, "above_maximum",
-         "数值超过合理上限：「{text}」", "百分比填 0–100", file, sheet, "cell")
-    # A share typed as a fraction (0.85 for 85 %): another year of the same row is about 100×
-    # larger (a unit slip, not a falling series such as 4 → 0.8 % 劣Ⅴ类), or the whole row is
-    # below 1 for a share where larger is better (coverage, rates).
-    row_max = pl.col("value").max().over("region", "metric")
-    slip = pl.when(row_max > 1).then(row_max / value >= 20).otherwise(pl.col("_direction") == "higher")
-    fraction = is_number & (pl.col("_unit") == "%") & (value > 0) & (value <= 1) & slip
-    _add(problems, frame, fraction, WARNING, "probable_fraction",
-         "数值「{text}」疑似把百分比填成了小数（如 0.85 应为 85）",
-         "百分比填 0–100；确认无误时导入加 --accept-warnings", file, sheet, "cell", confirm=True)
-    state_text = text
-    _add(problems, frame, ~is_number & ~explicit & ~pl.col("_states").list.contains(state_text), ERROR, "bad_state",
-         "不是该指标的可选状态：「{text}」", "下拉列表中的状态，如 建立 / 未建立", file, sheet, "cell")
-    kept = frame.filter(~explicit)
+    """Every filled cell through the one validator; its findings become problems at their cells."""
+    frame = cells.filter((pl.col("text") != "") & pl.col("metric").is_in(list(metrics))).with_row_index("_key")
+    frame = frame.with_columns(pl.col("_key").cast(pl.Int64))
+    checked = check_figures(frame.select("_key", "region", "year", "metric", "text", "number"), metrics)
+    located = checked.findings.join(frame.select("_key", "cell"), on="_key")
+    for finding in located.iter_rows(named=True):
+        problems.add(Problem(finding["severity"], finding["code"], finding["message"], finding["expected"],
+                             file=file, sheet=sheet, cell=finding["cell"], needs_confirmation=finding["confirm"]))
+    kept = checked.figures.filter(~pl.col("explicit")).join(frame.select("_key", "row_source", "note"), on="_key")
     return kept.select(
-        "region", "year", "metric",
-        value=pl.when(is_number).then(value),
-        state=pl.when(~is_number).then(text),
+        "region", "year", "metric", "value", "state",
         source=pl.when(pl.col("row_source") != "").then(pl.col("row_source")),
         note=pl.when(pl.col("note") != "").then(pl.col("note")),
     ).unique(["region", "year", "metric"], keep="first", maintain_order=True)

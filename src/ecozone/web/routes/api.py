@@ -37,6 +37,7 @@ class FigureEdit(BaseModel):
     value: str = Field(description="数值（如 85.3、85%）或状态（如 建立）", max_length=100)
     version: int = Field(ge=0, description="您读到的版本号；新填报的数值为 0")
     reason: str | None = Field(default=None, max_length=500, description="修改原因（记入审计）")
+    accept_warnings: bool = Field(default=False, description="确认疑似有误的数值（如百分比填成小数）无误")
 
 
 class AnswerEdit(BaseModel):
@@ -79,7 +80,8 @@ def put_figure(code: str, metric: str, year: int, edit: FigureEdit, request: Req
     check_csrf(request)
     allowed(who, "edit", code)
     with session.begin():
-        saved = set_figure(session, who.actor, code, year, metric, edit.value.strip(), edit.version, edit.reason)
+        saved = set_figure(session, who.actor, code, year, metric, edit.value.strip(), edit.version, edit.reason,
+                           accept_warnings=edit.accept_warnings)
     return Figure(metric=saved.metric, year=saved.year, value=saved.value, state=saved.state, version=saved.version)
 
 

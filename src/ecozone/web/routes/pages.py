@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
-from ecozone.errors import EcozoneError
+from ecozone.errors import ConfirmationNeeded, EcozoneError
 from ecozone.store import workflow
 from ecozone.store.permissions import can
 from ecozone.store.repository import set_figure
@@ -84,24 +84,26 @@ def enter_figure(
     version: Annotated[int, Form()],
     value: Annotated[str, Form()],
     session: Annotated[Session, Depends(database)],
+    accept_warnings: Annotated[bool, Form()] = False,
 ) -> Any:
     """One cell of the entry grid (htmx): saved and re-assessed, or the reason it was refused."""
     who = viewer(request)
     check_csrf(request)
     allowed(who, "edit", code)
-    error = None
+    error, confirm = None, False
     try:
         with session.begin():
-            figure = set_figure(session, who.actor, code, year, metric, value.strip(), version)
+            figure = set_figure(session, who.actor, code, year, metric, value.strip(), version,
+                                accept_warnings=accept_warnings)
         cell = {"text": value.strip(), "version": figure.version}
     except EcozoneError as exc:
-        error = exc.message
+        error, confirm = exc.message, isinstance(exc, ConfirmationNeeded)
         cell = {"text": value, "version": version}
     standard = load_standard(state(request).standard)
     view = region_view(session, who.actor, standard, code)
     row = next((r for r in view.grid if r["metric"] == metric), None) if view else None
     return page(request, who, "_figure_saved.html", view=view, row=row, year=year, cell=cell, error=error,
-                code=code, can_edit=True)
+                confirm=confirm, code=code, can_edit=True)
 
 
 @router.post("/regions/{code}/submit")

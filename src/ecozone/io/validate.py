@@ -1,0 +1,205 @@
+"""The one validator of figures: every adapter's values pass here, and get the same verdict and words.
+
+CSV/Parquet, the workbook, the web form, the API and ``--set`` all hand their cells over as a long
+table (region, year, metric, the text as typed and, for a spreadsheet number cell, the number). The
+validator decides, for every cell, the same way whoever typed it:
+
+- **refuse** (错误): not a number, ``nan``/``inf``, a comma that is neither a thousands separator nor
+  anything else (``85,5``), below the metric's floor, above its ceiling, a state not offered, a year
+  that is not a four-digit year between ``FIRST_YEAR`` and this year, an unknown metric;
+- **warn and ask** (警告, needs confirmation): a share typed as a fraction (``0.85`` for 85 %);
+- **warn** (警告): a cell marked 不适用 (applicability comes from the region's profile);
+- **note** (提示): a cell marked 无 (no data).
+
+Each finding carries the adapter's own row key, and the adapter turns it into its own location
+(file + row, sheet + cell, form field, JSON pointer); the message and the expectation are the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import polars as pl
+
+from ecozone.catalogue.model import Metric
+
+__all__ = [
+    "ERROR",
+    "FIRST_YEAR",
+    "NOTE",
+    "NOT_APPLICABLE",
+    "NO_DATA",
+    "WARNING",
+    "FigureCheck",
+    "check_figures",
+    "parse_number",
+    "year_problem",
+]
+
+Severity = Literal["错误", "警告", "提示"]
+ERROR: Final[Severity] = "错误"
+WARNING: Final[Severity] = "警告"
+NOTE: Final[Severity] = "提示"
+
+FIRST_YEAR: Final = 1990  # the earliest year of any series the standards look at (2016's tables start 2010s)
+NO_DATA: Final = ("无", "暂无", "缺")
+NOT_APPLICABLE: Final = ("不适用", "/", "—")
+
+INPUT_SCHEMA: Final = {"_key": pl.Int64, "region": pl.String, "year": pl.String, "metric": pl.String,
+                       "text": pl.String, "number": pl.Float64}
+FINDING_SCHEMA: Final = {"_key": pl.Int64, "field": pl.String, "severity": pl.String, "code": pl.String,
+                         "message": pl.String, "expected": pl.String, "confirm": pl.Boolean}
+_NUMBER_EXPECTED = "数字，如 85 或 85%（可带千分位逗号，如 1,234.5）"
+# thousands separators in groups of three (1,234 or 1,234.5); any other comma is ambiguous
+_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?$"
+
+
+@dataclass(frozen=True)
+class FigureCheck:
+    """``figures``: one row per input row (``_key``) with value / state, and ``explicit`` for 无 / 不适用
+    (no figure). ``findings``: one row per problem, the adapter's ``_key`` and the field it concerns."""
+
+    figures: pl.DataFrame
+    findings: pl.DataFrame
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        return self.findings.filter(pl.col("severity") == ERROR)
+
+    @property
+    def to_confirm(self) -> pl.DataFrame:
+        return self.findings.filter(pl.col("confirm"))
+
+
+def parse_number(text: pl.Expr) -> pl.Expr:
+    """Numbers as spreadsheets write them: full-width digits, thousands separators, a trailing %.
+
+    ``nan`` and ``inf`` are not numbers (a figure must be finite); a comma counts only as a
+    thousands separator in groups of three.
+    """
+    cleaned = text.str.normalize("NFKC").str.replace_all("，", ",").str.replace_all(r"\s", "")
+    grouped = cleaned.str.contains(_GROUPED) | ~cleaned.str.contains(",")
+    value = cleaned.str.replace_all(",", "").str.strip_suffix("%").cast(pl.Float64, strict=False)
+    return pl.when(grouped & value.is_finite()).then(value)
+
+
+def year_problem(year: int, *, today: dt.date | None = None) -> str | None:
+    """Why ``year`` cannot carry a figure, or None (the same rule as ``check_figures``)."""
+    last = (today or dt.date.today()).year
+    return None if FIRST_YEAR <= year <= last else f"年份「{year}」不在 {FIRST_YEAR}–{last} 之间"
+
+
+def check_figures(
+    cells: pl.DataFrame,
+    metrics: Mapping[str, Metric],
+    *,
+    history: pl.DataFrame | None = None,
+    today: dt.date | None = None,
+) -> FigureCheck:
+    """Validate every cell of ``cells`` (columns of ``INPUT_SCHEMA``; ``year`` may be text or an integer).
+
+    ``history``: other figures of the same regions (region, year, metric, value) that a probable
+    fraction is compared with, when ``cells`` holds only the edited ones (a web edit).
+    """
+    last_year = (today or dt.date.today()).year
+    frame = cells.with_columns(
+        pl.col("year").cast(pl.String).alias("_year_text"),
+        pl.col("text").fill_null("").str.strip_chars(),
+    ).with_columns(year=pl.col("_year_text").str.strip_chars().cast(pl.Int32, strict=False))
+    info = _metric_table(metrics)
+    frame = frame.join(info, on="metric", how="left")
+    text = pl.col("text")
+    known = pl.col("_kind").is_not_null()
+    is_number = pl.col("_kind") == "number"
+    no_data, not_applicable = text.is_in(list(NO_DATA)), text.is_in(list(NOT_APPLICABLE))
+    explicit = no_data | not_applicable
+    filled = (text != "") | pl.col("number").is_not_null()
+    number = pl.coalesce(pl.when(pl.col("number").is_finite()).then(pl.col("number")), parse_number(text))
+    frame = frame.with_columns(
+        _filled=filled, _explicit=explicit.fill_null(False),
+        value=pl.when(known & is_number & filled & ~explicit).then(number),
+        state=pl.when(known & ~is_number & filled & ~explicit).then(text),
+    )
+    value = pl.col("value")
+    bad_year_text = pl.col("year").is_null()
+    out_of_range = ~bad_year_text & ~pl.col("year").is_between(FIRST_YEAR, last_year)
+    comma = text.str.contains(",|，") & ~text.str.normalize("NFKC").str.replace_all("，", ",").str.contains(_GROUPED)
+    not_finite = text.str.to_lowercase().str.replace_all(r"[\s+-]", "").is_in(["nan", "inf", "infinity"])
+    number_cell = known & is_number & filled & ~explicit
+    fraction = _probable_fraction(frame, history)
+    checks: list[tuple[pl.Expr, str, Severity, str, pl.Expr, pl.Expr, bool]] = [
+        (bad_year_text, "year", ERROR, "bad_year", pl.format("年份不是有效的四位整数：「{}」", pl.col("_year_text")),
+         pl.lit(f"{FIRST_YEAR}–{last_year} 之间的年份，如 2023"), False),
+        (out_of_range, "year", ERROR, "bad_year",
+         pl.format("年份「{}」不在 {}–{} 之间", pl.col("year"), pl.lit(FIRST_YEAR), pl.lit(last_year)),
+         pl.lit(f"{FIRST_YEAR}–{last_year} 之间的年份（不能填将来的年份）"), False),
+        (~known, "metric", ERROR, "unknown_metric", pl.format("未知的统计量：「{}」", pl.col("metric")),
+         pl.lit("统计量登记表中的编号，可用 `ecozone standards show 标准编号` 查看"), False),
+        (no_data & known, "value", NOTE, "no_data", pl.format("填写了「{}」：按缺数据处理", text), pl.lit(None), False),
+        (not_applicable & known, "value", WARNING, "marked_not_applicable",
+         pl.format("填写了「{}」：是否适用由地区属性决定，此格按缺数据处理", text),
+         pl.lit("如确不适用，请核对地区信息中的级别、沿海等属性"), False),
+        (number_cell & not_finite, "value", ERROR, "not_a_number", pl.format("不是数字：「{}」", text),
+         pl.lit("有限的数字（nan、inf 不是数值）；没有数据填「无」"), False),
+        (number_cell & comma & ~not_finite, "value", ERROR, "ambiguous_comma",
+         pl.format("「{}」中的逗号无法判断是千分位还是小数点", text),
+         pl.lit("小数点用「.」，如 85.5；千分位逗号每三位一组，如 1,234.5"), False),
+        (number_cell & value.is_null() & ~comma & ~not_finite, "value", ERROR, "not_a_number",
+         pl.format("不是数字：「{}」", text), pl.lit(_NUMBER_EXPECTED), False),
+        (number_cell & (value < pl.col("_min")), "value", ERROR, "below_minimum",
+         pl.format("数值低于合理下限：「{}」", _shown()), pl.format("不小于 {}（比例、率不能为负）", pl.col("_min")),
+         False),
+        (number_cell & (value > pl.col("_max")), "value", ERROR, "above_maximum",
+         pl.format("数值超过合理上限：「{}」", _shown()),
+         pl.when(pl.col("_unit") == "%").then(pl.format("不大于 {}；百分比填 0–100，不要填小数比例", pl.col("_max")))
+         .otherwise(pl.format("不大于 {}", pl.col("_max"))), False),
+        (number_cell & fraction, "value", WARNING, "probable_fraction",
+         pl.format("数值「{}」疑似把百分比填成了小数（如 0.85 应为 85）", _shown()),
+         pl.lit("百分比填 0–100；确认无误时加 --accept-warnings（网页上勾选「确认数值无误」）"), True),
+        (known & ~is_number & filled & ~explicit & ~pl.col("_states").list.contains(text), "value", ERROR,
+         "bad_state", pl.format("状态值不在可选范围内：「{}」", text), pl.col("_states").list.join("、"), False),
+    ]
+    findings = pl.concat([
+        frame.filter(condition.fill_null(False)).select(
+            "_key", field=pl.lit(field), severity=pl.lit(severity), code=pl.lit(code),
+            message=message.cast(pl.String), expected=expected.cast(pl.String), confirm=pl.lit(confirm))
+        for condition, field, severity, code, message, expected, confirm in checks
+    ], how="vertical_relaxed").cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+    figures = frame.select("_key", "region", "year", "metric", "value", "state",
+                           explicit=pl.col("_explicit"), filled=pl.col("_filled"))
+    return FigureCheck(figures, findings.sort("_key", maintain_order=True))
+
+
+def _shown() -> pl.Expr:
+    """The value as the user typed it (a number cell shows its number)."""
+    return pl.when(pl.col("text") != "").then(pl.col("text")).otherwise(pl.col("number").cast(pl.String))
+
+
+def _metric_table(metrics: Mapping[str, Metric]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"metric": list(metrics), "_kind": [m.kind for m in metrics.values()],
+         "_unit": [m.unit for m in metrics.values()], "_direction": [m.direction for m in metrics.values()],
+         "_min": [m.min for m in metrics.values()], "_max": [m.max for m in metrics.values()],
+         "_states": [list(m.states) for m in metrics.values()]},
+        schema_overrides={"_min": pl.Float64, "_max": pl.Float64, "_states": pl.List(pl.String),
+                          "_direction": pl.String, "_unit": pl.String},
+    )
+
+
+def _probable_fraction(frame: pl.DataFrame, history: pl.DataFrame | None) -> pl.Expr:
+    """A share typed as a fraction (0.85 for 85 %): another year of the same series is about 100×
+    larger (a unit slip, not a falling series such as 4 → 0.8 % 劣Ⅴ类), or the whole series is
+    below 1 for a share where larger is better (coverage, rates)."""
+    value = pl.col("value")
+    row_max = value.max().over("region", "metric")
+    if history is not None and history.height:
+        others = history.group_by("region", "metric").agg(_hist_max=pl.col("value").max())
+        lookup = frame.select("_key", "region", "metric").join(others, on=["region", "metric"], how="left")
+        hist = dict(zip(lookup["_key"], lookup["_hist_max"], strict=True))
+        row_max = pl.max_horizontal(row_max, pl.col("_key").replace_strict(hist, default=None,
+                                                                             return_dtype=pl.Float64))
+    slip = pl.when(row_max > 1).then(row_max / value >= 20).otherwise(pl.col("_direction") == "higher")
+    return (pl.col("_unit") == "%") & (value > 0) & (value <= 1) & slip
