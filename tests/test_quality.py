@@ -1,4 +1,4 @@
-"""ruff and mypy are part of the test command, so CI keeps them (mypy strict on engine/catalogue)."""
+"""ruff and mypy are part of the test command, so CI keeps them (mypy strict on the whole package)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,6 @@ def test_ruff_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_passes_strict_on_engine_and_catalogue() -> None:
+def test_mypy_passes_strict_on_the_whole_package() -> None:
     result = _run("mypy", "src")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -9,6 +9,7 @@ Linux). Each is one ``<id>.yaml``: a whole pack, or an overlay that ``extends`` 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,11 +17,13 @@ from typing import Literal
 
 import platformdirs
 
-from ecozone.catalogue.load import LoadedStandard, _data_dir, load_standard_file
+from ecozone.catalogue.load import LoadedStandard, _data_dir, compose_file, load_metrics, standard_from_data, yaml_where
+from ecozone.catalogue.model import Metric
+from ecozone.catalogue.overlay import merge_overlay
 from ecozone.errors import Location, PackError, UsageError
 
 __all__ = ["ENV", "PackEntry", "default_user_folder", "find_pack", "list_standards", "load_standard",
-           "pack_entries", "user_folders"]
+           "load_standard_file", "pack_entries", "user_folders"]
 
 ENV = "ECOZONE_STANDARDS_PATH"
 Origin = Literal["shipped", "user"]
@@ -91,6 +94,17 @@ def load_standard(standard_id: str) -> LoadedStandard:
         Location(field="--standard"),
         expected="、".join(list_standards()) + "，或一个标准包 YAML 文件的路径",
     )
+
+
+def load_standard_file(path: Path | str, metrics: Mapping[str, Metric] | None = None) -> LoadedStandard:
+    """Load and check one pack file (an overlay with its base from the library). Raises PackError naming
+    file, line and field."""
+    data, lines, file = compose_file(path)
+    metrics = metrics if metrics is not None else load_metrics()
+    if isinstance(data, dict) and "extends" in data:
+        data, where, base = merge_overlay(data, lines, file, load_standard)
+        return standard_from_data(data, where, file, metrics, extends=base)
+    return standard_from_data(data, yaml_where(data, lines, file), file, metrics)
 
 
 @cache

@@ -33,9 +33,10 @@ from ecozone.errors import Location, PackError
 __all__ = [
     "LoadedStandard",
     "check_references",
+    "compose_file",
     "load_metrics",
-    "load_standard_file",
     "pack_hash",
+    "standard_from_data",
     "validation_error",
     "yaml_where",
 ]
@@ -293,8 +294,8 @@ def _leaves_of_indicator(indicator: Indicator) -> Iterator[Any]:
         yield from _leaves(item.criterion)
 
 
-def load_standard_file(path: Path | str, metrics: Mapping[str, Metric] | None = None) -> LoadedStandard:
-    """Load and check one pack file. Raises PackError naming file, line and field."""
+def compose_file(path: Path | str) -> tuple[Any, dict[PathKey, int], str]:
+    """A pack file's YAML, composed strictly: (data, the line of every path, the file's name)."""
     path = Path(path)
     file = str(path)
     try:
@@ -303,20 +304,19 @@ def load_standard_file(path: Path | str, metrics: Mapping[str, Metric] | None = 
         raise PackError("文件不存在", Location(file=file)) from None
     except UnicodeDecodeError:
         raise PackError("文件不是 UTF-8 编码", Location(file=file), expected="UTF-8 编码的 YAML") from None
-    metrics = metrics if metrics is not None else load_metrics()
     data, lines = _compose(text, file)
-    if isinstance(data, dict) and "extends" in data:
-        from ecozone.catalogue.overlay import merge_overlay  # an overlay reads its base through the library
+    return data, lines, file
 
-        data, where, base = merge_overlay(data, lines, file)
-    else:
-        where, base = yaml_where(data, lines, file), None
+
+def standard_from_data(data: Any, where: Where, file: str, metrics: Mapping[str, Metric],
+                       extends: str | None = None) -> LoadedStandard:
+    """Check a composed pack (the model, then the references) and load it; errors located by ``where``."""
     try:
         standard = Standard.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, data, where) from None
     check_references(standard, where, metrics)
-    return LoadedStandard(standard, metrics, file, extends=base)
+    return LoadedStandard(standard, metrics, file, extends=extends)
 
 
 def check_references(standard: Standard, where: Where, metrics: Mapping[str, Metric]) -> None:

@@ -15,10 +15,10 @@ offending part came from it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ecozone.catalogue.load import PathKey, Where, _dotted, _nearest, yaml_where
+from ecozone.catalogue.load import LoadedStandard, PathKey, Where, _dotted, _nearest, yaml_where
 from ecozone.errors import Location, PackError
 
 __all__ = ["OVERLAY_KEYS", "merge_overlay"]
@@ -26,11 +26,12 @@ __all__ = ["OVERLAY_KEYS", "merge_overlay"]
 OVERLAY_KEYS = ("extends", "verifications")
 
 
-def merge_overlay(overlay: dict[str, Any], lines: Mapping[PathKey, int], file: str) -> tuple[dict[str, Any], Where,
-                                                                                               str]:
-    """The overlay applied to its base: (merged data, where each path was written, the base's id)."""
-    from ecozone.catalogue.library import load_standard
+def merge_overlay(overlay: dict[str, Any], lines: Mapping[PathKey, int], file: str,
+                  load_standard: Callable[[str], LoadedStandard]) -> tuple[dict[str, Any], Where, str]:
+    """The overlay applied to its base: (merged data, where each path was written, the base's id).
 
+    ``load_standard``: how a base is found by id (the library's; the overlay itself knows no library).
+    """
     at = yaml_where(overlay, lines, file)
     base_id = overlay["extends"]
     if not isinstance(base_id, str):

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ecozone._files import write_text_atomic
 from ecozone.catalogue.dump import HEADER, dump_standard
 from ecozone.catalogue.library import find_pack, load_standard, user_folders
 from ecozone.catalogue.load import LoadedStandard
@@ -109,7 +110,7 @@ def _write_verifications(path: Path, overlay: dict[str, Any], changes: dict[str,
 
 
 def _write(path: Path, text: str) -> None:
-    from ecozone._files import write_text_atomic  # io depends on catalogue, not the other way round
+
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, text)

@@ -55,9 +55,8 @@ OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="å†™å…
 
 
 def main() -> None:
-    """Console-script entry point: user errors become a Chinese message and exit status 1."""
-    import ecozone.cli  # noqa: F401  (registers every command on ``app``)
-
+    """Console-script entry point (``ecozone.cli:main``, after the package registered every command):
+    user errors become a Chinese message and exit status 1."""
     try:
         app()
     except ScopeError as exc:  # the store's permission check, with its reason
