@@ -38,7 +38,7 @@ from ecozone.store.permissions import ROLES, can, scope_prefix
 
 __all__ = ["Actor", "ConflictError", "add_user", "answers_of", "check_password", "figure_versions", "import_dataset",
            "load_dataset", "regions_in_scope", "revision", "safe_filename", "save_file", "set_answer", "set_figure",
-           "stored_file"]
+           "stored_file", "years_with_data"]
 
 _hasher = PasswordHash.recommended()  # argon2
 
@@ -203,6 +203,12 @@ def load_dataset(session: Session, actor: Actor, region: str | None = None) -> D
     return Dataset(pl.DataFrame(profile_rows, schema=schema), observations, assigned,
                    pl.DataFrame([tuple(a) for a in answers], orient="row", schema=ANSWER_SCHEMA),
                    pl.DataFrame([tuple(i) for i in incidents], orient="row", schema=INCIDENT_SCHEMA))
+
+
+def years_with_data(session: Session) -> list[int]:
+    """Every year any stored figure has, oldest first: the store is one programme, judged in one year,
+    so a county's page, the board and a submission judge the same year."""
+    return sorted(session.scalars(select(Observation.year).distinct()))
 
 
 def regions_in_scope(session: Session, actor: Actor) -> list[Region]:

@@ -18,7 +18,7 @@ from ecozone.errors import Location, UsageError
 from ecozone.evaluation import evaluate
 from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.store.models import AuditRecord, Observation, Submission
-from ecozone.store.repository import Actor, load_dataset
+from ecozone.store.repository import Actor, load_dataset, years_with_data
 from ecozone.vocabulary import SUBMISSION_STATUS
 
 __all__ = ["TRANSITIONS", "latest", "submit", "transition"]
@@ -46,7 +46,7 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
     # the very dataset the region's page evaluates: figures, targets, answers and incidents
     dataset = load_dataset(session, actor, region=region)
     loaded = load_standard(standard_id)
-    evaluation = evaluate(loaded, dataset, vetoes=True)
+    evaluation = evaluate(loaded, dataset, vetoes=True, years=years_with_data(session))
     snapshot: dict[str, Any] = {
         "figures": [{"year": o.year, "metric": o.metric, "value": o.value, "state": o.state, "version": o.version}
                     for o in session.scalars(select(Observation).where(Observation.region == region))],

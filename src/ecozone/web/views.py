@@ -25,7 +25,7 @@ from ecozone.evaluation import Evaluation, evaluate
 from ecozone.store import workflow
 from ecozone.store.models import Submission
 from ecozone.store.permissions import scope_prefix
-from ecozone.store.repository import Actor, figure_versions, load_dataset, revision
+from ecozone.store.repository import Actor, figure_versions, load_dataset, revision, years_with_data
 from ecozone.vocabulary import STATUS, TREND_CLASS
 
 __all__ = ["BoardView", "RegionView", "board_view", "region_view", "years_for"]
@@ -98,11 +98,13 @@ def _database(session: Session) -> str:
 def region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str) -> RegionView | None:
     """One region: verdict, indicator rows with trends and charts, the entry grid, the self-check."""
     actor.require("view", code)
-    key = ("region", _database(session), code, standard.hash, revision(session, code))
-    return _views.get(key, lambda: _region_view(session, actor, standard, code))
+    years = tuple(years_with_data(session))  # a new year anywhere moves the judged year of every page
+    key = ("region", _database(session), code, standard.hash, revision(session, code), years)
+    return _views.get(key, lambda: _region_view(session, actor, standard, code, list(years)))
 
 
-def _region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str) -> RegionView | None:
+def _region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str,
+                 years: list[int]) -> RegionView | None:
     dataset = load_dataset(session, actor, region=code)
     if dataset.regions.height == 0:
         return None
@@ -112,7 +114,8 @@ def _region_view(session: Session, actor: Actor, standard: LoadedStandard, code:
     view.grid = _grid(session, actor, standard, dataset, code)
     if dataset.observations.height == 0:
         return view
-    evaluation = evaluate(standard, dataset, vetoes=True)  # a county in the store always has its questionnaire
+    # a county in the store always has its questionnaire; the year is the store's, as on the board
+    evaluation = evaluate(standard, dataset, vetoes=True, years=years)
     checked = evaluation.checked
     assert checked is not None
     view.evaluation = evaluation
@@ -192,7 +195,7 @@ def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boa
     board = BoardView()
     if dataset.regions.height == 0 or dataset.observations.height == 0:
         return board
-    evaluation = evaluate(standard, dataset, vetoes=True)
+    evaluation = evaluate(standard, dataset, vetoes=True, years=years_with_data(session))
     statuses = _statuses(session, scope_prefix(actor.role, actor.region))
     board.year = evaluation.year
     board.regions = [{**r, "submission": statuses.get(r["region"])} for r in evaluation.regions.to_dicts()]

@@ -30,7 +30,7 @@ from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
 from ecozone.io.excel import layout as L
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 from ecozone.io.tables import validate_regions
-from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number
+from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number, year_problem
 
 __all__ = ["MAX_FILE_BYTES", "WorkbookImport", "guard_workbook", "is_workbook", "open_workbook", "read_workbook",
            "workbook_standard_id"]
@@ -39,7 +39,7 @@ MAX_FILE_BYTES: Final = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
 MAX_ZIP_RATIO: Final = 100  # xlsx XML compresses ~5–20×; a far higher ratio is a zip bomb
 MAX_ROWS: Final = 200_000
-_YEAR_HEADER = re.compile(r"^(\d{4})(?:\.0)?\s*年?$")
+_YEAR_HEADER = re.compile(r"^(\d{3,6})(?:\.0)?\s*年?$")  # a mistyped year is a year column in error
 _EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
@@ -285,7 +285,7 @@ def _regions(sheet: _Sheet, problems: ProblemList, file: str) -> pl.DataFrame | 
 
 
 def _year_columns(sheet: _Sheet, problems: ProblemList, file: str) -> dict[int, int]:
-    """Year headers → column index; a year outside 1990..this year is an error at its header."""
+    """Year headers → column index; a year the validator refuses is an error at its header, in its words."""
     years: dict[int, int] = {}
     this_year = dt.date.today().year
     for text, col in sheet.header.items():
@@ -293,8 +293,9 @@ def _year_columns(sheet: _Sheet, problems: ProblemList, file: str) -> dict[int, 
         if not match:
             continue
         year = int(match.group(1))
-        if not FIRST_YEAR <= year <= this_year:
-            problems.add(Problem(ERROR, "bad_year", f"年份列「{text}」超出范围", f"{FIRST_YEAR}–{this_year} 之间的年份",
+        refused = year_problem(year)
+        if refused:
+            problems.add(Problem(ERROR, "bad_year", refused, f"{FIRST_YEAR}–{this_year} 之间的年份（不能填将来的年份）",
                                  file=file, sheet=sheet.name, cell=_cell(0, col)))
             continue
         years[year] = col

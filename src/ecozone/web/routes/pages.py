@@ -16,6 +16,7 @@ from ecozone.store.repository import set_figure
 from ecozone.vocabulary import (
     ANSWER,
     ANSWERED_BY,
+    ATTRIBUTE,
     FINAL_VERDICT,
     PLAN_STATUS,
     ROLE,
@@ -30,7 +31,8 @@ router = APIRouter(include_in_schema=False)
 
 TEXTS = {
     "status_text": STATUS, "verdict_text": FINAL_VERDICT, "submission_text": SUBMISSION_STATUS,
-    "plan_text": PLAN_STATUS, "answer_text": ANSWER, "answered_by_text": ANSWERED_BY, "weak_text": WEAK_CLASS,
+    "plan_text": PLAN_STATUS, "answer_text": ANSWER, "answered_by_text": ANSWERED_BY, "attribute_text": ATTRIBUTE,
+    "weak_text": WEAK_CLASS,
     "role_text": ROLE, "status_order": STATUS_ORDER,
 }
 NOTICES = {
