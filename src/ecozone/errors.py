@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
-    "ConfirmationNeeded", "ConflictError", "EcozoneError", "InputError", "Location", "OutputError", "PackError",
-    "ScopeError", "UsageError",
+    "ConfirmationNeeded", "ConflictError", "EcozoneError", "InputError", "Location", "NotLoggedIn", "OutputError",
+    "PackError", "ScopeError", "UsageError",
 ]
 
 
@@ -94,3 +94,10 @@ class ConflictError(UsageError):
 
 class OutputError(EcozoneError):
     """A result cannot be written where it was asked to go (folder missing, no permission, disk full)."""
+
+
+class NotLoggedIn(EcozoneError):
+    """No valid session: pages redirect to the login, the API answers 401."""
+
+    def __init__(self) -> None:
+        super().__init__("请先登录", Location(field="session"), expected="登录后再访问")

@@ -59,6 +59,9 @@ def test_synth_then_batch_covers_every_county_and_summarises(tmp_path: Path) -> 
     assert "全国最常见的约束性短板" in done.stdout
     assert f"{regions.height}/{regions.height}" in done.stderr  # the progress bar reached the end
     table = pl.read_parquet(results)
+    # the codes as the codebook's closed sets (a reader of the file sees every status and verdict that can occur)
+    assert table.schema["status"] == pl.Enum(["met", "not_met", "missing", "needs_review", "not_applicable"])
+    assert table.schema["verdict"] == pl.Enum(["ready", "not_ready", "incomplete", "vetoed"])
     assert set(table["region"].unique().to_list()) == set(regions["code"].to_list())
     assert table.group_by("region").len()["len"].unique().to_list() == [40]  # every indicator of mee-2019
     # like a real country: leaders that could apply, most places with weak points, a few with data gaps

@@ -292,3 +292,36 @@ def test_assess_json_carries_trend_score_and_weak_points() -> None:
     assert shimen["score"]["coverage"] == 1.0 and "生态生活" in shimen["score"]["by_domain"]
     assert shimen["weak_points"][0]["indicator"] == "29"
     assert doc["parameters"]["outlook_method"].startswith("趋势分级采用")
+
+
+def test_assess_shows_one_verdict_per_county_in_the_board_and_in_its_own_table() -> None:
+    """The summary line and the county's own table say the same (the self-check's verdict)."""
+    result = run("assess", str(SAMPLE), "--standard", "mee-2019")
+    assert result.returncode == 0, result.stderr
+    board = next(line for line in result.stdout.splitlines() if "│ 990102 │" in line)
+    assert "一票否决" in board
+    assert "云溪县（990102）：一票否决（指标结论：可申报）" in result.stdout
+    assert "云溪县（990102）：可申报" not in result.stdout
+
+
+def test_a_result_that_cannot_be_written_is_a_chinese_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for target in (blocker / "result.json", blocker / "result.xlsx"):
+        result = run("assess", str(SAMPLE), "--standard", "mee-2019", "--format", "json", "-o", str(target))
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "无法写入" in result.stderr and str(target) in result.stderr
+    folder = run("assess", str(SAMPLE), "--standard", "mee-2019", "-o", str(tmp_path))
+    assert folder.returncode == 1 and "这是一个文件夹" in folder.stderr
+
+
+def test_what_if_takes_the_chinese_name_and_says_it_is_a_hypothesis() -> None:
+    result = run("assess", str(SAMPLE), "--standard", "mee-2019", "--format", "json",
+                 "--set", "990104:城镇污水处理率=90")
+    assert result.returncode == 0, result.stderr
+    assert "假设" in result.stderr
+    shimen = next(r for r in json.loads(result.stdout)["regions"] if r["code"] == "990104")
+    sewage = next(i for i in shimen["indicators"] if i["id"] == "29")
+    assert sewage["status"] == "met" and sewage["value"] == 90 and "假设" in (sewage["source"] or "")
+    refused = run("assess", str(SAMPLE), "--standard", "mee-2019", "--set", "城镇污水处理率=85,5")
+    assert refused.returncode == 1 and "逗号无法判断" in refused.stderr

@@ -29,7 +29,7 @@ from ecozone.national.panel import (
     regions_from_register,
 )
 from ecozone.regions.register import fill_zones, follow_code_changes, retired_codes, unknown_codes
-from ecozone.vocabulary import VERDICT
+from ecozone.vocabulary import STATUS, VERDICT
 
 __all__ = ["BatchResult", "common_weak_points", "open_batch_panel", "run_batch", "verdicts_by_province"]
 
@@ -78,9 +78,10 @@ def run_batch(standard: LoadedStandard, panel: Panel, year: int | None = None, o
     verdicts = pl.concat(regions_out)
     indicators = pl.concat(indicators_out).join(
         verdicts.select("region", region_name="name", verdict="verdict"), on="region")
-    if output is not None:
+    if output is not None:  # codes as the codebook's Enum: a reader sees the closed set and its order
+        typed = indicators.with_columns(pl.col("status").cast(STATUS.dtype), pl.col("verdict").cast(VERDICT.dtype))
         with atomic_path(output) as tmp:
-            indicators.write_parquet(tmp)
+            typed.write_parquet(tmp)
     return BatchResult(judged, verdicts, indicators, unknown, retired)
 
 

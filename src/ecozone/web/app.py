@@ -21,10 +21,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from ecozone.catalogue import load_standard
-from ecozone.errors import EcozoneError, InputError, ScopeError
+from ecozone.errors import EcozoneError, InputError, NotLoggedIn, ScopeError
 from ecozone.store import db
 from ecozone.web.routes import api, auth, entry, pages, reports
-from ecozone.web.security import NotLoggedIn, WebState, viewer_or_none
+from ecozone.web.security import WebState, viewer_or_none
 
 __all__ = ["app_from_environment", "create_app"]
 

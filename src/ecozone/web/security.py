@@ -21,10 +21,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ecozone.errors import NotLoggedIn
 from ecozone.store.permissions import can
 from ecozone.store.repository import Actor
 
-__all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "NotLoggedIn", "Viewer", "WebState", "allowed", "check_csrf",
+__all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "Viewer", "WebState", "allowed", "check_csrf",
            "database", "state", "viewer", "viewer_or_none"]
 
 SESSION_COOKIE = "ecozone_session"
@@ -32,10 +33,6 @@ LOGIN_CSRF_COOKIE = "ecozone_login_csrf"
 MAX_AGE = 8 * 3600
 MAX_FAILURES = 5  # failed logins per user and address …
 LOCKOUT_SECONDS = 15 * 60  # … within this window lock that pair out for the rest of it
-
-
-class NotLoggedIn(Exception):
-    """No valid session: pages redirect to the login, the API answers 401."""
 
 
 @dataclass
