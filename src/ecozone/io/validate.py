@@ -109,68 +109,119 @@ def check_figures(
         pl.col("year").cast(pl.String).alias("_year_text"),
         pl.col("text").fill_null("").str.strip_chars(),
     ).with_columns(year=pl.col("_year_text").str.strip_chars().cast(pl.Int32, strict=False))
-    info = _metric_table(metrics)
-    frame = frame.join(info, on="metric", how="left")
-    text = pl.col("text")
+    table = _metric_table(metrics)
+    frame = frame.join(table.drop("_states"), on="metric", how="left")  # a list per row costs: states join below
+    frame = _parsed(frame, table.select("metric", "_states"))
     known = pl.col("_kind").is_not_null()
     is_number = pl.col("_kind") == "number"
-    no_data, not_applicable = text.is_in(list(NO_DATA)), text.is_in(list(NOT_APPLICABLE))
-    explicit = no_data | not_applicable
-    filled = (text != "") | pl.col("number").is_not_null()
-    number = pl.coalesce(pl.when(pl.col("number").is_finite()).then(pl.col("number")), parse_number(text))
-    frame = frame.with_columns(
-        _filled=filled, _explicit=explicit.fill_null(False),
-        value=pl.when(known & is_number & filled & ~explicit).then(number),
-        state=pl.when(known & ~is_number & filled & ~explicit).then(text),
-    )
-    value = pl.col("value")
-    bad_year_text = pl.col("year").is_null()
-    out_of_range = ~bad_year_text & ~pl.col("year").is_between(FIRST_YEAR, last_year)
-    comma = text.str.contains(",|，") & ~text.str.normalize("NFKC").str.replace_all("，", ",").str.contains(_GROUPED)
-    not_finite = text.str.to_lowercase().str.replace_all(r"[\s+-]", "").is_in(["nan", "inf", "infinity"])
-    number_cell = known & is_number & filled & ~explicit
-    fraction = _probable_fraction(frame, history)
-    checks: list[tuple[pl.Expr, str, Severity, str, pl.Expr, pl.Expr, bool]] = [
-        (bad_year_text, "year", ERROR, "bad_year", pl.format("年份不是有效的四位整数：「{}」", pl.col("_year_text")),
+    value, text = pl.col("value"), pl.col("text")
+    number_cell = known & is_number & pl.col("_filled") & ~pl.col("_explicit")
+    flags = {
+        "bad_year_text": pl.col("year").is_null(),
+        "year_range": pl.col("year").is_not_null() & ~pl.col("year").is_between(FIRST_YEAR, last_year),
+        "unknown_metric": ~known,
+        "no_data": pl.col("_no_data") & known,
+        "not_applicable": pl.col("_na") & known,
+        "not_finite": number_cell & pl.col("_not_finite"),
+        "comma": number_cell & pl.col("_comma") & ~pl.col("_not_finite"),
+        "not_a_number": number_cell & value.is_null() & ~pl.col("_comma") & ~pl.col("_not_finite"),
+        "below": number_cell & (value < pl.col("_min")),
+        "above": number_cell & (value > pl.col("_max")),
+        # a share typed as a fraction: only such values are compared with their series (below)
+        "fraction": number_cell & (pl.col("_unit") == "%") & (value > 0) & (value <= 1),
+        "bad_state": pl.col("_bad_state"),
+    }
+    frame = frame.with_columns(**{f"_f_{k}": v.fill_null(False) for k, v in flags.items()})
+    suspects = frame.filter(pl.any_horizontal(pl.col(f"_f_{k}") for k in flags))  # the few rows with a finding
+    suspects = _fraction_slips(suspects, frame, history).join(
+        table.select("metric", _offered=pl.col("_states").list.join("、")), on="metric", how="left")
+    checks: list[tuple[str, str, Severity, str, pl.Expr, pl.Expr, bool]] = [
+        ("bad_year_text", "year", ERROR, "bad_year", pl.format("年份不是有效的四位整数：「{}」", pl.col("_year_text")),
          pl.lit(f"{FIRST_YEAR}–{last_year} 之间的年份，如 2023"), False),
-        (out_of_range, "year", ERROR, "bad_year",
+        ("year_range", "year", ERROR, "bad_year",
          pl.format("年份「{}」不在 {}–{} 之间", pl.col("year"), pl.lit(FIRST_YEAR), pl.lit(last_year)),
          pl.lit(f"{FIRST_YEAR}–{last_year} 之间的年份（不能填将来的年份）"), False),
-        (~known, "metric", ERROR, "unknown_metric", pl.format("未知的统计量：「{}」", pl.col("metric")),
+        ("unknown_metric", "metric", ERROR, "unknown_metric", pl.format("未知的统计量：「{}」", pl.col("metric")),
          pl.lit("统计量登记表中的编号，可用 `ecozone standards show 标准编号` 查看"), False),
-        (no_data & known, "value", NOTE, "no_data", pl.format("填写了「{}」：按缺数据处理", text), pl.lit(None), False),
-        (not_applicable & known, "value", WARNING, "marked_not_applicable",
+        ("no_data", "value", NOTE, "no_data", pl.format("填写了「{}」：按缺数据处理", text), pl.lit(None), False),
+        ("not_applicable", "value", WARNING, "marked_not_applicable",
          pl.format("填写了「{}」：是否适用由地区属性决定，此格按缺数据处理", text),
          pl.lit("如确不适用，请核对地区信息中的级别、沿海等属性"), False),
-        (number_cell & not_finite, "value", ERROR, "not_a_number", pl.format("不是数字：「{}」", text),
+        ("not_finite", "value", ERROR, "not_a_number", pl.format("不是数字：「{}」", text),
          pl.lit("有限的数字（nan、inf 不是数值）；没有数据填「无」"), False),
-        (number_cell & comma & ~not_finite, "value", ERROR, "ambiguous_comma",
-         pl.format("「{}」中的逗号无法判断是千分位还是小数点", text),
+        ("comma", "value", ERROR, "ambiguous_comma", pl.format("「{}」中的逗号无法判断是千分位还是小数点", text),
          pl.lit("小数点用「.」，如 85.5；千分位逗号每三位一组，如 1,234.5"), False),
-        (number_cell & value.is_null() & ~comma & ~not_finite, "value", ERROR, "not_a_number",
-         pl.format("不是数字：「{}」", text), pl.lit(_NUMBER_EXPECTED), False),
-        (number_cell & (value < pl.col("_min")), "value", ERROR, "below_minimum",
-         pl.format("数值低于合理下限：「{}」", _shown()), pl.format("不小于 {}（比例、率不能为负）", pl.col("_min")),
-         False),
-        (number_cell & (value > pl.col("_max")), "value", ERROR, "above_maximum",
-         pl.format("数值超过合理上限：「{}」", _shown()),
+        ("not_a_number", "value", ERROR, "not_a_number", pl.format("不是数字：「{}」", text),
+         pl.lit(_NUMBER_EXPECTED), False),
+        ("below", "value", ERROR, "below_minimum", pl.format("数值低于合理下限：「{}」", _shown()),
+         pl.format("不小于 {}（比例、率不能为负）", pl.col("_min")), False),
+        ("above", "value", ERROR, "above_maximum", pl.format("数值超过合理上限：「{}」", _shown()),
          pl.when(pl.col("_unit") == "%").then(pl.format("不大于 {}；百分比填 0–100，不要填小数比例", pl.col("_max")))
          .otherwise(pl.format("不大于 {}", pl.col("_max"))), False),
-        (number_cell & fraction, "value", WARNING, "probable_fraction",
+        ("fraction", "value", WARNING, "probable_fraction",
          pl.format("数值「{}」疑似把百分比填成了小数（如 0.85 应为 85）", _shown()),
          pl.lit("百分比填 0–100；确认无误时加 --accept-warnings（网页上勾选「确认数值无误」）"), True),
-        (known & ~is_number & filled & ~explicit & ~pl.col("_states").list.contains(text), "value", ERROR,
-         "bad_state", pl.format("状态值不在可选范围内：「{}」", text), pl.col("_states").list.join("、"), False),
+        ("bad_state", "value", ERROR, "bad_state", pl.format("状态值不在可选范围内：「{}」", text),
+         pl.col("_offered"), False),
     ]
     findings = pl.concat([
-        frame.filter(condition.fill_null(False)).select(
+        suspects.filter(pl.col(f"_f_{flag}")).select(
             "_key", field=pl.lit(field), severity=pl.lit(severity), code=pl.lit(code),
             message=message.cast(pl.String), expected=expected.cast(pl.String), confirm=pl.lit(confirm))
-        for condition, field, severity, code, message, expected, confirm in checks
+        for flag, field, severity, code, message, expected, confirm in checks
     ], how="vertical_relaxed").cast(FINDING_SCHEMA)  # type: ignore[arg-type]
     figures = frame.select("_key", "region", "year", "metric", "value", "state",
                            explicit=pl.col("_explicit"), filled=pl.col("_filled"))
     return FigureCheck(figures, findings.sort("_key", maintain_order=True))
+
+
+def _parsed(frame: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
+    """Value and state of every cell, and the text's flags (无, 不适用, a stray comma, nan, a state not offered).
+
+    Most cells are plain numbers: the text rules (NFKC, regular expressions; ~1 s per million cells) run
+    only on the text of the others — a null text costs those rules nothing — so the order of the rows is
+    kept without a sort.
+    """
+    text = pl.col("text")
+    given = pl.when(pl.col("number").is_finite()).then(pl.col("number"))
+    plain = pl.coalesce(given, text.cast(pl.Float64, strict=False))
+    known, is_number = pl.col("_kind").is_not_null(), pl.col("_kind") == "number"
+    no_data, not_applicable = text.is_in(list(NO_DATA)), text.is_in(list(NOT_APPLICABLE))
+    explicit = (no_data | not_applicable).fill_null(False)
+    filled = (text != "") | pl.col("number").is_not_null()
+    frame = frame.with_columns(_plainv=plain, _explicit=explicit, _filled=filled, _no_data=no_data, _na=not_applicable)
+    number_cell = known & is_number & pl.col("_filled") & ~pl.col("_explicit")
+    rest = pl.when(number_cell & ~pl.col("_plainv").is_finite().fill_null(False)).then(text)  # null for most rows
+    normal = rest.str.normalize("NFKC").str.replace_all("，", ",")
+    offered = states.explode("_states").select(pl.format("{}\x00{}", "metric", "_states").alias("pair"))["pair"]
+    state_cell = known & ~is_number & pl.col("_filled") & ~pl.col("_explicit")
+    return frame.with_columns(
+        value=pl.when(number_cell).then(pl.coalesce(pl.when(pl.col("_plainv").is_finite()).then(pl.col("_plainv")),
+                                                    parse_number(rest))),
+        state=pl.when(state_cell).then(text),
+        _comma=(normal.str.contains(",") & ~normal.str.replace_all(r"\s", "").str.contains(_GROUPED)).fill_null(False),
+        _not_finite=rest.str.to_lowercase().str.replace_all(r"[\s+-]", "").is_in(["nan", "inf", "infinity"])
+        .fill_null(False),
+        _bad_state=(state_cell & ~pl.format("{}\x00{}", "metric", text).is_in(offered.implode())).fill_null(False),
+    ).drop("_plainv")
+
+
+def _fraction_slips(suspects: pl.DataFrame, frame: pl.DataFrame, history: pl.DataFrame | None) -> pl.DataFrame:
+    """Of the values that might be a share typed as a fraction (0.85 for 85 %), keep those whose series says
+    so: another year of the same series is about 100× larger (a unit slip, not a falling series such as
+    4 → 0.8 % 劣Ⅴ类), or the whole series is below 1 for a share where larger is better (coverage, rates)."""
+    candidates = suspects.filter(pl.col("_f_fraction"))
+    if candidates.height == 0:
+        return suspects
+    pairs = candidates.select("region", "metric").unique()
+    series = [frame.join(pairs, on=["region", "metric"], how="semi").select("region", "metric", "value")]
+    if history is not None and history.height:
+        series.append(history.join(pairs, on=["region", "metric"], how="semi").select("region", "metric", "value"))
+    maxima = pl.concat(series, how="vertical_relaxed").group_by("region", "metric").agg(_row_max=pl.col("value").max())
+    row_max, value = pl.col("_row_max"), pl.col("value")
+    slip = pl.when(row_max > 1).then(row_max / value >= 20).otherwise(pl.col("_direction") == "higher")
+    return suspects.join(maxima, on=["region", "metric"], how="left").with_columns(
+        _f_fraction=pl.col("_f_fraction") & slip.fill_null(False))
 
 
 def _shown() -> pl.Expr:
@@ -187,19 +238,3 @@ def _metric_table(metrics: Mapping[str, Metric]) -> pl.DataFrame:
         schema_overrides={"_min": pl.Float64, "_max": pl.Float64, "_states": pl.List(pl.String),
                           "_direction": pl.String, "_unit": pl.String},
     )
-
-
-def _probable_fraction(frame: pl.DataFrame, history: pl.DataFrame | None) -> pl.Expr:
-    """A share typed as a fraction (0.85 for 85 %): another year of the same series is about 100×
-    larger (a unit slip, not a falling series such as 4 → 0.8 % 劣Ⅴ类), or the whole series is
-    below 1 for a share where larger is better (coverage, rates)."""
-    value = pl.col("value")
-    row_max = value.max().over("region", "metric")
-    if history is not None and history.height:
-        others = history.group_by("region", "metric").agg(_hist_max=pl.col("value").max())
-        lookup = frame.select("_key", "region", "metric").join(others, on=["region", "metric"], how="left")
-        hist = dict(zip(lookup["_key"], lookup["_hist_max"], strict=True))
-        row_max = pl.max_horizontal(row_max, pl.col("_key").replace_strict(hist, default=None,
-                                                                             return_dtype=pl.Float64))
-    slip = pl.when(row_max > 1).then(row_max / value >= 20).otherwise(pl.col("_direction") == "higher")
-    return (pl.col("_unit") == "%") & (value > 0) & (value <= 1) & slip
