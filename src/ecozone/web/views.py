@@ -22,6 +22,7 @@ from ecozone.dataset import Dataset
 from ecozone.engine.plan_rows import figure_plan
 from ecozone.engine.selfcheck import SelfCheck
 from ecozone.evaluation import Evaluation, evaluate
+from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.store import workflow
 from ecozone.store.models import Submission
 from ecozone.store.permissions import scope_prefix
@@ -48,6 +49,14 @@ class RegionView:
     years: list[int] = field(default_factory=list)
     checklist: list[dict[str, Any]] = field(default_factory=list)
     submission: Submission | None = None
+    _document: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The evaluation's JSON document, made once per cached view (the API serves it as it is)."""
+        assert self.evaluation is not None
+        if self._document is None:
+            self._document = evaluation_to_dict(self.evaluation)
+        return self._document
 
 
 def years_for(dataset: Dataset, standard: LoadedStandard) -> list[int]:
@@ -95,10 +104,16 @@ def _database(session: Session) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+def _store_years(session: Session) -> tuple[int, ...]:
+    """The store's years with data, read again only when anything in the store changed."""
+    key = ("years", _database(session), revision(session))
+    return _views.get(key, lambda: tuple(years_with_data(session)))
+
+
 def region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str) -> RegionView | None:
     """One region: verdict, indicator rows with trends and charts, the entry grid, the self-check."""
     actor.require("view", code)
-    years = tuple(years_with_data(session))  # a new year anywhere moves the judged year of every page
+    years = _store_years(session)  # a new year anywhere moves the judged year of every page
     key = ("region", _database(session), code, standard.hash, revision(session, code), years)
     return _views.get(key, lambda: _region_view(session, actor, standard, code, list(years)))
 
@@ -195,7 +210,7 @@ def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boa
     board = BoardView()
     if dataset.regions.height == 0 or dataset.observations.height == 0:
         return board
-    evaluation = evaluate(standard, dataset, vetoes=True, years=years_with_data(session))
+    evaluation = evaluate(standard, dataset, vetoes=True, years=list(_store_years(session)))
     statuses = _statuses(session, scope_prefix(actor.role, actor.region))
     board.year = evaluation.year
     board.regions = [{**r, "submission": statuses.get(r["region"])} for r in evaluation.regions.to_dicts()]

@@ -15,8 +15,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
-from ecozone.evaluation import Evaluation
-from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.store import workflow
 from ecozone.store.repository import answers_of, figure_versions, regions_in_scope, set_answer, set_figure
 from ecozone.web.security import allowed, check_csrf, database, state, viewer
@@ -48,13 +46,13 @@ class AnswerEdit(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-def _evaluation(request: Request, session: Session, code: str) -> Evaluation:
+def _document(request: Request, session: Session, code: str) -> dict[str, Any]:
     who = viewer(request)
     allowed(who, "view", code)
     view = region_view(session, who.actor, load_standard(state(request).standard), code)
     if view is None or view.evaluation is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
-    return view.evaluation
+    return view.document()
 
 
 @router.get("/regions", summary="地区列表（本人权限范围内）")
@@ -87,12 +85,12 @@ def put_figure(code: str, metric: str, year: int, edit: FigureEdit, request: Req
 
 @router.get("/regions/{code}/assessment", summary="一个地区的评估结果（JSON 约定同 ecozone assess）")
 def assessment(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
-    return JSONResponse(evaluation_to_dict(_evaluation(request, session, code)))
+    return JSONResponse(_document(request, session, code))
 
 
 @router.get("/regions/{code}/selfcheck", summary="一个地区的自查结果（指标 + 否决项，JSON 约定同 ecozone selfcheck）")
 def selfcheck(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
-    return JSONResponse(evaluation_to_dict(_evaluation(request, session, code)))
+    return JSONResponse(_document(request, session, code))
 
 
 @router.get("/regions/{code}/answers", summary="一个地区的否决项自查回答（含版本号）")
