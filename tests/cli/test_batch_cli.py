@@ -159,3 +159,37 @@ def test_one_figures_file_read_a_chunk_at_a_time_still_names_the_row_in_the_file
     assert refused.returncode == 1 and "observations.parquet" in refused.stderr
     assert f"第 {row + 1} 行" in refused.stderr and "很多" in refused.stderr
     assert not (tmp_path / "r.parquet").exists()
+
+
+def test_edge_series_mixed_into_a_national_panel_never_stop_the_batch(tmp_path: Path) -> None:
+    """Flat, all-zero, tied and sign-changing series (issue [2/10]) in two provinces' panel, through the batch."""
+    made = run("synth", "--regions", "64,52", "--years", "2014-2023", "-o", str(tmp_path / "panel"))
+    assert made.returncode == 0, made.stderr
+    figures = pl.read_parquet(tmp_path / "panel" / "observations.parquet")
+    codes = figures["region"].unique().sort().to_list()
+    edges = {  # one kind of edge series per county, cycling over the panel's counties
+        "flat": [4.43] * 10, "zero_slope": [4.43, None, 4.35, 4.45] * 2 + [4.43, 4.45], "zeros": [0.0] * 10,
+        "tie": [80.4, 80.0, 79.6] * 3 + [79.6], "sign": [1.0, -1.0, 0.5, 4.6, -2.0, 0.0, 3.0, -0.5, 1.0, 4.6],
+        "point": [None] * 9 + [4.45],
+    }
+    metrics = ("land_use_intensity_decline_rate", "good_air_days_ratio", "surface_water_below5_ratio")
+    changed = []
+    for i, code in enumerate(codes):
+        series = list(edges.values())[i % len(edges)]
+        metric = metrics[i % len(metrics)]
+        for year, value in zip(range(2014, 2024), series, strict=True):
+            shown = None if value is None else value if metric == metrics[0] else max(value, 0.0)  # shares ≥ 0
+            changed.append({"region": code, "year": year, "metric": metric,
+                            "value": None if shown is None else str(shown)})
+    edits = pl.DataFrame(changed, schema={"region": pl.String, "year": figures.schema["year"], "metric": pl.String,
+                                          "value": pl.String})
+    kept = figures.join(edits.select("region", "year", "metric"), on=["region", "year", "metric"], how="anti")
+    mixed = pl.concat([kept, edits.filter(pl.col("value").is_not_null()).with_columns(
+        source=pl.lit("边界序列（测试）"), note=pl.lit(None, dtype=pl.String)).select(figures.columns)],
+        how="vertical_relaxed")
+    mixed.write_parquet(tmp_path / "panel" / "observations.parquet")
+    done = run("batch", str(tmp_path / "panel"), "-o", str(tmp_path / "results.parquet"))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    table = pl.read_parquet(tmp_path / "results.parquet")
+    assert table["region"].n_unique() == len(codes)
+    assert not table["explanation"].str.contains("NaN|inf").any()

@@ -22,7 +22,7 @@ import polars as pl
 
 from ecozone.catalogue.load import LoadedStandard
 from ecozone.engine.criteria import CompiledStandard, compile_standard
-from ecozone.engine.explain import LeafTexts
+from ecozone.engine.explain import LeafTexts, exact
 from ecozone.engine.trend import TREND_METHOD, window_stats
 from ecozone.engine.verdict import region_verdicts
 from ecozone.vocabulary import STATUS
@@ -209,6 +209,19 @@ def _compare(left: pl.Expr, right: pl.Expr) -> pl.Expr:
     )
 
 
+def _outlier(value: pl.Expr, history: pl.Expr, factor: float, numeric: pl.Expr, *,
+             low: pl.Expr | None = None, high: pl.Expr | None = None) -> pl.Expr:
+    """A value more than ``factor`` times its history, or less than a ``factor``-th of it ("相差超过5倍"):
+    the unit slip a clerk makes (0.97 for 97). Judged only where a slip is possible: the value and every
+    earlier year non-zero and of one sign — a slip never makes a value 0 (the goal of a "lower is better"
+    metric) or flips its sign, and a history through 0 has no scale to slip against."""
+    low = pl.col("history_min") if low is None else low
+    high = pl.col("history_max") if high is None else high
+    same_sign = ((value * low) > 0) & ((value * high) > 0)
+    ratio = exact(pl.max_horizontal(value.abs(), history.abs()) / pl.min_horizontal(value.abs(), history.abs()))
+    return (numeric & same_sign & (ratio > factor)).fill_null(False)
+
+
 def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, window: int) -> pl.LazyFrame:
     params = compiled.standard.standard.parameters
     tolerance, outlier_factor = params.stable_tolerance, params.outlier_factor
@@ -216,15 +229,13 @@ def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, w
     value, target, base = pl.col("value"), pl.col("target"), pl.col("base_value")
     sign = pl.col("sign")
 
-    # good-direction yearly change, in % of the window mean (or raw when the mean is 0)
-    change_pct = sign * pl.col("slope") / pl.col("window_mean").abs() * 100
-    stable = (
-        pl.when(pl.col("window_mean") == 0)
-        .then(sign * pl.col("slope") >= 0)
-        .otherwise(change_pct >= -tolerance)
-    )
+    # good-direction yearly change, in % of the window mean (none when the mean is 0: then the slope decides);
+    # every computed quantity is compared as the rule's decimal arithmetic means it (explain.exact)
+    mean = pl.col("window_mean")
+    change_pct = exact(pl.when(mean != 0).then(sign * pl.col("slope") / mean.abs() * 100))
+    stable = pl.when(mean == 0).then(sign * pl.col("slope") >= 0).otherwise(change_pct >= -tolerance)
     trend_ok = (
-        pl.when(pl.col("rule") == "not_worse").then(sign * (value - base) >= 0)
+        pl.when(pl.col("rule") == "not_worse").then(exact(sign * (value - base)) >= 0)
         .when(pl.col("rule") == "stable_or_better").then(stable)
         .otherwise(sign * pl.col("slope") > 0)
     )
@@ -232,17 +243,18 @@ def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, w
         pl.when(kind == "state").then(pl.col("accepted").fill_null(False))
         .when(kind.is_in(["threshold", "assigned"])).then(_compare(value, target))
         .when(kind == "trend").then(trend_ok)
-        .otherwise(_compare(value - base, pl.col("delta_value")))
+        .otherwise(_compare(exact(value - base), pl.col("delta_value")))
     )
     no_value = pl.when(kind == "state").then(pl.col("state").is_null()).otherwise(value.is_null())
     no_target = kind.is_in(["threshold", "assigned"]) & target.is_null()
     no_base = kind.is_in(["trend", "delta"]) & (base.is_null() | pl.col("slope").is_null())
-    ratio = value / pl.col("history_mean")
-    outlier = (
-        (kind != "state")
-        & (pl.col("history_mean") > 0)
-        & ((ratio > outlier_factor) | (ratio < 1 / outlier_factor))
-    ).fill_null(False)
+    # a trend or a change reads every year of its window: a slip in any of them (9.2 for 92 in the base
+    # year) is as suspicious as one in the judged year
+    spread = _outlier(pl.col("window_max"), pl.col("window_min"), outlier_factor, kind.is_in(["trend", "delta"]),
+                      low=pl.col("window_min"), high=pl.col("window_max"))
+    judged_year_slip = _outlier(value, pl.col("history_mean"), outlier_factor, kind != "state")
+    spread = spread & ~judged_year_slip  # the judged year's own slip is said once, in its words
+    outlier = judged_year_slip | spread
 
     status = (
         pl.when(no_value | no_target | no_base).then(pl.lit("missing"))
@@ -262,6 +274,7 @@ def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, w
         status=status,
         gap=pl.when(kind.is_in(["threshold", "assigned"])).then(gap),
         change_pct=change_pct,
+        window_slip=spread,
     )
     # Materialised here: the per-kind text branches below would otherwise each re-run the
     # joins. Rechunked because polars 2.1's streaming engine panics ("i < self.len()") on

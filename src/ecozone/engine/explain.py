@@ -12,15 +12,29 @@ import polars as pl
 
 from ecozone.catalogue.describe import OP_TEXT, TREND_TEXT
 
-__all__ = ["LeafTexts"]
+__all__ = ["EXACT_DECIMALS", "LeafTexts", "exact", "num_text"]
 
+# Boundaries are judged on computed quantities (a yearly change in %, a ratio to the history, a change
+# from the base year) rounded to this many decimals: far below any published precision (targets and
+# tolerances have at most 2 decimals, figures are entered with at most 4) and far above binary residue
+# (~1e-13 at these sizes), so 80.4 → 79.6 (−0.5 %/yr exactly) is judged like 50.25 → 49.75.
+EXACT_DECIMALS = 6
+
+
+def exact(expr: pl.Expr) -> pl.Expr:
+    """A computed quantity as the rule's arithmetic means it (see EXACT_DECIMALS)."""
+    return expr.round(EXACT_DECIMALS)
 
 
 def num_text(expr: pl.Expr) -> pl.Expr:
-    """A number as short report text: 2 decimals at most, no trailing .0; below 1, two significant
-    digits (an intensity of 0.004 must not read as 0)."""
-    short = pl.when(expr.abs() < 1).then(expr.round_sig_figs(2)).otherwise(expr.round(2))
-    return short.cast(pl.String).str.strip_suffix(".0")
+    """A number as report text: up to 4 decimals with trailing zeros dropped, so a value that misses its
+    target by 0.0049 does not print equal to it; below 1, at least two significant digits; "—" for no number."""
+    finite = pl.when(expr.is_finite()).then(expr)
+    short = pl.when(finite.abs() < 0.001).then(finite.round_sig_figs(2)).otherwise(finite.round(4))
+    text = short.cast(pl.String)
+    decimals = text.str.contains(r"\.")
+    trimmed = pl.when(decimals).then(text.str.strip_chars_end("0").str.strip_suffix(".")).otherwise(text)
+    return trimmed.fill_null("—")
 
 
 def op_text() -> pl.Expr:
@@ -73,7 +87,9 @@ class LeafTexts:
         return pl.format(
             "{}{}–{}年由{}变为{}{}，年均变化{}%（{}），{}。",
             pl.col("metric_name"), pl.lit(self.base_year), pl.lit(self.year), num_text(pl.col("base_value")),
-            num_text(pl.col("value")), pl.col("metric_unit"), num_text(pl.col("change_pct")),
+            num_text(pl.col("value")), pl.col("metric_unit"),
+            pl.when(pl.col("change_pct").is_null() & (pl.col("slope") == 0)).then(pl.lit("0"))
+            .otherwise(num_text(pl.col("change_pct"))),
             pl.col("rule").replace_strict(TREND_TEXT, default="", return_dtype=pl.String), self.verdict(),
         )
 
@@ -100,8 +116,17 @@ class LeafTexts:
         return pl.when(no_value).then(no_figure).otherwise(other)
 
     def review(self) -> pl.Expr:
+        window = pl.format(
+            "{}{}–{}年的数值在{}{}与{}{}之间，相差超过{}倍，请核实各年数值（可能单位或小数点有误）。",
+            pl.col("metric_name"), pl.lit(self.base_year), pl.lit(self.year), num_text(pl.col("window_min")),
+            pl.col("metric_unit"), num_text(pl.col("window_max")), pl.col("metric_unit"),
+            pl.lit(f"{self.outlier_factor:g}"),
+        )
+        return pl.when(pl.col("window_slip")).then(window).otherwise(self.judged_year_review())
+
+    def judged_year_review(self) -> pl.Expr:
         return pl.format(
-            "{}，与本地区此前{}年均值{}{}相差{}倍以上，请核实（可能单位或小数点有误）。",
+            "{}，与本地区此前{}年均值{}{}相差超过{}倍，请核实（可能单位或小数点有误）。",
             self.value_text(), pl.lit(self.year - self.base_year + 1), num_text(pl.col("history_mean")),
             pl.col("metric_unit"), pl.lit(f"{self.outlier_factor:g}"),
         )

@@ -22,6 +22,7 @@ import polars as pl
 from ecozone.catalogue.vetoes import VetoCatalogue, VetoCondition
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Schema
 from ecozone.engine.assess import Assessment
+from ecozone.engine.explain import exact, num_text
 from ecozone.engine.trend import window_stats
 from ecozone.errors import Location, UsageError
 from ecozone.vocabulary import ANSWER, EFFECT, MONITOR_VERDICT
@@ -75,7 +76,8 @@ def selfcheck(
 
 _CHECKLIST_SCHEMA: Schema = {
     "region": pl.String, "condition": pl.String, "wording": pl.String, "answered_by": pl.String,
-    "answer": pl.String, "derived": pl.Boolean, "overridden": pl.Boolean, "override_reason": pl.String,
+    "answer": pl.String, "derived": pl.Boolean, "derived_answer": pl.String, "discrepancy": pl.String,
+    "overridden": pl.Boolean, "override_reason": pl.String,
     "effects": pl.List(pl.String), "effect_text": pl.String, "blocking": pl.Boolean,
     "window_years": pl.Int64, "window_text": pl.String, "evidence": pl.String, "evidence_required": pl.String,
     "triggered_by": pl.String, "order": pl.Int64,
@@ -114,13 +116,14 @@ def _incidents(condition: VetoCondition, incidents: pl.DataFrame, regions: pl.Da
                mode: Mode, year: int) -> pl.DataFrame:
     """An incident counts when its official grade is listed and it falls inside the window."""
     if mode == "monitor":  # after naming: any such incident in the year under review
-        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        inside = pl.col("date").is_between(dt.date(year, 1, 1), dt.date(year, 12, 31))
     else:
+        # N years back from the self-check date, that date included and the day N years before it not:
+        # with as-of 2024-12-31 a 3-year window holds 2022-01-01 … 2024-12-31 (exactly three years)
         years = condition.window() or 0
-        start, end = as_of.replace(year=as_of.year - years), as_of
-    counted = incidents.filter(
-        pl.col("grade").is_in(list(condition.grades)) & pl.col("date").is_between(start, end)
-    )
+        start = _years_before(as_of, years)
+        inside = (pl.col("date") > start) & (pl.col("date") <= as_of)
+    counted = incidents.filter(pl.col("grade").is_in(list(condition.grades)) & inside)
     listed = counted.group_by("region").agg(
         triggered_by=pl.format("{}（{}级，{}，{}）", pl.col("name").fill_null("事件"), pl.col("grade"),
                                pl.col("date").cast(pl.String), pl.col("document").fill_null("无文号")).str.join("；")
@@ -128,6 +131,14 @@ def _incidents(condition: VetoCondition, incidents: pl.DataFrame, regions: pl.Da
     return regions.join(listed, on="region", how="left").with_columns(
         derived_answer=pl.when(pl.col("triggered_by").is_not_null()).then(pl.lit("yes"))
     )
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier (29 February falls back to 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def _state(condition: VetoCondition, observations: pl.DataFrame, regions: pl.DataFrame, year: int) -> pl.DataFrame:
@@ -151,8 +162,8 @@ def _assigned_missed(condition: VetoCondition, assessment: Assessment, regions: 
     missed = pl.col("status") == "not_met"
     per_region = leaves.group_by("region").agg(
         hit=missed.any(),
-        triggered_by=pl.format("{}={}（目标 {}）", pl.col("metric"), pl.col("value").round(2),
-                               pl.col("target").round(2)).filter(missed).str.join("；"),
+        triggered_by=pl.format("{}为{}（目标 {}）", _metric_names(assessment), num_text(pl.col("value")),
+                               num_text(pl.col("target"))).filter(missed).str.join("；"),
     )
     return regions.join(per_region, on="region", how="left").select(
         "region",
@@ -173,11 +184,13 @@ def _decline(condition: VetoCondition, catalogue: VetoCatalogue, observations: p
         "sign": [-1.0 if assessment.standard.metric(m).direction == "lower" else 1.0 for m in metrics],
     })
     change = pl.col("sign") * pl.col("slope") / pl.col("window_mean").abs() * 100
-    judged = stats.join(directions, on="metric").with_columns(change=change).filter(pl.col("change").is_not_null())
+    # as for the indicators' trends: without the window's base year the change cannot be judged (unknown)
+    judged = stats.join(directions, on="metric").with_columns(change=exact(change)).filter(
+        pl.col("change").is_not_null() & pl.col("base_value").is_not_null())
     falling = pl.col("change") < -catalogue.parameters.decline_tolerance
     per_region = judged.group_by("region").agg(
         hit=falling.any(),
-        triggered_by=pl.format("{} 年均变化 {}%", pl.col("metric"), pl.col("change").round(2))
+        triggered_by=pl.format("{}年均变化 {}%", _metric_names(assessment), num_text(pl.col("change")))
         .filter(falling).str.join("；"),
     )
     return regions.join(per_region, on="region", how="left").select(
@@ -186,6 +199,12 @@ def _decline(condition: VetoCondition, catalogue: VetoCatalogue, observations: p
         triggered_by=pl.when(pl.col("hit")).then(
             pl.format("{}–{}年：{}", pl.lit(first), pl.lit(last), pl.col("triggered_by"))),
     )
+
+
+def _metric_names(assessment: Assessment) -> pl.Expr:
+    """The ``metric`` column as the metrics' Chinese names (a reason never shows an id)."""
+    names = {m: metric.name for m, metric in assessment.standard.metrics.items()}
+    return pl.col("metric").replace_strict(names, default=pl.col("metric"), return_dtype=pl.String)
 
 
 def _binding_not_met(assessment: Assessment, regions: pl.DataFrame) -> pl.DataFrame:
@@ -219,10 +238,22 @@ def _with_user_answer(condition: VetoCondition, found: pl.DataFrame, answers: pl
             expected="在推翻理由一栏说明依据（如上级核定文件），或改回「是」",
         )
     overridden = (derived_yes & (pl.col("answer") == "no")).fill_null(False)
+    declared_yes = (pl.col("answer") == "yes").fill_null(False)
+    # a declared 是 always stands (the county knows what the figures do not); an answer that disagrees with
+    # the figures is kept and the disagreement shown beside it, never settled silently either way
     answer = (
-        pl.when(overridden).then(pl.lit("no"))
+        pl.when(declared_yes).then(pl.lit("yes"))
+        .when(overridden).then(pl.lit("no"))
         .when(pl.col("derived_answer").is_in(["yes", "no"])).then(pl.col("derived_answer"))
         .otherwise(pl.col("answer").fill_null("unknown"))
+    )
+    derived_said = pl.format("数据推算为{}", pl.col("derived_answer").replace_strict(
+        dict(ANSWER), default="", return_dtype=pl.String))
+    discrepancy = (
+        pl.when(declared_yes & (pl.col("derived_answer") == "no"))
+        .then(pl.format("自查回答为是，{}", derived_said))
+        .when(overridden).then(pl.format("自查回答为否（推翻理由：{}），{}（{}）", pl.col("override_reason"),
+                                         derived_said, pl.col("triggered_by")))
     )
     effects = list(condition.effects.apply if mode == "apply" else condition.effects.monitor)
     evidence = pl.concat_str(
@@ -234,7 +265,9 @@ def _with_user_answer(condition: VetoCondition, found: pl.DataFrame, answers: pl
         wording=pl.lit(condition.wording),
         answered_by=pl.lit(condition.answered_by),
         answer=answer,
-        derived=(pl.col("derived_answer").is_in(["yes", "no"]) & ~overridden).fill_null(False),
+        derived=(pl.col("derived_answer").is_in(["yes", "no"]) & ~overridden & ~declared_yes).fill_null(False),
+        derived_answer=pl.col("derived_answer"),
+        discrepancy=discrepancy,
         overridden=overridden.fill_null(False),
         override_reason=pl.when(overridden).then(pl.col("override_reason")),
         effects=pl.lit(effects, dtype=pl.List(pl.String)),
@@ -266,13 +299,15 @@ def _verdicts(assessment: Assessment, checklist: pl.DataFrame, catalogue: VetoCa
         # an RV-only condition (data fraud, failed rectification) revokes at once
         warned=label.filter(yes & effects.list.contains("W")),
         revoked=label.filter(yes & effects.list.contains("RV") & ~effects.list.contains("W")),
+        disputed=pl.format("{}（{}）", pl.col("wording"), pl.col("discrepancy")).filter(
+            pl.col("discrepancy").is_not_null()),
     )
     regions = assessment.regions.join(per_region, on="region", how="left")
     empty = pl.lit([], dtype=pl.List(pl.String))
     regions = regions.with_columns(
-        pl.col(c).fill_null(empty) for c in ("blocked", "blocked_text", "unanswered", "warned", "revoked"))
+        pl.col(c).fill_null(empty) for c in ("blocked", "blocked_text", "unanswered", "warned", "revoked", "disputed"))
     no_catalogue = pl.lit(catalogue is None)
-    has = {c: pl.col(c).list.len() > 0 for c in ("blocked", "unanswered", "warned", "revoked")}
+    has = {c: pl.col(c).list.len() > 0 for c in ("blocked", "unanswered", "warned", "revoked", "disputed")}
     indicators = pl.col("verdict")
     if mode == "apply":
         verdict = (
@@ -293,7 +328,9 @@ def _verdicts(assessment: Assessment, checklist: pl.DataFrame, catalogue: VetoCa
         return pl.when(condition).then(pl.struct(code=pl.lit(code), message=message, indicators=empty))
 
     veto_reasons = pl.concat_list([
-        item("veto_hit", has["blocked"], pl.format("一票否决：{}", pl.col("blocked_text").list.join("；"))),
+        # after naming nothing is vetoed: a hit is a warning or a revocation, said by the items below
+        item("veto_hit", has["blocked"] & pl.lit(mode == "apply"),
+             pl.format("一票否决：{}", pl.col("blocked_text").list.join("；"))),
         item("veto_unanswered", has["unanswered"],
              pl.format("否决项自查未完成（未回答）：{}", pl.col("unanswered").list.join("；"))),
         item("veto_catalogue_missing", no_catalogue, pl.lit("本标准未关联否决项目录，否决项无法自查")),
@@ -301,6 +338,8 @@ def _verdicts(assessment: Assessment, checklist: pl.DataFrame, catalogue: VetoCa
              pl.format("撤销情形：{}", pl.col("revoked").list.join("；"))),
         item("monitor_warning" if mode == "monitor" else "veto_warning", has["warned"],
              pl.format("警告情形：{}", pl.col("warned").list.join("；"))),
+        item("veto_discrepancy", has["disputed"],
+             pl.format("待核实：自查回答与数据推算不一致：{}", pl.col("disputed").list.join("；"))),
     ]).list.drop_nulls()
     # The indicator reasons follow the veto reasons. Their "ready" notes hold only when the
     # final verdict is still ready (in apply mode) — in monitor mode they never apply.
@@ -313,5 +352,5 @@ def _verdicts(assessment: Assessment, checklist: pl.DataFrame, catalogue: VetoCa
         regions.with_columns(indicator_verdict=pl.col("verdict"), _final=verdict)
         .with_columns(reasons=combined)
         .with_columns(verdict=pl.col("_final"))
-        .drop("_final", "blocked", "blocked_text", "unanswered", "warned", "revoked")
+        .drop("_final", "blocked", "blocked_text", "unanswered", "warned", "revoked", "disputed")
     )

@@ -16,6 +16,11 @@ from ecozone.vocabulary import TREND_CLASS
 __all__ = ["TREND_CLASSES", "TREND_METHOD", "classify_trends", "outlook_method", "window_stats"]
 
 TREND_METHOD = "线性回归（OLS）斜率，判定期内逐年数值；基期缺数据时不计算变化"
+# Totality: every finite series gets a class and a target year or none. A slope smaller than this share of
+# the series' size is a flat series seen through binary floating point; a target more than
+# PROJECTION_LIMIT_YEARS away at the observed pace is not given a year (it is "进展有限", no year).
+_FLAT = 1e-9
+PROJECTION_LIMIT_YEARS = 50
 
 
 def window_stats(
@@ -51,12 +56,19 @@ def window_stats(
         _sxx=pl.col("_xx").sum(),
         base_value=pl.when(pl.col("year") == base_year).then(pl.col("value")).max(),
         history_mean=pl.when(pl.col("year") < year).then(pl.col("value")).mean(),
+        history_min=pl.when(pl.col("year") < year).then(pl.col("value")).min(),
+        history_max=pl.when(pl.col("year") < year).then(pl.col("value")).max(),
+        window_min=pl.col("_y").min(),
+        window_max=pl.col("_y").max(),
     )
     n, sx, sy = pl.col("n_points"), pl.col("_sx"), pl.col("_sy")
     denominator = n * pl.col("_sxx") - sx * sx
-    return sums.with_columns(
-        slope=pl.when(denominator > 0).then((n * pl.col("_sxy") - sx * sy) / denominator),
-        window_mean=pl.when(n > 0).then(sy / n),
+    slope = pl.when(denominator > 0).then((n * pl.col("_sxy") - sx * sy) / denominator)
+    mean = pl.when(n > 0).then(sy / n)
+    return sums.with_columns(window_mean=mean, slope=slope).with_columns(
+        # a flat series' slope is 0, not binary residue (1e-17 > 0 would read as "持续改善")
+        slope=pl.when(pl.col("slope").abs() <= _FLAT * (pl.col("window_mean").abs() + 1)).then(0.0)
+        .otherwise(pl.col("slope")),
     ).drop("_sx", "_sy", "_sxy", "_sxx")
 
 
@@ -70,7 +82,8 @@ def outlook_method(params: Outlook) -> str:
         f"与按期达标（评价年度后 {params.horizon_years} 年）所需增速之比 R 分级（R≥{on} 按期可达，{acc}≤R<{on} 需加快，"
         f"0≤R<{acc} 进展有限，R<0 背离目标）；"
         f"无数值目标时按年均变化 ±{cut}% 分为改善、停滞、变差，接近 100% 上限的比例类指标按剩余空间缩小改善阈值；"
-        f"少于 {params.min_points} 个数据点不分级；背离目标的序列不推算达标年份。"
+        f"少于 {params.min_points} 个数据点不分级；背离目标的序列、按现速 {PROJECTION_LIMIT_YEARS} 年内达不到目标的序列"
+        "不推算达标年份。"
     )
 
 
@@ -105,9 +118,16 @@ def classify_trends(
         last_year=pl.col("year").max(),
         first_value=y.sort_by("year").first(),
         last_value=y.sort_by("year").last(),
-        slope=((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum(),
+        _sxy=((x - x.mean()) * (y - y.mean())).sum(),
+        _sxx=((x - x.mean()) ** 2).sum(),
         mean=y.mean(),
-    )
+    ).with_columns(
+        # one point has no slope; a slope that is float residue of a flat series (1e-17) is zero
+        slope=pl.when(pl.col("_sxx") > 0).then(pl.col("_sxy") / pl.col("_sxx")),
+    ).with_columns(
+        slope=pl.when(pl.col("slope").abs() <= _FLAT * (pl.col("mean").abs() + 1)).then(0.0)
+        .otherwise(pl.col("slope")),
+    ).drop("_sxy", "_sxx")
     frame = units.lazy().join(stats, on=["region", "unit_id"], how="left")
     sign, target = pl.col("sign"), pl.col("target")
     x0, xn, y0, yn = pl.col("first_value"), pl.col("last_value"), pl.col("first_year"), pl.col("last_year")
@@ -115,7 +135,7 @@ def classify_trends(
     span = (yn - y0).cast(pl.Float64)
     positive = (x0 > 0) & (xn > 0) & (target.fill_null(1) > 0)
     cagr = pl.col("method") == "cagr"
-    use_cagr = cagr & positive
+    use_cagr = cagr & positive & (span > 0)
     observed = pl.when(use_cagr).then((xn / x0) ** (1 / span) - 1).otherwise(pl.col("slope"))
     required = (
         pl.when(use_cagr).then((target / x0) ** (1 / (target_year - y0).cast(pl.Float64)) - 1)
@@ -124,8 +144,11 @@ def classify_trends(
     ratio = pl.when(required != 0).then(observed / required)
     achieved = target.is_not_null() & (sign * (xn - target) >= 0)
     # good-direction growth, % a year, for series without a numeric target
-    growth = pl.when(use_cagr).then(sign * observed * 100).otherwise(
-        sign * pl.col("slope") / pl.col("mean").abs() * 100)
+    growth = (
+        pl.when(use_cagr).then(sign * observed * 100)
+        .when(pl.col("mean").abs() > 0).then(sign * pl.col("slope") / pl.col("mean").abs() * 100)
+        .when(pl.col("slope") == 0).then(0.0)  # an all-zero series: no change
+    )
     headroom = pl.when(pl.col("bounded") & (sign > 0)).then((100 - x0) / 100).when(
         pl.col("bounded") & (sign < 0)).then(x0 / 100).otherwise(1.0).clip(0.0, 1.0)
     cutoff = params.progress_cutoff
@@ -146,7 +169,8 @@ def classify_trends(
         pl.when(use_cagr & (observed * sign > 0)).then((target / xn).log() / (1 + observed).log())
         .when(~use_cagr & (sign * pl.col("slope") > 0)).then((target - xn) / pl.col("slope"))
     )
-    years = pl.when(toward & (raw_years > 0)).then(raw_years)
+    # a target further off than the projection limit (a crawl of 1e-9 a year) has no target year
+    years = pl.when(toward & (raw_years > 0) & (raw_years <= PROJECTION_LIMIT_YEARS)).then(raw_years)
     projected = (
         pl.when(achieved).then(yn)
         .when(pl.col("trend_class").is_in(["on_track", "acceleration_needed", "limited"]))

@@ -156,7 +156,7 @@ def check_figures(
         ("below", "value", ERROR, "below_minimum", pl.format("数值低于合理下限：「{}」", _shown()),
          pl.format("不小于 {}（比例、率不能为负）", pl.col("_min")), False),
         ("above", "value", ERROR, "above_maximum", pl.format("数值超过合理上限：「{}」", _shown()),
-         pl.when(pl.col("_unit") == "%").then(pl.format("不大于 {}；百分比填 0–100，不要填小数比例", pl.col("_max")))
+         pl.when(pl.col("_unit") == "%").then(pl.format("不大于 {}（百分比填 0–100）", pl.col("_max")))
          .otherwise(pl.format("不大于 {}", pl.col("_max"))), False),
         ("fraction", "value", WARNING, "probable_fraction",
          pl.format("数值「{}」疑似把百分比填成了小数（如 0.85 应为 85）", _shown()),

@@ -161,6 +161,8 @@ def selfcheck_to_dict(check: SelfCheck, outlook: Outlook | None = None) -> dict[
             "wording": row["wording"],
             "answer": row["answer"],
             "derived": row["derived"],
+            "derived_answer": row["derived_answer"],
+            "discrepancy": row["discrepancy"],
             "overridden": row["overridden"],
             "override_reason": row["override_reason"],
             "effect": row["effects"],
