@@ -104,8 +104,11 @@ def print_selfcheck(console: Console, evaluation: Evaluation) -> None:
             source = ANSWERED_BY[item["answered_by"]]
             if item["overridden"]:
                 source += f"（已推翻：{item['override_reason']}）"
+            basis = item["triggered_by"] or item["evidence"] or ""
+            if item["discrepancy"]:  # the declared answer stands; the figures' answer is shown beside it
+                basis += f"{'；' if basis else ''}[yellow]待核实：{item['discrepancy']}[/]"
             table.add_row(item["wording"], f"[{ANSWER_STYLE[item['answer']]}]{ANSWER[item['answer']]}[/]", source,
-                          item["effect_text"], item["window_text"], item["triggered_by"] or item["evidence"] or "")
+                          item["effect_text"], item["window_text"], basis)
         console.print(table)
         for reason in region["reasons"]:
             console.print(f"  · {reason['message']}")

@@ -148,7 +148,9 @@ def _vetoes(checked: SelfCheck, region: str) -> list[dict[str, Any]]:
         {"id": v["condition"], "wording": v["wording"], "answer": ANSWER[v["answer"]], "answer_code": v["answer"],
          "source": ANSWERED_BY[v["answered_by"]] + ("（已推翻）" if v["overridden"] else ""),
          "effect": v["effect_text"], "window": v["window_text"],
-         "evidence": v["triggered_by"] or v["evidence"] or "—", "override_reason": v["override_reason"] or ""}
+         "evidence": (v["triggered_by"] or v["evidence"] or "—")
+         + (f"；待核实：{v['discrepancy']}" if v["discrepancy"] else ""),
+         "override_reason": v["override_reason"] or ""}
         for v in checked.checklist.filter(pl.col("region") == region).iter_rows(named=True)
     ]
 
