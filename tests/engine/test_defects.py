@@ -144,3 +144,16 @@ def test_b10_a_window_of_three_years_is_exactly_three_years(tmp_path: Path) -> N
                                           encoding="utf-8")
     inside = _regions(_json("selfcheck", str(folder), "--year", "2023", "--as-of", "2024-12-31"))["990001"]
     assert inside["verdict"] == "vetoed"  # the first day of the three years counts
+
+
+def test_b6_reaching_the_best_value_is_never_suspicious(tmp_path: Path) -> None:
+    """15 % for three years, then 100 % (the goal of a share): met; then 99 %, 6.6 times: still 待核实."""
+    folder = tmp_path / "goal"
+    shutil.copytree(DEFECTS / "b5-outlier-tie", folder)
+    rows = ["region,year,metric,value"] + [f"{code},{year},hazardous_waste_disposal_rate,15"
+                                           for code in ("990001", "990002") for year in (2020, 2021, 2022)]
+    rows += ["990001,2023,hazardous_waste_disposal_rate,100", "990002,2023,hazardous_waste_disposal_rate,99"]
+    (folder / "observations.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    regions = _regions(_json("assess", str(folder), "--year", "2023"))
+    assert _units(regions["990001"])["14"]["status"] == "met"
+    assert _units(regions["990002"])["14"]["status"] == "needs_review"

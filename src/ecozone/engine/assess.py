@@ -161,7 +161,7 @@ def region_leaves(compiled: CompiledStandard, regions: pl.LazyFrame) -> pl.LazyF
     ]
     # only the columns judging needs travel through the joins; texts are attached later
     narrow = compiled.leaves.lazy().select(
-        "leaf_id", "_u", "_m", "pos", "parent_id", "kind", "sign", "op", "rule", "delta_value"
+        "leaf_id", "_u", "_m", "pos", "parent_id", "kind", "sign", "op", "rule", "delta_value", "best"
     )
     return pl.concat(per_leaf).filter(pl.col("active")).drop("active").join(narrow, on="leaf_id")
 
@@ -252,7 +252,9 @@ def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, w
     # year) is as suspicious as one in the judged year
     spread = _outlier(pl.col("window_max"), pl.col("window_min"), outlier_factor, kind.is_in(["trend", "delta"]),
                       low=pl.col("window_min"), high=pl.col("window_max"))
-    judged_year_slip = _outlier(value, pl.col("history_mean"), outlier_factor, kind != "state")
+    # reaching the metric's best value (100 % coverage, 0 % 劣Ⅴ类) is the goal, never a suspected slip
+    judged_year_slip = _outlier(value, pl.col("history_mean"), outlier_factor,
+                                (kind != "state") & (value != pl.col("best")).fill_null(True))
     spread = spread & ~judged_year_slip  # the judged year's own slip is said once, in its words
     outlier = judged_year_slip | spread
 

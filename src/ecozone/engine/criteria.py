@@ -184,6 +184,8 @@ class _Builder:
                 "metric_name": metric.name,
                 "metric_unit": "" if metric.unit == "-" else metric.unit,
                 "sign": sign,
+                # the metric's best possible value (a share's 100 %, a rate's 0): reaching it is never a slip
+                "best": metric.max if sign > 0 else metric.min,
                 "op": op,
                 "rule": leaf.rule if isinstance(leaf, Trend) else None,
                 "delta_value": leaf.value if isinstance(leaf, Delta) else None,
@@ -285,7 +287,7 @@ def compile_standard(standard: LoadedStandard) -> CompiledStandard:
         leaves=pl.DataFrame(
             builder.leaves,
             schema_overrides={"parent_id": pl.Int64, "op": pl.String, "rule": pl.String,
-                              "delta_value": pl.Float64, "accept": pl.List(pl.String)},
+                              "delta_value": pl.Float64, "best": pl.Float64, "accept": pl.List(pl.String)},
         ).join(metrics, on="metric"),
         indicators=indicators,
         guards=builder.guards,
