@@ -193,3 +193,19 @@ def test_edge_series_mixed_into_a_national_panel_never_stop_the_batch(tmp_path: 
     table = pl.read_parquet(tmp_path / "results.parquet")
     assert table["region"].n_unique() == len(codes)
     assert not table["explanation"].str.contains("NaN|inf").any()
+
+
+def test_the_output_format_follows_the_extension(tmp_path: Path) -> None:
+    panel = _ningxia(tmp_path)
+    for name in ("结果.csv", "结果.xlsx"):
+        done = run("batch", str(panel), "-o", str(tmp_path / name))
+        assert done.returncode == 0, done.stderr
+    csv = (tmp_path / "结果.csv").read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf") and "indicator_id" in csv.decode("utf-8-sig").splitlines()[0]
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "结果.xlsx", read_only=True)["结果"]
+    header = next(sheet.iter_rows(max_row=1, values_only=True))
+    assert "verdict" in header and "status" in header
+    refused = run("batch", str(panel), "-o", str(tmp_path / "结果.txt"))
+    assert refused.returncode == 1 and "不支持的结果文件类型" in refused.stderr and not (tmp_path / "结果.txt").exists()

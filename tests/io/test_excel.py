@@ -324,3 +324,27 @@ def test_filled_workbook_passes_the_self_check() -> None:
 def test_bad_self_check_cells(name: str, expected: tuple[str, str, str]) -> None:
     report = check(name)
     assert expected in found(report) and report.dataset is None
+
+
+def test_the_error_workbook_marks_a_problem_inside_a_merged_range(tmp_path: Path) -> None:
+    """A bad code typed once into merged A2:A6 is a problem at every row it covers; the marked copy is still
+    written, the note on the range's visible (top-left) cell."""
+    source = tmp_path / "merged.xlsx"
+    book = load_workbook(EXCEL / "merged_cells.xlsx")
+    book[L.SHEET_FIGURES]["A2"] = "99010"
+    book.save(source)
+    report = read_workbook(source, load_metrics(), MEE_2019)
+    assert {p.cell for p in report.problems.errors if p.code == "bad_region_code"} >= {"A2", "A3", "A6"}
+    target = tmp_path / "merged.errors.xlsx"
+    write_errors_workbook(source, report.problems, target)
+    marked = load_workbook(target)[L.SHEET_FIGURES]
+    assert marked["A2"].comment is not None and "6位数字" in marked["A2"].comment.text
+    assert marked["A2"].fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_a_drop_down_list_is_not_taken_for_a_formula() -> None:
+    """Every template has drop-down lists (<formula1> in the sheet XML): no second, slow read for them."""
+    from ecozone.io.excel.read import _has_formulas
+
+    assert not _has_formulas(EXCEL / "filled.xlsx")
+    assert _has_formulas(EXCEL / "formula_cached.xlsx") and _has_formulas(EXCEL / "formula_no_value.xlsx")

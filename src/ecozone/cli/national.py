@@ -46,7 +46,8 @@ def synth(
 @app.command()
 def batch(
     path: Annotated[Path, typer.Argument(help="数据文件夹（regions 与 observations，.parquet 或 .csv）")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="逐地区逐指标的结果 .parquet")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="逐地区逐指标的结果：.parquet、.csv 或 .xlsx（按扩展名）")],
     standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号")] = "mee-2019",
     year: Annotated[int | None, typer.Option("--year", help="评价年度（默认：最近有数据的年份）")] = None,
     top: Annotated[int, typer.Option("--top", help="全国最常见的短板列出几项")] = 10,
@@ -56,9 +57,10 @@ def batch(
     """批量评估（全国或一省的全部县）：按省分块评估并显示进度，写出结果 Parquet，打印分省结论与全国常见短板。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ecozone.national.batch import open_batch_panel, run_batch
+    from ecozone.national.batch import check_output, open_batch_panel, run_batch
     from ecozone.regions.register import load_register
 
+    check_output(output)  # before reading a national panel, not after
     loaded = load_standard(standard)
     panel = open_batch_panel(path, loaded, profiles)
     names = dict(zip(load_register()["code"], load_register()["name"], strict=True))

@@ -17,6 +17,7 @@ from ecozone._files import atomic_path
 from ecozone.api import load_dataset
 from ecozone.catalogue import LoadedStandard, load_metrics
 from ecozone.dataset import Dataset
+from ecozone.errors import Location, UsageError
 from ecozone.evaluation import evaluate, judged_year_among
 from ecozone.io.tables import read_observations
 from ecozone.national.panel import (
@@ -31,7 +32,8 @@ from ecozone.national.panel import (
 from ecozone.regions.register import fill_zones, follow_code_changes, retired_codes, unknown_codes
 from ecozone.vocabulary import STATUS, VERDICT
 
-__all__ = ["BatchResult", "common_weak_points", "open_batch_panel", "run_batch", "verdicts_by_province"]
+__all__ = ["OUTPUT_FORMATS", "BatchResult", "check_output", "common_weak_points", "open_batch_panel", "run_batch",
+           "verdicts_by_province", "write_results"]
 
 # called with (provinces in the chunk, regions done in it) as each chunk finishes
 Progress = Callable[[list[str], int], None]
@@ -78,11 +80,34 @@ def run_batch(standard: LoadedStandard, panel: Panel, year: int | None = None, o
     verdicts = pl.concat(regions_out)
     indicators = pl.concat(indicators_out).join(
         verdicts.select("region", region_name="name", verdict="verdict"), on="region")
-    if output is not None:  # codes as the codebook's Enum: a reader sees the closed set and its order
-        typed = indicators.with_columns(pl.col("status").cast(STATUS.dtype), pl.col("verdict").cast(VERDICT.dtype))
-        with atomic_path(output) as tmp:
-            typed.write_parquet(tmp)
+    if output is not None:
+        write_results(indicators, output)
     return BatchResult(judged, verdicts, indicators, unknown, retired)
+
+
+OUTPUT_FORMATS = (".parquet", ".csv", ".xlsx")
+
+
+def check_output(output: Path) -> None:
+    """Refuse, before any work, an output whose extension names no format the batch writes."""
+    if output.suffix.lower() not in OUTPUT_FORMATS:
+        raise UsageError(f"不支持的结果文件类型「{output.suffix or '（无扩展名）'}」", Location(file=str(output)),
+                         expected="、".join(OUTPUT_FORMATS) + "（按扩展名决定格式）")
+
+
+def write_results(indicators: pl.DataFrame, output: Path) -> None:
+    """The indicator rows in the format the extension names: Parquet (status and verdict as the codebook's
+    Enums), CSV (UTF-8 with a BOM, so Excel reads the Chinese), or an Excel workbook."""
+    check_output(output)
+    suffix = output.suffix.lower()
+    with atomic_path(output) as tmp:
+        if suffix == ".parquet":  # codes as the codebook's Enum: a reader sees the closed set and its order
+            indicators.with_columns(pl.col("status").cast(STATUS.dtype),
+                                    pl.col("verdict").cast(VERDICT.dtype)).write_parquet(tmp)
+        elif suffix == ".csv":
+            tmp.write_bytes(b"\xef\xbb\xbf" + indicators.select(pl.exclude(pl.List)).write_csv().encode("utf-8"))
+        else:
+            indicators.select(pl.exclude(pl.List)).write_excel(tmp, worksheet="结果", autofit=False)
 
 
 def verdicts_by_province(verdicts: pl.DataFrame) -> pl.DataFrame:

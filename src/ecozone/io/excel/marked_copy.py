@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ecozone._files import atomic_path
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
@@ -49,13 +51,23 @@ def _mark_cells(book: Workbook, problems: list[Problem]) -> int:
         if problem.sheet is not None and problem.sheet in book.sheetnames and problem.cell:
             notes.setdefault((problem.sheet, problem.cell), []).append(problem)
     for (sheet, cell), found in notes.items():
-        target = book[sheet][cell]
+        target = _writable(book[sheet], cell)
         target.fill = FILLS[found[0].severity]  # problems are sorted: the most severe first
         text = "\n".join(
             f"【{p.severity}】{p.message}" + (f"\n应为：{p.expected}" if p.expected else "") for p in found
         )
         target.comment = Comment(text, "ecozone", width=320, height=120)
     return len(notes)
+
+
+def _writable(sheet: Worksheet, cell: str) -> Cell:
+    """The cell that holds what the user sees at ``cell``: inside a merged range, its top-left cell (the
+    others are placeholders that take neither a comment nor a fill)."""
+    for merged in sheet.merged_cells.ranges:
+        if cell in merged:
+            return sheet.cell(row=merged.min_row, column=merged.min_col)
+    found: Cell = sheet[cell]
+    return found
 
 
 def _error_list(book: Workbook, problems: list[Problem], *, linked: bool) -> None:

@@ -506,12 +506,15 @@ def _formulas_without_values(path: Path, sheet: _Sheet, cells: pl.DataFrame, pro
         book.close()
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")  # a cell formula <f>…</f>; not <formula1> of a drop-down list
+
+
 def _has_formulas(path: Path) -> bool:
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                 with archive.open(info) as fh:
-                    if b"<f" in fh.read():
+                    if _FORMULA.search(fh.read()):
                         return True
     return False
 
