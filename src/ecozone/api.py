@@ -72,6 +72,45 @@ def check_workbook(path: Path | str, standard: LoadedStandard | None = None) -> 
     return read_workbook(path, load_metrics(), standard)
 
 
+def template_regions(wanted: list[str] | None, regions_file: Path | None, default_file: Path) -> pl.DataFrame:
+    """The profiles a template is made for.
+
+    With ``regions_file`` (the user's register): its regions, or those of them named by code or name.
+    Without: each wanted code or name from ``default_file`` (the bundled sample) when it is there, else
+    from the national register (any county, city or district in 统计用区划代码 2023; terrain, coastal and
+    the other attributes the register does not know are left for the clerk to choose in 地区信息).
+    """
+    from ecozone.io.tables import read_regions, validate_regions
+    from ecozone.regions.register import fill_zones, load_register, resolve_regions
+
+    if regions_file is not None:
+        register = read_regions(regions_file)
+        if not wanted:
+            return register
+        by_name = {name: code for code, name in zip(register["code"], register["name"], strict=True)}
+        codes = [by_name.get(w.strip(), w.strip()) for w in wanted]
+        unknown = [w for w, c in zip(wanted, codes, strict=True) if c not in set(register["code"].to_list())]
+        if unknown:
+            raise UsageError(f"地区「{unknown[0]}」不在地区登记表 {regions_file} 中", Location(field="--region"),
+                             expected="该登记表中的代码或名称")
+        return register.filter(pl.col("code").is_in(codes))
+    if not wanted:
+        raise UsageError("请用 --region 指定地区（代码或名称），或用 --regions 给出地区登记表",
+                         Location(field="--region"))
+    sample = read_regions(default_file)
+    known = set(sample["code"].to_list())
+    own = [w.strip() for w in wanted if w.strip() in known]
+    national = resolve_regions([w for w in wanted if w.strip() not in known])
+    frames = [sample.filter(pl.col("code").is_in(own))]
+    if national:
+        rows = load_register().filter(pl.col("code").is_in(national)).select(
+            "code", "name", "level", pl.col("parent").fill_null(""), _row=pl.lit(0, dtype=pl.UInt32))
+        profiles, problems = validate_regions(rows.with_columns(pl.exclude("_row").cast(pl.String)))
+        assert not any(problems), problems  # the shipped register is valid data
+        frames.append(fill_zones(profiles))
+    return pl.concat(frames, how="vertical_relaxed")
+
+
 def standard_for(path: Path | str, standard_id: str | None) -> LoadedStandard:
     """The pack named on the command line, else the one recorded in the workbook."""
     if standard_id:

@@ -325,3 +325,21 @@ def test_what_if_takes_the_chinese_name_and_says_it_is_a_hypothesis() -> None:
     assert sewage["status"] == "met" and sewage["value"] == 90 and "假设" in (sewage["source"] or "")
     refused = run("assess", str(SAMPLE), "--standard", "mee-2019", "--set", "城镇污水处理率=85,5")
     assert refused.returncode == 1 and "逗号无法判断" in refused.stderr
+
+
+@pytest.mark.parametrize("wanted", ["522732", "三都水族自治县"])
+def test_a_template_for_any_county_in_the_national_register(wanted: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "t.xlsx"
+    result = run("template", "-s", "mee-2019", "--region", wanted, "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    info = load_workbook(target)["地区信息"]
+    assert [c.value for c in info[2]][:4] == ["522732", "三都水族自治县", "县", "522700"]
+    assert info["F2"].value == "西部"  # from the province; terrain is left for the clerk to choose
+
+
+def test_an_ambiguous_name_lists_every_choice(tmp_path: Path) -> None:
+    result = run("template", "-s", "mee-2019", "--region", "朝阳区", "-o", str(tmp_path / "t.xlsx"))
+    assert result.returncode == 1
+    assert "110105（北京市朝阳区）" in result.stderr and "220104（长春市朝阳区）" in result.stderr

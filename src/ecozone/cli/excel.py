@@ -17,7 +17,6 @@ from ecozone.cli.sample import sample_path
 from ecozone.errors import Location, UsageError
 from ecozone.io.excel.marked_copy import write_errors_workbook
 from ecozone.io.excel.template import write_template
-from ecozone.io.tables import read_regions
 
 __all__ = ["check", "template", "years_option"]
 
@@ -26,7 +25,8 @@ def template(
     standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号，如 mee-2019")],
     output: Annotated[Path, typer.Option("--output", "-o", help="生成的填报工作簿 .xlsx")],
     region: Annotated[
-        list[str] | None, typer.Option("--region", "-r", help="地区代码（可多次给出）；从地区登记表中查找")
+        list[str] | None, typer.Option("--region", "-r", help="地区代码或名称（可多次给出），如 522732 或 "
+                                                            "三都水族自治县；未给 --regions 时查示例与全国区划登记表")
     ] = None,
     regions: Annotated[
         Path | None, typer.Option("--regions", help="地区登记表 regions.csv（默认：内置示例登记表）")
@@ -35,18 +35,7 @@ def template(
 ) -> None:
     """生成填报工作簿：说明、地区信息、指标数据（按地区适用的指标和目标）、上级目标、来源与备注。"""
     loaded = load_standard(standard)
-    register = read_regions(regions or sample_path() / "regions.csv")
-    if region:
-        unknown = [code for code in region if code not in set(register["code"].to_list())]
-        if unknown:
-            raise UsageError(
-                f"地区代码「{unknown[0]}」不在地区登记表中",
-                Location(field="--region"),
-                expected="地区登记表中的代码；用 --regions 指定包含该地区的 regions.csv",
-            )
-        register = register.filter(pl.col("code").is_in(region))
-    elif regions is None:
-        raise UsageError("请用 --region 指定地区代码，或用 --regions 给出地区登记表", Location(field="--region"))
+    register = api.template_regions(region, regions, sample_path() / "regions.csv")
     levels = list(loaded.standard.levels)
     outside = register.filter(~pl.col("level").is_in(levels))
     if outside.height:

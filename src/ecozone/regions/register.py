@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ecozone.errors import InputError, Location
+from ecozone.errors import InputError, Location, UsageError
 
 __all__ = [
     "CODE_CHANGES_SCHEMA",
@@ -161,3 +161,35 @@ def _ends(codes: Iterable[str], mapping: Mapping[str, str]) -> dict[str, str]:
                 new = mapping[new]
             found[code] = new
     return found
+
+
+def resolve_regions(wanted: list[str]) -> list[str]:
+    """Codes for what a user typed: a 6-digit code (a current one, or an old one the changes lead from) or a
+    unit's name. A name shared by several units (朝阳区) is refused with every choice and its code."""
+    register = load_register().filter(pl.col("level") != "省")
+    names = dict(zip(register["code"], register["name"], strict=True))
+    parents = dict(zip(load_register()["code"], load_register()["name"], strict=True))
+    changes = dict(zip(code_changes()["old_code"], code_changes()["new_code"], strict=True))
+    codes: list[str] = []
+    for text in (w.strip() for w in wanted):
+        if text in names:
+            codes.append(text)
+        elif text in changes and changes[text] in names:
+            codes.append(changes[text])
+        else:
+            matches = register.filter(pl.col("name") == text)
+            if matches.height == 1:
+                codes.append(matches["code"][0])
+                continue
+            if matches.height > 1:
+                choices = "、".join(f"{r['code']}（{parents.get(r['parent'] or '', '')}{r['name']}）"
+                                   for r in matches.iter_rows(named=True))
+                raise UsageError(f"名称「{text}」对应 {matches.height} 个地区：{choices}", Location(field="--region"),
+                                 expected="其中一个的6位代码")
+            retired = retired_codes().get(text)
+            raise UsageError(
+                f"地区「{text}」不在区划登记表（统计用区划代码 2023）中" + (f"：{retired}，已撤销" if retired else ""),
+                Location(field="--region"),
+                expected="地级或县级单位的现行6位代码或名称，如 522732 或 三都水族自治县；"
+                         "登记表中没有的地区用 --regions 给出自己的地区登记表")
+    return codes
