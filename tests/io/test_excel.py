@@ -348,3 +348,32 @@ def test_a_drop_down_list_is_not_taken_for_a_formula() -> None:
 
     assert not _has_formulas(EXCEL / "filled.xlsx")
     assert _has_formulas(EXCEL / "formula_cached.xlsx") and _has_formulas(EXCEL / "formula_no_value.xlsx")
+
+
+def test_a_percentage_typed_the_excel_way_is_read_as_shown(tmp_path: Path) -> None:
+    """Typing 87.96% stores 0.8796 with a percent format; the clerk sees 87.96 %, and so does the check."""
+    source = tmp_path / "percent.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    sheet = book[L.SHEET_FIGURES]
+    sheet["M14"] = 0.8796  # indicator 11 (forest_grass_coverage, %), 2023
+    sheet["M14"].number_format = "0.00%"
+    sheet["L14"] = 0.65
+    sheet["L14"].number_format = "0%"  # built-in percent format (id 9)
+    book.save(source)
+    report = read_workbook(source, load_metrics(), MEE_2019)
+    assert not [p for p in report.problems.items if p.code == "probable_fraction"]
+    assert value_of(report, "forest_grass_coverage", 2023) == 87.96
+    assert value_of(report, "forest_grass_coverage", 2022) == 65
+    result = ecozone.evaluate(MEE_2019, ecozone.load_dataset(source))
+    forest = result.indicators.filter((pl.col("region") == "990101") & (pl.col("indicator_id") == "11"))
+    assert forest["status"].item() == "met" and "87.96%" in forest["explanation"].item()
+
+
+def test_a_number_shown_as_a_wrong_percentage_is_refused_as_shown(tmp_path: Path) -> None:
+    """24.04 in a cell formatted 0.00% shows 2404.00 % in Excel: the error quotes what the clerk sees."""
+    source = tmp_path / "shown.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    book[L.SHEET_FIGURES]["M4"].number_format = "0.00%"
+    book.save(source)
+    problem = next(p for p in read_workbook(source, load_metrics(), MEE_2019).problems.errors if p.cell == "M4")
+    assert problem.code == "above_maximum" and "「2404%」" in problem.message and "不大于 100（" in problem.expected

@@ -154,10 +154,10 @@ def check_figures(
         ("not_a_number", "value", ERROR, "not_a_number", pl.format("不是数字：「{}」", text),
          pl.lit(_NUMBER_EXPECTED), False),
         ("below", "value", ERROR, "below_minimum", pl.format("数值低于合理下限：「{}」", _shown()),
-         pl.format("不小于 {}（比例、率不能为负）", pl.col("_min")), False),
+         pl.format("不小于 {}（比例、率不能为负）", _bound("_min")), False),
         ("above", "value", ERROR, "above_maximum", pl.format("数值超过合理上限：「{}」", _shown()),
-         pl.when(pl.col("_unit") == "%").then(pl.format("不大于 {}（百分比填 0–100）", pl.col("_max")))
-         .otherwise(pl.format("不大于 {}", pl.col("_max"))), False),
+         pl.when(pl.col("_unit") == "%").then(pl.format("不大于 {}（百分比填 0–100）", _bound("_max")))
+         .otherwise(pl.format("不大于 {}", _bound("_max"))), False),
         ("fraction", "value", WARNING, "probable_fraction",
          pl.format("数值「{}」疑似把百分比填成了小数（如 0.85 应为 85）", _shown()),
          pl.lit("百分比填 0–100；确认无误时加 --accept-warnings（网页上勾选「确认数值无误」）"), True),
@@ -222,6 +222,11 @@ def _fraction_slips(suspects: pl.DataFrame, frame: pl.DataFrame, history: pl.Dat
     slip = pl.when(row_max > 1).then(row_max / value >= 20).otherwise(pl.col("_direction") == "higher")
     return suspects.join(maxima, on=["region", "metric"], how="left").with_columns(
         _f_fraction=pl.col("_f_fraction") & slip.fill_null(False))
+
+
+def _bound(column: str) -> pl.Expr:
+    """A metric's bound as written in the register (100, not 100.0)."""
+    return pl.col(column).cast(pl.String).str.strip_suffix(".0")
 
 
 def _shown() -> pl.Expr:

@@ -28,6 +28,7 @@ from ecozone.engine.plan_rows import figure_plan
 from ecozone.errors import InputError, Location
 from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
 from ecozone.io.excel import layout as L
+from ecozone.io.excel.formats import percent_cells
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 from ecozone.io.tables import validate_regions
 from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number, year_problem
@@ -216,6 +217,7 @@ def read_workbook(
     cells = _figure_cells(figures_sheet, metrics, known, problems, file)
     if cells is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
         _formulas_without_values(path, figures_sheet, cells, problems, file)
+        cells = _as_shown(cells, percent_cells(path, figures_sheet.name), metrics)
     observations = None
     if cells is not None:
         observations = _observations(cells, metrics, problems, file, figures_sheet.name)
@@ -238,6 +240,21 @@ def read_workbook(
         dataset = Dataset(regions=profiles, observations=observations, assigned=assigned, answers=answers,
                           incidents=incidents)
     return WorkbookImport(file, dataset, problems, standard_id, cells)
+
+
+def _as_shown(cells: pl.DataFrame, percent: set[str], metrics: Mapping[str, Metric]) -> pl.DataFrame:
+    """A number the cell shows as a percentage (87.96 % is stored as 0.8796) read as the clerk sees it,
+    for the metrics measured in %: the value 87.96, the text "87.96%"."""
+    if not percent:
+        return cells
+    shares = [key for key, metric in metrics.items() if metric.unit == "%"]
+    shown = pl.col("cell").is_in(list(percent)) & pl.col("metric").is_in(shares) & pl.col("number").is_not_null()
+    scaled = (pl.col("number") * 100).round(10)
+    return cells.with_columns(
+        number=pl.when(shown).then(scaled).otherwise(pl.col("number")),
+        text=pl.when(shown).then(pl.format("{}%", scaled.cast(pl.String).str.strip_suffix(".0")))
+        .otherwise(pl.col("text")),
+    )
 
 
 def workbook_standard_id(path: Path) -> str | None:
