@@ -17,6 +17,7 @@ from ecozone.engine.selfcheck import SelfCheck
 from ecozone.errors import ConfirmationNeeded, Location, UsageError
 from ecozone.evaluation import Evaluation, evaluate, judged_year_among
 from ecozone.io.excel.read import WorkbookImport, is_workbook, read_workbook, workbook_standard_id
+from ecozone.io.problems import WARNING, Problem
 from ecozone.io.tables import read_dataset
 from ecozone.io.validate import INPUT_SCHEMA, check_figures
 
@@ -47,7 +48,7 @@ def load_dataset(
     ``accept_warnings`` is false, raises an InputError naming the first one.
     """
     if is_workbook(path):
-        report = check_workbook(path, standard)
+        report = check_workbook(path, standard, completeness=False)
         blocking = report.problems.errors or ([] if accept_warnings else report.problems.to_confirm)
         if blocking:
             first = blocking[0]
@@ -61,15 +62,53 @@ def load_dataset(
     return read_dataset(path, load_metrics(), regions, accept_warnings=accept_warnings)
 
 
-def check_workbook(path: Path | str, standard: LoadedStandard | None = None) -> WorkbookImport:
-    """Validate a filled workbook without assessing it: every problem, with sheet and cell."""
+def check_workbook(path: Path | str, standard: LoadedStandard | None = None, *,
+                   completeness: bool = True) -> WorkbookImport:
+    """Validate a filled workbook: every problem, with sheet and cell.
+
+    ``completeness``: also say everything the evaluation will conclude about completeness (a binding
+    indicator without data, a veto question unanswered, an incomplete pack), at the cell to fill, so that a
+    check that passes means the assessment will not say 资料不全 for a reason the check did not name.
+    """
     if standard is None:
         recorded = workbook_standard_id(Path(path))  # the hidden sheet only: no second full read
         if recorded:
             # a template from a pack this installation does not have is checked without it
             with contextlib.suppress(UsageError):
                 standard = load_standard(recorded)
-    return read_workbook(path, load_metrics(), standard)
+    report = read_workbook(path, load_metrics(), standard)
+    if completeness and standard is not None and report.dataset is not None and report.dataset.years:
+        report.problems.extend(_completeness(evaluate(standard, report.dataset), report, str(path)))
+    return report
+
+
+_INCOMPLETE = ("binding_missing", "binding_needs_review", "standard_incomplete", "nothing_applicable",
+               "veto_unanswered", "veto_catalogue_missing")
+
+
+def _completeness(evaluation: Evaluation, report: WorkbookImport, file: str) -> list[Problem]:
+    """The evaluation's reasons for 资料不全, each as a warning at the cell (or sheet) where it is mended."""
+    from ecozone.io.excel import layout as L
+
+    cells = report.cells
+    found = []
+    for region in evaluation.regions.filter(pl.col("verdict") == "incomplete").iter_rows(named=True):
+        for reason in region["reasons"]:
+            if reason["code"] not in _INCOMPLETE:
+                continue
+            sheet, cell = L.SHEET_FIGURES, None
+            if reason["code"].startswith("veto"):
+                sheet = L.SHEET_VETOES
+            elif reason["indicators"] and cells is not None:
+                first = str(reason["indicators"][0])
+                at = cells.filter((pl.col("region") == region["region"]) & (pl.col("year") == evaluation.year)
+                                  & ((pl.col("unit_id") == first) | pl.col("unit_id").str.starts_with(first + ".")))
+                cell = at["cell"][0] if at.height else None
+            found.append(Problem(WARNING, reason["code"],
+                                 f"{region['name']}（{region['region']}）：{reason['message']}——评估结论将为资料不全",
+                                 "补齐后再评估" if cell or sheet != L.SHEET_FIGURES else "恢复被删除的指标行后补齐数据",
+                                 file=file, sheet=sheet, cell=cell))
+    return found
 
 
 def template_regions(wanted: list[str] | None, regions_file: Path | None, default_file: Path) -> pl.DataFrame:

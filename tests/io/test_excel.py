@@ -377,3 +377,44 @@ def test_a_number_shown_as_a_wrong_percentage_is_refused_as_shown(tmp_path: Path
     book.save(source)
     problem = next(p for p in read_workbook(source, load_metrics(), MEE_2019).problems.errors if p.cell == "M4")
     assert problem.code == "above_maximum" and "「2404%」" in problem.message and "不大于 100（" in problem.expected
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXCEL.glob("*.xls*")) + ["filled.ods"])
+def test_a_check_that_passes_means_no_unnamed_incomplete_verdict(name: str) -> None:
+    """For every fixture workbook: a county the assessment will call 资料不全 is named by check, with why."""
+    from ecozone.errors import EcozoneError
+
+    try:
+        report = ecozone.check_workbook(EXCEL / name, MEE_2019)
+    except EcozoneError:
+        return  # refused as a file (encrypted, corrupted, a zip bomb): nothing is assessed either
+    if report.problems.errors or report.dataset is None:
+        return  # check did not pass: assess refuses too
+    result = ecozone.evaluate(MEE_2019, report.dataset)
+    named = {(p.code, p.message.split("（")[0]) for p in report.problems.items if p.severity == "警告"}
+    for region in result.regions.filter(pl.col("verdict") == "incomplete").iter_rows(named=True):
+        for reason in region["reasons"]:
+            if reason["code"] in ("binding_missing", "binding_needs_review", "standard_incomplete",
+                                  "veto_unanswered", "veto_catalogue_missing", "nothing_applicable"):
+                assert (reason["code"], region["name"]) in named, (name, region["name"], reason["message"])
+
+
+def test_check_names_a_deleted_row_an_unanswered_veto_and_an_emptied_incident_sheet(tmp_path: Path) -> None:
+    source = tmp_path / "gaps.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    figures = book[L.SHEET_FIGURES]
+    deleted = next(r[0].row for r in figures.iter_rows(min_row=2) if r[2].value == "4")  # indicator 4, binding
+    figures.delete_rows(deleted)
+    vetoes = book[L.SHEET_VETOES]
+    header = {cell.value: cell.column for cell in vetoes[1]}
+    for row in vetoes.iter_rows(min_row=2):
+        row[header["回答"] - 1].value = None  # every question left unanswered
+    incidents = book[L.SHEET_INCIDENTS]
+    incidents.delete_rows(2, incidents.max_row)
+    book.save(source)
+    report = ecozone.check_workbook(source, MEE_2019)
+    codes = {p.code for p in report.problems.items if p.severity == "警告"}
+    assert {"binding_missing", "veto_unanswered"} <= codes
+    missing = next(p for p in report.problems.items if p.code == "binding_missing")
+    assert "第4项" in missing.message and "资料不全" in missing.message
+    assert ecozone.evaluate(MEE_2019, ecozone.load_dataset(source)).regions["verdict"][0] == "incomplete"
