@@ -379,7 +379,7 @@ def test_a_number_shown_as_a_wrong_percentage_is_refused_as_shown(tmp_path: Path
     assert problem.code == "above_maximum" and "「2404%」" in problem.message and "不大于 100（" in problem.expected
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in EXCEL.glob("*.xls*")) + ["filled.ods"])
+@pytest.mark.parametrize("name", [*sorted(p.name for p in EXCEL.glob("*.xls*")), "filled.ods"])
 def test_a_check_that_passes_means_no_unnamed_incomplete_verdict(name: str) -> None:
     """For every fixture workbook: a county the assessment will call 资料不全 is named by check, with why."""
     from ecozone.errors import EcozoneError
