@@ -418,3 +418,14 @@ def test_check_names_a_deleted_row_an_unanswered_veto_and_an_emptied_incident_sh
     missing = next(p for p in report.problems.items if p.code == "binding_missing")
     assert "第4项" in missing.message and "资料不全" in missing.message
     assert ecozone.evaluate(MEE_2019, ecozone.load_dataset(source)).regions["verdict"][0] == "incomplete"
+
+
+def test_the_template_prints_on_a4_landscape_one_page_wide_with_its_header(tmp_path: Path) -> None:
+    target = tmp_path / "t.xlsx"
+    write_template(MEE_2019, ecozone.load_dataset(SAMPLE).regions.head(1), [2021, 2022, 2023], target)
+    book = load_workbook(target)
+    for name in (L.SHEET_REGIONS, L.SHEET_FIGURES, L.SHEET_ASSIGNED, L.SHEET_VETOES):
+        sheet = book[name]
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9, name
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0, name
+        assert sheet.print_title_rows == "$1:$1", name

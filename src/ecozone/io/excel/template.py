@@ -81,12 +81,24 @@ def write_template(
         catalogue = load_veto_catalogue(standard.standard.veto_catalogue)
         _vetoes(book.add_worksheet(L.SHEET_VETOES), catalogue, profiles, fmt)
         _incidents(book.add_worksheet(L.SHEET_INCIDENTS), fmt)
+    for sheet in book.worksheets():
+        _print_setup(sheet)
     meta = book.add_worksheet(L.SHEET_META)
     meta.write(0, 0, json.dumps({"template": L.TEMPLATE_VERSION, "standard": standard.id, "hash": standard.hash,
                                  "years": years}, ensure_ascii=False))
     meta.hide()
     book.close()
     return {"regions": profiles.height, "figure_rows": figures_rows, "assigned_rows": assigned_rows}
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """Printed as a clerk hands it on: A4 landscape, every column on one page width, the header row on
+    every page, the sheet name and page number in the footer."""
+    sheet.set_paper(9)  # A4
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_footer("&L&A&R第 &P 页，共 &N 页")
 
 
 def _guide(sheet: Worksheet, standard: LoadedStandard, fmt: _Formats) -> None:
