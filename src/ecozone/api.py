@@ -191,15 +191,24 @@ def selfcheck_dataset(
     return checked
 
 
-def what_if(dataset: Dataset, changes: list[str], year: int, *, accept_warnings: bool = False) -> Dataset:
+def what_if(dataset: Dataset, changes: list[str], year: int, *, accept_warnings: bool = False,
+            standard: LoadedStandard | None = None) -> Dataset:
     """Apply ``--set [REGION:]METRIC=VALUE[@YEAR]`` hypotheses to a copy of the figures.
 
-    METRIC is a metric id or its Chinese name; VALUE passes the same validator as every figure.
+    METRIC is a metric id, its Chinese name, or (with ``standard``) an indicator's number (29, 7.1) when
+    that indicator reads one metric; VALUE passes the same validator as every figure.
     Without a region the change applies to every region; without a year, to ``year``. Each changed
     figure's source says it is a hypothesis (假设).
     """
     metrics = load_metrics()
     by_name = {m.name: key for key, m in metrics.items()}
+    if standard is not None:  # an indicator (or sub-item) number that reads exactly one metric
+        from ecozone.engine.criteria import compile_standard
+
+        compiled = compile_standard(standard)
+        per_unit = compiled.leaves.join(compiled.units.select("_u", "unit_id"), on="_u").group_by("unit_id").agg(
+            pl.col("metric").unique())
+        by_name |= {u: ms[0] for u, ms in per_unit.iter_rows() if len(ms) == 1}
     rows: list[dict[str, object]] = []
     for change in changes:
         match = re.fullmatch(r"(?:(\d{6})[:：])?([^=＝@]+)[=＝]([^@]+)(?:@(\d+))?", change.strip())
@@ -210,8 +219,9 @@ def what_if(dataset: Dataset, changes: list[str], year: int, *, accept_warnings:
         region, named, raw, at = (part.strip() if part else part for part in match.groups())
         metric_id = named if named in metrics else by_name.get(named)
         if metric_id is None:
-            raise UsageError(f"未知的统计量「{named}」", Location(field="--set"),
-                             expected="统计量编号或名称，可用 `ecozone standards show 标准编号` 查看")
+            raise UsageError(f"未知的统计量或指标「{named}」", Location(field="--set"),
+                             expected="统计量编号或名称，或只读一个统计量的指标序号（如 29），"
+                                      "可用 `ecozone standards show 标准编号` 查看")
         if region and region not in set(dataset.regions["code"].to_list()):
             raise UsageError(f"地区代码「{region}」不在数据中", Location(field="--set"), expected="数据中的地区代码")
         for code in [region] if region else dataset.regions["code"].to_list():

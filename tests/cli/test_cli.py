@@ -343,3 +343,11 @@ def test_an_ambiguous_name_lists_every_choice(tmp_path: Path) -> None:
     result = run("template", "-s", "mee-2019", "--region", "朝阳区", "-o", str(tmp_path / "t.xlsx"))
     assert result.returncode == 1
     assert "110105（北京市朝阳区）" in result.stderr and "220104（长春市朝阳区）" in result.stderr
+
+
+def test_what_if_takes_an_indicator_number() -> None:
+    result = run("assess", str(SAMPLE), "--standard", "mee-2019", "--format", "json", "--set", "990104:29=90")
+    assert result.returncode == 0, result.stderr
+    shimen = next(r for r in json.loads(result.stdout)["regions"] if r["code"] == "990104")
+    sewage = next(i for i in shimen["indicators"] if i["id"] == "29")
+    assert sewage["status"] == "met" and sewage["value"] == 90

@@ -51,7 +51,7 @@ def prepare(path: Path, standard: str | None, year: int | None, sets: list[str] 
     loaded = api.standard_for(path, standard)
     dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
     if sets:
-        dataset = api.what_if(dataset, sets, api.judged_year(loaded, dataset, year))
+        dataset = api.what_if(dataset, sets, api.judged_year(loaded, dataset, year), standard=loaded)
         err.print(f"[yellow]假设分析：以下结果含 {len(sets)} 项假设数值（--set），不是填报数据。[/]")
     return api.evaluate(loaded, dataset, year, mode="monitor" if mode == "monitor" else "apply", as_of=as_of,
                         vetoes=vetoes)
