@@ -16,7 +16,8 @@ from ecozone.engine import Assessment
 from ecozone.engine.selfcheck import SelfCheck
 from ecozone.errors import ConfirmationNeeded, Location, UsageError
 from ecozone.evaluation import Evaluation, evaluate, judged_year_among
-from ecozone.io.excel.read import WorkbookImport, is_workbook, read_workbook, workbook_standard_id
+from ecozone.io.excel.guard import is_workbook
+from ecozone.io.excel.read import WorkbookImport, read_workbook, workbook_standard_id
 from ecozone.io.problems import WARNING, Problem
 from ecozone.io.tables import read_dataset
 from ecozone.io.validate import INPUT_SCHEMA, check_figures

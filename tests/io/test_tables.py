@@ -97,3 +97,27 @@ def test_parquet_errors_name_the_row_as_parquet_counts_it(tmp_path: Path) -> Non
     csv_line = EXPECTED["region_not_registered"][1]
     assert caught.value.location.file == str(tmp_path / "observations.parquet")
     assert caught.value.location.line == csv_line - 1
+
+
+def test_a_regions_register_kept_in_excel_with_chinese_headers(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from ecozone.errors import InputError
+    from ecozone.io.tables import read_regions
+
+    path = tmp_path / "登记表.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("地区")
+    for i, row in enumerate([["地区代码", "名称", "级别", "上级代码", "地形", "区域", "沿海"],
+                             [522732, "三都水族自治县", "县", 522700, "山区", "西部", "否"], [],
+                             [522701, "都匀市", "县级市", 522700, "丘陵", "西部", "是"]]):
+        sheet.write_row(i, 0, row)
+    book.close()
+    regions = read_regions(path)
+    assert regions["code"].to_list() == ["522732", "522701"] and regions["level"].to_list() == ["县", "县"]
+    assert regions["coastal"].to_list() == [False, True] and regions["terrain"].to_list() == ["山区", "丘陵"]
+    csv = tmp_path / "登记表.csv"
+    csv.write_text("地区代码,名称,级别\n522732,三都水族自治县,乡\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_regions(csv)
+    assert caught.value.location.line == 2 and caught.value.location.field == "level"

@@ -31,7 +31,7 @@ from ecozone.catalogue.tabular import (
     tables_of,
 )
 from ecozone.errors import InputError, Location
-from ecozone.io.excel.read import guard_workbook, open_workbook
+from ecozone.io.excel.guard import guard_workbook, open_workbook
 
 __all__ = ["read_pack_workbook", "write_pack_workbook"]
 

@@ -22,6 +22,7 @@ from ecozone.catalogue.model import Metric
 from ecozone.dataset import Dataset
 from ecozone.errors import ConfirmationNeeded, InputError, Location
 from ecozone.io.answers import read_answers, read_incidents
+from ecozone.io.excel.guard import EXCEL_SUFFIXES, cell_text, guard_workbook, open_workbook
 from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number
 from ecozone.regions.profile import ENUM_COLUMNS, ENUM_LABELS, FLAGS
 
@@ -32,6 +33,7 @@ _LEVEL_ALIASES = {"市": "市", "地级市": "市", "地级": "市", "州": "市
 _TRUE = {"是", "true", "1", "yes", "y", "t"}
 _FALSE = {"否", "false", "0", "no", "n", "f", ""}
 
+MAX_TABLE_ROWS = 200_000
 _OBS_COLUMNS = {"region": "地区代码", "year": "年份", "metric": "统计量", "value": "数值或状态"}
 _ASSIGNED_COLUMNS = {"region": "地区代码", "year": "年份", "metric": "统计量", "target": "目标值"}
 
@@ -56,8 +58,10 @@ def _read_text_table(path: Path, regions: Collection[str] | None = None) -> pl.D
         except Exception as exc:  # polars raises several kinds for a damaged file
             raise InputError(f"无法读取 Parquet 文件：{exc}", Location(file=str(path))) from None
         return frame.select(pl.exclude("_row").cast(pl.String).fill_null(""), pl.col("_row"))
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return _read_workbook_table(path, regions)
     if path.suffix.lower() != ".csv":
-        raise InputError("不支持的文件类型", Location(file=str(path)), expected=".csv 或 .parquet")
+        raise InputError("不支持的文件类型", Location(file=str(path)), expected=".csv、.parquet 或 .xlsx/.xls/.ods")
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -71,12 +75,41 @@ def _read_text_table(path: Path, regions: Collection[str] | None = None) -> pl.D
         frame = pl.read_csv(io.StringIO(text), infer_schema=False)
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"CSV 格式错误：{exc}", Location(file=str(path))) from None
-    frame = frame.rename({c: c.strip() for c in frame.columns})
+    frame = frame.rename({c: _HEADERS.get(c.strip(), c.strip()) for c in frame.columns})
     # row 1 is the header, so data row i sits on file row i + 1
     # empty cells arrive as null in some polars versions and "" in others: make them ""
     frame = frame.with_columns(pl.all().fill_null("").str.strip_chars()).with_row_index("_row", offset=2)
     if regions is not None and "region" in frame.columns:
         frame = frame.filter(pl.col("region").is_in(list(regions)))
+    return frame
+
+
+# the headers a clerk writes, in Chinese (as the template and the docs name the columns)
+_HEADERS: dict[str, str] = {
+    "地区代码": "code", "代码": "code", "名称": "name", "地区名称": "name", "级别": "level", "上级代码": "parent",
+    "地形": "terrain", "区域": "zone", "城市规模": "city_size", **{label: flag for flag, label in FLAGS.items()},
+}
+
+
+def _read_workbook_table(path: Path, regions: Collection[str] | None) -> pl.DataFrame:
+    """A table on a workbook's first sheet (a regions register kept in Excel): checked before parsing, every
+    cell as the text the clerk sees, headers in Chinese or English, ``_row`` the sheet's row number."""
+    guard_workbook(path)
+    sheet = open_workbook(path).get_sheet_by_index(0)
+    rows = sheet.to_python(skip_empty_area=False, nrows=MAX_TABLE_ROWS + 1)
+    if len(rows) > MAX_TABLE_ROWS:
+        raise InputError(f"工作表超过 {MAX_TABLE_ROWS:,} 行", Location(file=str(path), sheet=sheet.name),
+                         expected="一个地区一行的登记表")
+    if not rows:
+        raise InputError("工作表是空的", Location(file=str(path), sheet=sheet.name), expected="第一行为表头")
+    header = [_HEADERS.get(cell_text(h), cell_text(h)) for h in rows[0]]
+    columns = [h or f"_{i}" for i, h in enumerate(header)]
+    records = [([cell_text(v) for v in row] + [""] * len(header))[:len(header)] for row in rows[1:]]
+    kept = [(number, record) for number, record in enumerate(records, start=2) if any(record)]
+    frame = pl.DataFrame([r for _, r in kept], schema=columns, orient="row").with_columns(
+        _row=pl.Series([n for n, _ in kept], dtype=pl.UInt32))
+    if regions is not None and "code" in frame.columns:
+        frame = frame.filter(pl.col("code").is_in(list(regions)))
     return frame
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,19 +28,15 @@ from ecozone.errors import InputError, Location
 from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
 from ecozone.io.excel import layout as L
 from ecozone.io.excel.formats import percent_cells
+from ecozone.io.excel.guard import cell_text, guard_workbook, open_workbook
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 from ecozone.io.tables import validate_regions
 from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number, year_problem
 
-__all__ = ["MAX_FILE_BYTES", "WorkbookImport", "guard_workbook", "is_workbook", "open_workbook", "read_workbook",
-           "workbook_standard_id"]
+__all__ = ["WorkbookImport", "read_workbook", "workbook_standard_id"]
 
-MAX_FILE_BYTES: Final = 50 * 1024 * 1024
-MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
-MAX_ZIP_RATIO: Final = 100  # xlsx XML compresses ~5–20×; a far higher ratio is a zip bomb
 MAX_ROWS: Final = 200_000
 _YEAR_HEADER = re.compile(r"^(\d{3,6})(?:\.0)?\s*年?$")  # a mistyped year is a year column in error
-_EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 @dataclass
@@ -55,70 +50,7 @@ class WorkbookImport:
     cells: pl.DataFrame | None = None  # the figures as read, for diagnostics and tests
 
 
-def is_workbook(path: Path | str) -> bool:
-    return Path(path).suffix.lower() in _EXCEL_SUFFIXES
-
-
-# --- opening safely --------------------------------------------------------------------
-
-
-def guard_workbook(path: Path) -> None:
-    """Refuse missing, oversized, encrypted, corrupted and zip-bomb files before parsing."""
-    file = str(path)
-    if not path.exists():
-        raise InputError("文件不存在", Location(file=file))
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(
-            f"文件过大（{size / 1024 / 1024:.1f} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限",
-            Location(file=file), expected="拆分为多个工作簿，或改用 CSV/Parquet 长表导入",
-        )
-    with path.open("rb") as fh:
-        magic = fh.read(8)
-    suffix = path.suffix.lower()
-    if magic.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):
-        raise InputError("工作簿设置了打开密码（已加密），无法读取", Location(file=file),
-                         expected="在 Excel/WPS 中取消打开密码后另存为 .xlsx 再导入")
-    if suffix in (".xlsx", ".xlsm", ".ods"):
-        if not magic.startswith(b"PK"):
-            raise InputError("文件已损坏或不是 Excel 工作簿", Location(file=file),
-                             expected="用 Excel 或 WPS 另存为 .xlsx 后再导入")
-        try:
-            with zipfile.ZipFile(path) as archive:
-                unzipped = sum(info.file_size for info in archive.infolist())
-        except zipfile.BadZipFile:
-            raise InputError("文件已损坏（压缩结构无效）", Location(file=file),
-                             expected="用 Excel 或 WPS 另存为 .xlsx 后再导入") from None
-        if unzipped > MAX_UNZIPPED_BYTES or (unzipped > 20 * 1024 * 1024 and unzipped > size * MAX_ZIP_RATIO):
-            raise InputError(
-                f"文件解压后达 {unzipped / 1024 / 1024:.0f} MB（压缩比 {unzipped / max(size, 1):.0f} 倍），"
-                "疑似异常文件，已拒绝读取",
-                Location(file=file), expected="正常大小的填报工作簿",
-            )
-
-
-def open_workbook(path: Path) -> CalamineWorkbook:
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for every broken format
-        raise InputError(f"无法读取工作簿（{type(exc).__name__}）：文件可能已损坏或格式不受支持",
-                         Location(file=str(path)), expected=".xlsx、.xls 或 .ods 工作簿") from None
-
-
 # --- cells -----------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    """A cell as text: 990101.0 → "990101", dates as ISO, blanks as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
 
 
 def _cell(row0: int, col0: int) -> str:
@@ -133,7 +65,7 @@ class _Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
 
     def col(self, header: str) -> int | None:
-        return self.header.get(_text(header))  # headers are compared in NFKC form, like every cell
+        return self.header.get(cell_text(header))  # headers are compared in NFKC form, like every cell
 
 
 def _load(book: CalamineWorkbook, name: str, file: str, max_rows: int) -> _Sheet:
@@ -142,7 +74,7 @@ def _load(book: CalamineWorkbook, name: str, file: str, max_rows: int) -> _Sheet
         raise InputError(f"工作表「{name}」有 {sheet.total_height} 行，超过 {max_rows} 行的上限",
                          Location(file=file, sheet=name), expected="拆分为多个工作簿，或改用 CSV/Parquet 长表导入")
     grid = sheet.to_python(skip_empty_area=False)
-    header = {_text(v): i for i, v in enumerate(grid[0])} if grid else {}
+    header = {cell_text(v): i for i, v in enumerate(grid[0])} if grid else {}
     merged = list(sheet.merged_cell_ranges or [])
     return _Sheet(name, grid, header, merged)
 
@@ -155,8 +87,8 @@ def _find_sheet(book: CalamineWorkbook, wanted: str, signature: tuple[str, ...],
         return _load(book, wanted, file, max_rows)
     for name in names:
         first = book.get_sheet_by_name(name).to_python(nrows=1)
-        headers = {_text(v) for v in (first[0] if first else [])}
-        if {_text(h) for h in signature} <= headers and not ({_text(h) for h in exclude} & headers):
+        headers = {cell_text(v) for v in (first[0] if first else [])}
+        if {cell_text(h) for h in signature} <= headers and not ({cell_text(h) for h in exclude} & headers):
             problems.add(Problem(WARNING, "sheet_renamed", f"工作表「{name}」已改名，按表头识别为「{wanted}」",
                                  f"工作表名「{wanted}」", file=file, sheet=name))
             return _load(book, name, file, max_rows)
@@ -287,9 +219,9 @@ def _regions(sheet: _Sheet, problems: ProblemList, file: str) -> pl.DataFrame | 
             return None
     _fill_merged(sheet, set(columns.values()), problems, file)
     rows = [
-        {"_row": r + 1, **{column: _text(row[i]) if i < len(row) else "" for column, i in columns.items()}}
+        {"_row": r + 1, **{column: cell_text(row[i]) if i < len(row) else "" for column, i in columns.items()}}
         for r, row in enumerate(sheet.grid[1:], start=1)
-        if any(_text(v) for v in row)
+        if any(cell_text(v) for v in row)
     ]
     schema = {"_row": pl.Int64, **{column: pl.String for column in columns}}
     frame = pl.DataFrame(rows, schema=schema)
@@ -346,18 +278,18 @@ def _figure_cells(
 
     records = []
     for r, row in enumerate(sheet.grid[1:], start=1):
-        if not any(_text(v) for v in row):
+        if not any(cell_text(v) for v in row):
             continue
-        base = {"_row": r, "region": _text(at(row, c_region)), "metric": _text(at(row, c_metric)),
-                "unit_id": _text(at(row, c_id)), "name": _text(at(row, c_name)),
-                "row_source": _text(at(row, c_source)), "note": _text(at(row, c_note)),
+        base = {"_row": r, "region": cell_text(at(row, c_region)), "metric": cell_text(at(row, c_metric)),
+                "unit_id": cell_text(at(row, c_id)), "name": cell_text(at(row, c_name)),
+                "row_source": cell_text(at(row, c_source)), "note": cell_text(at(row, c_note)),
                 "region_cell": _cell(r, c_region), "metric_cell": _cell(r, c_metric)}
         for year, col in years.items():
             value = at(row, col)
             records.append({**base, "year": year, "cell": _cell(r, col),
                             "number": float(value) if isinstance(value, int | float) and not isinstance(value, bool)
                             else None,
-                            "text": _text(value)})
+                            "text": cell_text(value)})
     schema = {"_row": pl.Int64, "region": pl.String, "metric": pl.String, "unit_id": pl.String, "name": pl.String,
               "row_source": pl.String, "note": pl.String, "region_cell": pl.String, "metric_cell": pl.String,
               "year": pl.Int32, "cell": pl.String, "number": pl.Float64, "text": pl.String}
@@ -452,10 +384,10 @@ def _assigned(
     for r, row in enumerate(sheet.grid[1:], start=1):
         for year, col in years.items():
             value = row[col] if col < len(row) else None
-            if _text(value) == "":
+            if cell_text(value) == "":
                 continue
-            records.append({"region": _text(row[c_region]), "metric": _text(row[c_metric]), "year": year,
-                            "cell": _cell(r, col), "text": _text(value),
+            records.append({"region": cell_text(row[c_region]), "metric": cell_text(row[c_metric]), "year": year,
+                            "cell": _cell(r, col), "text": cell_text(value),
                             "number": float(value) if isinstance(value, int | float) and not isinstance(value, bool)
                             else None})
     schema = {"region": pl.String, "metric": pl.String, "year": pl.Int32, "cell": pl.String, "text": pl.String,
@@ -481,7 +413,7 @@ def _attach_sources(observations: pl.DataFrame, sheet: _Sheet) -> pl.DataFrame:
     rows = []
     for row in sheet.grid[1:]:
         def at(col: int | None, row: list[Any] = row) -> str:
-            return _text(row[col]) if col is not None and col < len(row) else ""
+            return cell_text(row[col]) if col is not None and col < len(row) else ""
         if at(c_region) and at(c_metric) and at(c_source):
             year = at(c_year)
             rows.append({"region": at(c_region), "metric": at(c_metric),
@@ -543,7 +475,7 @@ def _answers(sheet: _Sheet, known: set[str], problems: ProblemList, file: str) -
     for r, row in enumerate(sheet.grid[1:], start=1):
         def at(name: str, row: list[Any] = row) -> str:
             col = columns[name]
-            return _text(row[col]) if col is not None and col < len(row) else ""
+            return cell_text(row[col]) if col is not None and col < len(row) else ""
         region, condition, raw = at(L.COL_REGION), at(L.COL_CONDITION), at("回答")
         if not region and not condition:
             continue
@@ -572,11 +504,11 @@ def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList, file: str)
         def at(name: str, row: list[Any] = row) -> Any:
             col = columns[name]
             return row[col] if col is not None and col < len(row) else None
-        region = _text(at(L.COL_REGION))
-        if not any(_text(v) for v in row):
+        region = cell_text(at(L.COL_REGION))
+        if not any(cell_text(v) for v in row):
             continue
-        grade = normalise_grade(_text(at("级别")))
-        date = parse_date(at("发生日期")) or parse_date(_text(at("发生日期")))
+        grade = normalise_grade(cell_text(at("级别")))
+        date = parse_date(at("发生日期")) or parse_date(cell_text(at("发生日期")))
         def problem(code: str, message: str, expected: str, column: str, r: int = r) -> Problem:
             return Problem(ERROR, code, message, expected, file=file, sheet=sheet.name,
                            cell=_cell(r, columns[column] or 0))
@@ -585,11 +517,12 @@ def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList, file: str)
             problems.add(problem("unknown_region", f"地区代码「{region}」不在「地区信息」表中",
                                  "先在「地区信息」表登记该地区", L.COL_REGION))
         elif grade is None:
-            problems.add(problem("bad_grade", f"事件级别「{_text(at('级别'))}」无法识别",
+            problems.add(problem("bad_grade", f"事件级别「{cell_text(at('级别'))}」无法识别",
                                  "Ⅰ、Ⅱ、Ⅲ、Ⅳ（或 特别重大、重大、较大、一般）", "级别"))
         elif date is None:
-            problems.add(problem("bad_date", f"日期「{_text(at('发生日期'))}」无法识别", "如 2023-05-01", "发生日期"))
+            problems.add(problem("bad_date", f"日期「{cell_text(at('发生日期'))}」无法识别", "如 2023-05-01",
+                                 "发生日期"))
         else:
-            rows.append({"region": region, "date": date, "grade": grade, "name": _text(at("事件名称")) or None,
-                         "document": _text(at("定级文件")) or None})
+            rows.append({"region": region, "date": date, "grade": grade, "name": cell_text(at("事件名称")) or None,
+                         "document": cell_text(at("定级文件")) or None})
     return pl.DataFrame(rows, schema=INCIDENT_SCHEMA)

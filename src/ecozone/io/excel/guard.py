@@ -1,0 +1,85 @@
+"""Opening a workbook safely, before anything parses it: size, encryption, damage and zip bombs are
+refused with a Chinese reason; a cell becomes text the way the clerk sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+import zipfile
+from pathlib import Path
+from typing import Any, Final
+
+from python_calamine import CalamineWorkbook
+
+from ecozone.errors import InputError, Location
+
+__all__ = ["EXCEL_SUFFIXES", "MAX_FILE_BYTES", "cell_text", "guard_workbook", "is_workbook", "open_workbook"]
+
+MAX_FILE_BYTES: Final = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
+MAX_ZIP_RATIO: Final = 100  # xlsx XML compresses ~5–20×; a far higher ratio is a zip bomb
+EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".ods")
+_EXCEL_SUFFIXES = EXCEL_SUFFIXES
+
+
+def is_workbook(path: Path | str) -> bool:
+    return Path(path).suffix.lower() in _EXCEL_SUFFIXES
+
+
+# --- opening safely --------------------------------------------------------------------
+
+
+def guard_workbook(path: Path) -> None:
+    """Refuse missing, oversized, encrypted, corrupted and zip-bomb files before parsing."""
+    file = str(path)
+    if not path.exists():
+        raise InputError("文件不存在", Location(file=file))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"文件过大（{size / 1024 / 1024:.1f} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限",
+            Location(file=file), expected="拆分为多个工作簿，或改用 CSV/Parquet 长表导入",
+        )
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    suffix = path.suffix.lower()
+    if magic.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):
+        raise InputError("工作簿设置了打开密码（已加密），无法读取", Location(file=file),
+                         expected="在 Excel/WPS 中取消打开密码后另存为 .xlsx 再导入")
+    if suffix in (".xlsx", ".xlsm", ".ods"):
+        if not magic.startswith(b"PK"):
+            raise InputError("文件已损坏或不是 Excel 工作簿", Location(file=file),
+                             expected="用 Excel 或 WPS 另存为 .xlsx 后再导入")
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unzipped = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile:
+            raise InputError("文件已损坏（压缩结构无效）", Location(file=file),
+                             expected="用 Excel 或 WPS 另存为 .xlsx 后再导入") from None
+        if unzipped > MAX_UNZIPPED_BYTES or (unzipped > 20 * 1024 * 1024 and unzipped > size * MAX_ZIP_RATIO):
+            raise InputError(
+                f"文件解压后达 {unzipped / 1024 / 1024:.0f} MB（压缩比 {unzipped / max(size, 1):.0f} 倍），"
+                "疑似异常文件，已拒绝读取",
+                Location(file=file), expected="正常大小的填报工作簿",
+            )
+
+
+def open_workbook(path: Path) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every broken format
+        raise InputError(f"无法读取工作簿（{type(exc).__name__}）：文件可能已损坏或格式不受支持",
+                         Location(file=str(path)), expected=".xlsx、.xls 或 .ods 工作簿") from None
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: 990101.0 → "990101", dates as ISO, blanks as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
