@@ -429,3 +429,17 @@ def test_the_template_prints_on_a4_landscape_one_page_wide_with_its_header(tmp_p
         assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9, name
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0, name
         assert sheet.print_title_rows == "$1:$1", name
+
+
+def test_free_text_keeps_its_full_width_punctuation_and_numbers_lose_theirs(tmp_path: Path) -> None:
+    source = tmp_path / "text.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    sheet = book[L.SHEET_FIGURES]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    sheet.cell(row=14, column=header[L.COL_NOTE], value="已核实，来源：统计年鉴（2023）！")
+    sheet["M14"] = "６４．９％"  # typed with a Chinese input method
+    book.save(source)
+    report = read_workbook(source, load_metrics(), MEE_2019)
+    assert report.dataset is not None
+    row = report.dataset.observations.filter((pl.col("metric") == "forest_grass_coverage") & (pl.col("year") == 2023))
+    assert row["value"].item() == 64.9 and row["note"].item() == "已核实，来源：统计年鉴（2023）！"

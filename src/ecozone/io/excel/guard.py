@@ -4,6 +4,7 @@ refused with a Chinese reason; a cell becomes text the way the clerk sees it."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -20,6 +21,7 @@ MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
 MAX_ZIP_RATIO: Final = 100  # xlsx XML compresses ~5–20×; a far higher ratio is a zip bomb
 EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".ods")
 _EXCEL_SUFFIXES = EXCEL_SUFFIXES
+_NUMERIC = re.compile(r"[\d\s.,%+\-]+")  # what a code or a number is made of, after NFKC
 
 
 def is_workbook(path: Path | str) -> bool:
@@ -73,7 +75,10 @@ def open_workbook(path: Path) -> CalamineWorkbook:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text: 990101.0 → "990101", dates as ISO, blanks as ""."""
+    """A cell as text: 990101.0 → "990101", dates as ISO, blanks as "".
+
+    Full-width digits of a code or a number typed in a Chinese input method (９９０１０１, ８５％) become ASCII;
+    any other text is kept as the clerk wrote it (其它文字中的全角标点「，：！」不改)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -82,4 +87,6 @@ def cell_text(value: Any) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = str(value).strip()
+    normal = unicodedata.normalize("NFKC", text)
+    return normal if _NUMERIC.fullmatch(normal) else text
