@@ -120,8 +120,8 @@ def template_regions(wanted: list[str] | None, regions_file: Path | None, defaul
     from the national register (any county, city or district in 统计用区划代码 2023; terrain, coastal and
     the other attributes the register does not know are left for the clerk to choose in 地区信息).
     """
-    from ecozone.io.tables import read_regions, validate_regions
-    from ecozone.regions.register import fill_zones, load_register, resolve_regions
+    from ecozone.io.tables import read_regions, regions_from_register
+    from ecozone.regions.register import resolve_regions
 
     if regions_file is not None:
         register = read_regions(regions_file)
@@ -143,11 +143,7 @@ def template_regions(wanted: list[str] | None, regions_file: Path | None, defaul
     national = resolve_regions([w for w in wanted if w.strip() not in known])
     frames = [sample.filter(pl.col("code").is_in(own))]
     if national:
-        rows = load_register().filter(pl.col("code").is_in(national)).select(
-            "code", "name", "level", pl.col("parent").fill_null(""), _row=pl.lit(0, dtype=pl.UInt32))
-        profiles, problems = validate_regions(rows.with_columns(pl.exclude("_row").cast(pl.String)))
-        assert not any(problems), problems  # the shipped register is valid data
-        frames.append(fill_zones(profiles))
+        frames.append(regions_from_register(national))
     return pl.concat(frames, how="vertical_relaxed")
 
 

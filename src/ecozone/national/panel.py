@@ -21,14 +21,12 @@ from ecozone.errors import InputError, Location
 from ecozone.io.tables import (
     _check_known_regions,
     _find,
-    _read_text_table,
     partition_files,
-    raise_first,
     read_assigned,
     read_known_observations,
     read_observations,
     read_regions,
-    validate_regions,
+    regions_from_register,
 )
 
 __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chunks", "regions_from_register"]
@@ -184,37 +182,3 @@ def _subset(regions: pl.DataFrame, figures: pl.DataFrame, assigned: pl.DataFrame
     codes = regions["code"].implode()
     return Dataset(regions, figures.filter(pl.col("region").is_in(codes)),
                    assigned.filter(pl.col("region").is_in(codes)) if assigned is not None else None)
-
-
-def regions_from_register(codes: list[str], profiles: Path | None = None) -> pl.DataFrame:
-    """Profiles for a bare figures file.
-
-    Code, name, level and parent come from the register; terrain, zone, city size and the flags from
-    the user's profile file (CSV or Parquet with a ``code`` column); a blank zone from the province.
-    """
-    from ecozone.regions.register import fill_zones, load_register, retired_codes
-
-    register = load_register().filter(pl.col("code").is_in(codes), pl.col("level") != "省")
-    missing = sorted(set(codes) - set(register["code"].to_list()))
-    if missing:
-        retired = [f"{code}（{retired_codes()[code]}，已撤销）" for code in missing if code in retired_codes()]
-        examples = retired[:3] or missing[:5]
-        raise InputError(f"{len(missing)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"
-                         f"如 {'、'.join(examples)}", Location(field="region"),
-                         expected="地级或县级单位的现行代码（已撤销的旧代码请按国务院批复改为现行代码）；"
-                                  "或改用数据文件夹，自带 regions 地区登记表")
-    frame = register.select("code", "name", "level", pl.col("parent").fill_null(""))
-    file = "区划登记表"
-    if profiles is not None:
-        file = str(profiles)
-        given = _read_text_table(profiles)
-        if "code" not in given.columns:
-            raise InputError("属性表缺少 code（地区代码）列", Location(file=file, field="code"))
-        extra = [c for c in given.columns if c not in ("code", "name", "level", "parent", "_row")]
-        frame = frame.join(given.select("code", "_row", *extra), on="code", how="left")
-    if "_row" not in frame.columns:
-        frame = frame.with_columns(_row=pl.lit(None, pl.UInt32))
-    frame = frame.with_columns(pl.exclude("_row").cast(pl.String).fill_null(""), pl.col("_row").fill_null(0))
-    validated, problems = validate_regions(frame)
-    raise_first(problems, file)
-    return fill_zones(validated)
