@@ -33,6 +33,7 @@ from ecozone.cli.app import (
 from ecozone.cli.printing import print_assessment, print_header, print_matrix, print_selfcheck
 from ecozone.errors import Location, UsageError
 from ecozone.evaluation import Evaluation
+from ecozone.evaluation import Mode as EvaluationMode
 from ecozone.reports import FORMATS
 from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.vocabulary import FINAL_VERDICT, PLAN_STATUS, STATUS, TREND_CLASS, WEAK_CLASS
@@ -46,15 +47,14 @@ AcceptOption = Annotated[
 
 def prepare(path: Path, standard: str | None, year: int | None, sets: list[str] | None, *,
             accept_warnings: bool = False, regions: Path | None = None, vetoes: bool | None = None,
-            mode: str = "apply", as_of: dt.date | None = None) -> Evaluation:
+            mode: EvaluationMode = "apply", as_of: dt.date | None = None) -> Evaluation:
     """Load, apply what-ifs, evaluate once (with the self-check whenever the data carry it)."""
     loaded = api.standard_for(path, standard)
     dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
     if sets:
         dataset = api.what_if(dataset, sets, api.judged_year(loaded, dataset, year), standard=loaded)
         err.print(f"[yellow]假设分析：以下结果含 {len(sets)} 项假设数值（--set），不是填报数据。[/]")
-    return api.evaluate(loaded, dataset, year, mode="monitor" if mode == "monitor" else "apply", as_of=as_of,
-                        vetoes=vetoes)
+    return api.evaluate(loaded, dataset, year, mode=mode, as_of=as_of, vetoes=vetoes)
 
 
 def _console(output: Path | None, width: int = 160) -> Console:
@@ -110,7 +110,7 @@ def selfcheck(
 ) -> None:
     """申报前自查（一票否决）：逐项列出否决条件的回答、依据和影响，给出每个地区能否推荐及原因。"""
     evaluation = prepare(path, standard, year, sets, accept_warnings=accept_warnings, vetoes=True,
-                         mode=mode.value, as_of=_date_option(as_of))
+                         mode="monitor" if mode is Mode.monitor else "apply", as_of=_date_option(as_of))
     if fmt_ is Format.json:
         emit_json(evaluation_to_dict(evaluation, with_outlook=False), output)
         return

@@ -166,9 +166,10 @@ def _ends(codes: Iterable[str], mapping: Mapping[str, str]) -> dict[str, str]:
 def resolve_regions(wanted: list[str]) -> list[str]:
     """Codes for what a user typed: a 6-digit code (a current one, or an old one the changes lead from) or a
     unit's name. A name shared by several units (朝阳区) is refused with every choice and its code."""
-    register = load_register().filter(pl.col("level") != "省")
+    everything = load_register()
+    register = everything.filter(pl.col("level") != "省")
     names = dict(zip(register["code"], register["name"], strict=True))
-    parents = dict(zip(load_register()["code"], load_register()["name"], strict=True))
+    parents = dict(zip(everything["code"], everything["name"], strict=True))
     changes = dict(zip(code_changes()["old_code"], code_changes()["new_code"], strict=True))
     codes: list[str] = []
     for text in (w.strip() for w in wanted):
