@@ -443,3 +443,47 @@ def test_free_text_keeps_its_full_width_punctuation_and_numbers_lose_theirs(tmp_
     assert report.dataset is not None
     row = report.dataset.observations.filter((pl.col("metric") == "forest_grass_coverage") & (pl.col("year") == 2023))
     assert row["value"].item() == 64.9 and row["note"].item() == "已核实，来源：统计年鉴（2023）！"
+
+
+def _fresh_filled(tmp_path: Path) -> tuple[Path, object, dict[str, int]]:
+    """A template generated and filled now (it carries every column of today's layout)."""
+    from tests.fixtures.excel.make_fixtures import filled
+
+    source = tmp_path / "filled.xlsx"
+    filled(source)
+    book = load_workbook(source)
+    sheet = book[L.SHEET_FIGURES]
+    return source, book, {cell.value: cell.column for cell in sheet[1]}
+
+
+def _row_of(sheet, header: dict[str, int], metric: str) -> int:  # type: ignore[no-untyped-def]
+    return next(r[0].row for r in sheet.iter_rows(min_row=2) if r[header[L.COL_METRIC] - 1].value == metric)
+
+
+def test_a_value_that_looks_wrong_is_confirmed_in_the_workbook_itself(tmp_path: Path) -> None:
+    """A clerk confirms 0.65 % in the row's 确认无误 column; check and assess then take it without any flag."""
+    source, book, header = _fresh_filled(tmp_path)
+    sheet = book[L.SHEET_FIGURES]  # type: ignore[index]
+    row = _row_of(sheet, header, "forest_grass_coverage")
+    sheet.cell(row=row, column=header["2023"], value=0.65)
+    book.save(source)  # type: ignore[attr-defined]
+    report = ecozone.check_workbook(source, MEE_2019)
+    (warning,) = report.problems.to_confirm
+    assert warning.cell == f"{sheet.cell(row=row, column=header['2023']).column_letter}{row}"
+    assert "「确认无误」列选「是」" in (warning.expected or "") and "--accept-warnings" not in (warning.expected or "")
+    with pytest.raises(InputError):
+        ecozone.load_dataset(source, standard=MEE_2019)
+
+    sheet.cell(row=row, column=header[L.COL_CONFIRM], value="是")
+    book.save(source)  # type: ignore[attr-defined]
+    report = ecozone.check_workbook(source, MEE_2019)
+    assert not report.problems.to_confirm
+    assert [p.code for p in report.problems.items if p.cell == warning.cell] == ["confirmed"]
+    dataset = ecozone.load_dataset(source, standard=MEE_2019)
+    value = dataset.observations.filter((pl.col("metric") == "forest_grass_coverage") & (pl.col("year") == 2023))
+    assert value["value"].item() == 0.65
+
+
+def test_a_workbook_without_the_confirm_column_says_how_to_confirm_elsewhere() -> None:
+    (warning,) = check("percent_forms.xlsx").problems.to_confirm  # made before the column existed
+    assert "勾选" in (warning.expected or "") and "--accept-warnings" in (warning.expected or "")

@@ -99,4 +99,5 @@ def check(
     if problems.errors:
         raise typer.Exit(1)
     if problems.to_confirm:
-        out.print("[yellow]有需要确认的警告：确认无误后，评估时加 --accept-warnings。[/]")
+        out.print("[yellow]有需要确认的警告：数值确实如此时，在该行「确认无误」列选「是」并保存"
+                  "（或评估时加 --accept-warnings）。[/]")

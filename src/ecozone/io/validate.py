@@ -160,7 +160,7 @@ def check_figures(
          .otherwise(pl.format("不大于 {}", _bound("_max"))), False),
         ("fraction", "value", WARNING, "probable_fraction",
          pl.format("数值「{}」疑似把百分比填成了小数（如 0.85 应为 85）", _shown()),
-         pl.lit("百分比填 0–100；确认无误时加 --accept-warnings（网页上勾选「确认数值无误」）"), True),
+         pl.lit("百分比填 0–100（如 85）"), True),  # each adapter says how to confirm
         ("bad_state", "value", ERROR, "bad_state", pl.format("状态值不在可选范围内：「{}」", text),
          pl.col("_offered"), False),
     ]

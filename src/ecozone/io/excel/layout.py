@@ -44,12 +44,14 @@ COL_UNIT: Final = "单位"
 COL_TARGET: Final = "适用目标"
 COL_SOURCE: Final = "数据来源/牵头部门"
 COL_NOTE: Final = "备注"
+COL_CONFIRM: Final = "确认无误"  # 是: the row's values that look wrong (a share typed as 0.85) are as meant
+CONFIRM_YES: Final = "是"
 COL_METRIC: Final = "统计量编号（勿改）"
 
 FIGURE_COLUMNS_BEFORE: Final = (
     COL_REGION, COL_REGION_NAME, COL_ID, COL_DOMAIN, COL_NAME, COL_UNIT, COL_TARGET, COL_SOURCE,
 )
-FIGURE_COLUMNS_AFTER: Final = (COL_NOTE, COL_METRIC)
+FIGURE_COLUMNS_AFTER: Final = (COL_CONFIRM, COL_NOTE, COL_METRIC)
 
 # sources sheet
 SOURCE_COLUMNS: Final = (COL_REGION, COL_METRIC, "年份", "数据来源", "备注")

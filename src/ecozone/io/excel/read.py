@@ -268,7 +268,7 @@ def _figure_cells(
     c_region, c_metric = sheet.col(L.COL_REGION), sheet.col(L.COL_METRIC)
     assert c_region is not None and c_metric is not None
     c_id, c_name, c_note = sheet.col(L.COL_ID), sheet.col(L.COL_NAME), sheet.col(L.COL_NOTE)
-    c_source = sheet.col(L.COL_SOURCE)
+    c_source, c_confirm = sheet.col(L.COL_SOURCE), sheet.col(L.COL_CONFIRM)
     fixed = {c for c in (c_region, sheet.col(L.COL_REGION_NAME), c_id, sheet.col(L.COL_DOMAIN), c_name,
                          sheet.col(L.COL_UNIT), sheet.col(L.COL_TARGET), c_metric) if c is not None}
     _fill_merged(sheet, fixed, problems, file)
@@ -283,7 +283,8 @@ def _figure_cells(
         base = {"_row": r, "region": cell_text(at(row, c_region)), "metric": cell_text(at(row, c_metric)),
                 "unit_id": cell_text(at(row, c_id)), "name": cell_text(at(row, c_name)),
                 "row_source": cell_text(at(row, c_source)), "note": cell_text(at(row, c_note)),
-                "region_cell": _cell(r, c_region), "metric_cell": _cell(r, c_metric)}
+                "region_cell": _cell(r, c_region), "metric_cell": _cell(r, c_metric),
+                "confirmed": None if c_confirm is None else _confirmed(at(row, c_confirm))}
         for year, col in years.items():
             value = at(row, col)
             records.append({**base, "year": year, "cell": _cell(r, col),
@@ -292,7 +293,7 @@ def _figure_cells(
                             "text": cell_text(value)})
     schema = {"_row": pl.Int64, "region": pl.String, "metric": pl.String, "unit_id": pl.String, "name": pl.String,
               "row_source": pl.String, "note": pl.String, "region_cell": pl.String, "metric_cell": pl.String,
-              "year": pl.Int32, "cell": pl.String, "number": pl.Float64, "text": pl.String}
+              "confirmed": pl.Boolean, "year": pl.Int32, "cell": pl.String, "number": pl.Float64, "text": pl.String}
     cells = pl.DataFrame(records, schema=schema)
     _unfilled(cells, problems, file, sheet.name)
     rows = cells.unique("_row", keep="first").sort("_row")
@@ -310,6 +311,17 @@ def _figure_cells(
     _add(problems, rows, duplicated, ERROR, "duplicate_row", "同一地区的同一指标行出现多次（{metric}）",
          "每个地区每个统计量只保留一行", file, sheet.name, "metric_cell")
     return cells
+
+
+def _confirmed(value: Any) -> bool:
+    text = cell_text(value)
+    return normalise_answer(text) == "yes" or text in ("√", "✓", "确认")
+
+
+# How a clerk confirms a value that looks wrong, in the words of the workbook they hold; a workbook
+# made before the 确认无误 column existed is confirmed outside it.
+_CONFIRM_IN_ROW = f"；如数值确实如此，在本行「{L.COL_CONFIRM}」列选「{L.CONFIRM_YES}」后保存，再检查"
+_CONFIRM_OUTSIDE = "；如数值确实如此：网页导入时勾选「我已核对上述警告」，命令行评估时加 --accept-warnings"
 
 
 def _unfilled(cells: pl.DataFrame, problems: ProblemList, file: str, sheet: str) -> None:
@@ -342,9 +354,16 @@ def _observations(
     frame = cells.filter((pl.col("text") != "") & pl.col("metric").is_in(list(metrics))).with_row_index("_key")
     frame = frame.with_columns(pl.col("_key").cast(pl.Int64))
     checked = check_figures(frame.select("_key", "region", "year", "metric", "text", "number"), metrics)
-    located = checked.findings.join(frame.select("_key", "cell"), on="_key")
+    located = checked.findings.join(frame.select("_key", "cell", "confirmed"), on="_key")
     for finding in located.iter_rows(named=True):
-        problems.add(Problem(finding["severity"], finding["code"], finding["message"], finding["expected"],
+        if finding["confirm"] and finding["confirmed"]:
+            message = f"{finding['message']}：已在「{L.COL_CONFIRM}」列确认，按所填数值导入"
+            problems.add(Problem(NOTE, "confirmed", message, file=file, sheet=sheet, cell=finding["cell"]))
+            continue
+        expected = finding["expected"]
+        if finding["confirm"]:
+            expected = (expected or "") + (_CONFIRM_OUTSIDE if finding["confirmed"] is None else _CONFIRM_IN_ROW)
+        problems.add(Problem(finding["severity"], finding["code"], finding["message"], expected,
                              file=file, sheet=sheet, cell=finding["cell"], needs_confirmation=finding["confirm"]))
     kept = checked.figures.filter(~pl.col("explicit")).join(frame.select("_key", "row_source", "note"), on="_key")
     return kept.select(

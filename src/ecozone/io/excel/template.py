@@ -37,6 +37,7 @@ _GUIDE = """\
    · 状态类指标从下拉列表选择（如 建立 / 未建立）。
    · 确实没有数据填「无」；认为不适用填「不适用」（系统会按地区属性核对）。留空表示尚未填报。
    · 灰色列由系统生成，请勿修改；「统计量编号（勿改）」一列是导入时识别指标的依据。
+   · 检查提示「疑似把百分比填成了小数」等需要确认的警告，而数值确实如此时，在该行「确认无误」列选「是」。
 3. 「上级目标」：填写上级下达的年度目标值（对应"完成上级规定的目标任务"类指标），单位与指标相同。
 4. 「来源与备注」：可逐项注明数据来源（文件、统计年鉴、部门）和备注。
 5. 「否决项自查」：逐条回答 是 / 否 / 不清楚，并填写依据（文号、日期、说明）。任何一条未回答，自查即不完整；
@@ -153,8 +154,10 @@ def _figures(
     year_headers = [str(y) for y in years]
     headers = [*L.FIGURE_COLUMNS_BEFORE, *year_headers, *L.FIGURE_COLUMNS_AFTER]
     _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_TARGET: 26, L.COL_SOURCE: 18, L.COL_METRIC: 30,
-                                  L.COL_ID: 7, L.COL_UNIT: 10, L.COL_REGION: 9, L.COL_REGION_NAME: 10})
+                                  L.COL_CONFIRM: 8, L.COL_ID: 7, L.COL_UNIT: 10, L.COL_REGION: 9,
+                                  L.COL_REGION_NAME: 10})
     first_year = len(L.FIGURE_COLUMNS_BEFORE)
+    confirm_col = headers.index(L.COL_CONFIRM)
     indicators = {i.id: i for i in standard.standard.indicators}
     plan = plan.with_columns(metrics_in_unit=pl.len().over("region", "unit_id"))
     for r, row in enumerate(plan.iter_rows(named=True), start=1):
@@ -174,9 +177,15 @@ def _figures(
         sheet.write_string(r, len(fixed), source, fmt.input)
         for c in range(first_year, first_year + len(years)):
             sheet.write_blank(r, c, None, fmt.input)
-        sheet.write_blank(r, first_year + len(years), None, fmt.input)
-        sheet.write_string(r, first_year + len(years) + 1, row["metric"], fmt.fixed)
+        sheet.write_blank(r, confirm_col, None, fmt.input_text)
+        sheet.write_blank(r, headers.index(L.COL_NOTE), None, fmt.input)
+        sheet.write_string(r, headers.index(L.COL_METRIC), row["metric"], fmt.fixed)
         _validate_row(sheet, r, first_year, first_year + len(years) - 1, metric)
+    sheet.data_validation(1, confirm_col, max(plan.height, 1), confirm_col, {
+        "validate": "list", "source": [L.CONFIRM_YES],
+        "input_title": L.COL_CONFIRM,
+        "input_message": "检查提示本行数值疑似有误（如百分比填成小数）而数值确实如此时，选「是」",
+        "error_message": f"选「{L.CONFIRM_YES}」或留空"})
     sheet.freeze_panes(1, first_year)
     sheet.autofilter(0, 0, max(plan.height, 1), len(headers) - 1)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
