@@ -50,8 +50,8 @@ def test_template_has_the_sheets_rows_and_targets_for_each_region(tmp_path: Path
     target = tmp_path / "t.xlsx"
     counts = write_template(MEE_2019, regions, [2021, 2022, 2023], target)
     book = CalamineWorkbook.from_path(str(target))
-    assert book.sheet_names[:5] == [L.SHEET_GUIDE, L.SHEET_REGIONS, L.SHEET_FIGURES, L.SHEET_ASSIGNED,
-                                    L.SHEET_SOURCES]
+    assert book.sheet_names[:6] == [L.SHEET_GUIDE, L.SHEET_REGIONS, L.SHEET_FIGURES, L.SHEET_OMITTED,
+                                    L.SHEET_ASSIGNED, L.SHEET_SOURCES]
     figures = book.get_sheet_by_name(L.SHEET_FIGURES).to_python()
     header = figures[0]
     assert header[8:11] == ["2021", "2022", "2023"]
@@ -64,6 +64,25 @@ def test_template_has_the_sheets_rows_and_targets_for_each_region(tmp_path: Path
     assert rows[("990107", "11")][6] == "≥35%（干旱半干旱地区）"
     assert rows[("990101", "7.1")][6].endswith("（上级目标填「上级目标」表）")
     assert counts["regions"] == 3 and counts["figure_rows"] == len(figures) - 1
+    # a county reads its own branch of a 市/县 target, not the whole 「市 100；县 开展」
+    assert rows[("990101", "6")][6] == "开展（县级）"
+    # a published name that is a change names the figure to fill, in the unit of that figure
+    assert rows[("990101", "7.2")][4] == "环境空气质量：PM2.5浓度下降幅度（填各年PM2.5浓度，升降幅度由系统计算）"
+    assert rows[("990101", "7.2")][5] == "μg/m³"
+    assert "（填各年地表水水质达到或优于Ⅲ类比例" in rows[("990101", "8.1")][4]
+    assert rows[("990101", "11")][4] == "林草覆盖率"  # a name that is the figure stays as published
+    # what is left out of each region's rows is listed with the profile field that rules it out
+    omitted = {(r[0], r[2]): r[4] for r in book.get_sheet_by_name(L.SHEET_OMITTED).to_python()[1:]}
+    assert omitted[("990101", "9")].endswith("本地区「沿海」为「否」") and ("990103", "9") not in omitted
+    assert omitted[("990101", "23")].endswith("本地区「级别」为「县」")
+    from ecozone.engine.criteria import compile_standard
+
+    units = set(compile_standard(MEE_2019).units["unit_id"])
+    for code in ("990101", "990103", "990107"):  # every unit is either asked for or explained
+        asked = {unit for (region, unit) in rows if region == code}
+        explained = {unit for (region, unit) in omitted if region == code}
+        assert not asked & explained and asked | explained == units, code
+    assert counts["omitted_rows"] == len(omitted)
     profile = book.get_sheet_by_name(L.SHEET_REGIONS).to_python()
     assert profile[0][:3] == ["地区代码", "地区名称", "级别"] and profile[3][7] == "否"
 

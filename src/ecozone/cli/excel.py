@@ -48,7 +48,8 @@ def template(
     counts = write_template(loaded, register, span, output)
     out.print(
         f"已生成 {output}：{counts['regions']} 个地区，指标数据 {counts['figure_rows']} 行，"
-        f"上级目标 {counts['assigned_rows']} 行，年份 {span[0]}–{span[-1]}"
+        f"上级目标 {counts['assigned_rows']} 行，不适用指标 {counts['omitted_rows']} 项（见「不适用指标」表），"
+        f"年份 {span[0]}–{span[-1]}"
     )
 
 

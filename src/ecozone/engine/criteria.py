@@ -134,13 +134,17 @@ class _Builder:
                 "unit": unit,
                 "target_text": target_text,
                 "not_applicable_text": _not_applicable_text(applies),
+                "levels": list(applies.levels),
+                "requires": list(applies.requires),
             }
         )
         # a leaf of a unit that does not apply is never judged: applicability is its first guard
         self._add_criterion(criterion, parent=None, guard=applicable, depth=0)
         return len(self.units) - 1
 
-    def _add_criterion(self, criterion: Criterion, parent: int | None, guard: pl.Expr, depth: int) -> None:
+    def _add_criterion(self, criterion: Criterion, parent: int | None, guard: pl.Expr, depth: int,
+                       branch: str | None = None) -> None:
+        """``branch``: the label of the case (县级) a leaf belongs to, for the target shown to that place."""
         if isinstance(criterion, AllOf | AnyOf | CaseOf):
             node_id = self.new_id()
             self.nodes.append(
@@ -151,19 +155,20 @@ class _Builder:
                 taken: pl.Expr = pl.lit(False)
                 for case in criterion.cases:
                     hit = when_expr(case.when)
-                    self._add_criterion(case.then, node_id, guard & hit & ~taken, depth + 1)
+                    self._add_criterion(case.then, node_id, guard & hit & ~taken, depth + 1, case.label or "")
                     taken = taken | hit
             else:
                 for child in criterion.of:
-                    self._add_criterion(child, node_id, guard, depth + 1)
+                    self._add_criterion(child, node_id, guard, depth + 1, branch)
             return
-        self._add_leaf(criterion, parent, guard)
+        self._add_leaf(criterion, parent, guard, branch)
 
     def _add_leaf(
         self,
         leaf: Threshold | State | Trend | Assigned | Delta,
         parent: int | None,
         guard: pl.Expr,
+        branch: str | None = None,
     ) -> None:
         leaf_id = self.new_id()
         metric = self.standard.metric(leaf.metric)
@@ -190,6 +195,7 @@ class _Builder:
                 "rule": leaf.rule if isinstance(leaf, Trend) else None,
                 "delta_value": leaf.value if isinstance(leaf, Delta) else None,
                 "accept": list(leaf.accept) if isinstance(leaf, State) else [],
+                "branch": branch,
             }
         )
         self.leaf_pos += 1
@@ -287,7 +293,8 @@ def compile_standard(standard: LoadedStandard) -> CompiledStandard:
         leaves=pl.DataFrame(
             builder.leaves,
             schema_overrides={"parent_id": pl.Int64, "op": pl.String, "rule": pl.String,
-                              "delta_value": pl.Float64, "best": pl.Float64, "accept": pl.List(pl.String)},
+                              "delta_value": pl.Float64, "best": pl.Float64, "accept": pl.List(pl.String),
+                              "branch": pl.String},
         ).join(metrics, on="metric"),
         indicators=indicators,
         guards=builder.guards,

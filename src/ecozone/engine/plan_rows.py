@@ -11,8 +11,9 @@ import polars as pl
 from ecozone.catalogue.load import LoadedStandard
 from ecozone.engine.assess import region_leaves
 from ecozone.engine.criteria import OP_TEXT, compile_standard
+from ecozone.regions.profile import FLAGS
 
-__all__ = ["figure_plan"]
+__all__ = ["figure_plan", "omitted_units"]
 
 
 def figure_plan(standard: LoadedStandard, profiles: pl.DataFrame) -> pl.DataFrame:
@@ -24,7 +25,7 @@ def figure_plan(standard: LoadedStandard, profiles: pl.DataFrame) -> pl.DataFram
     compiled = compile_standard(standard)
     regions = profiles.with_row_index("_r")
     leaves = region_leaves(compiled, regions.lazy()).collect()
-    words = compiled.leaves.select("leaf_id", "metric", "metric_unit")
+    words = compiled.leaves.select("leaf_id", "metric", "metric_unit", "accept", "branch")
     shown = pl.format(
         "{}{}{}",
         pl.col("op").replace_strict(OP_TEXT, default="", return_dtype=pl.String),
@@ -36,7 +37,11 @@ def figure_plan(standard: LoadedStandard, profiles: pl.DataFrame) -> pl.DataFram
     )
     rows = (
         leaves.join(words, on="leaf_id")
-        .with_columns(target_display=pl.when(pl.col("kind") == "threshold").then(with_basis))
+        # the target of the region's own branch: a county reads 开展, not the whole 市 100；县 开展
+        .with_columns(target_display=pl.when(pl.col("kind") == "threshold").then(with_basis)
+                      .when((pl.col("kind") == "state") & pl.col("branch").is_not_null())
+                      .then(pl.format("{}（{}）", pl.col("accept").list.join("或"), pl.col("branch"))
+                            .str.strip_suffix("（）")))
         .group_by("_r", "_u", "metric", maintain_order=True)
         .agg(
             first_leaf=pl.col("leaf_id").min(),
@@ -50,3 +55,32 @@ def figure_plan(standard: LoadedStandard, profiles: pl.DataFrame) -> pl.DataFram
         .sort("_r", "_u", "first_leaf")
     )
     return rows.drop("_r", "_u", "first_leaf")
+
+
+def omitted_units(standard: LoadedStandard, profiles: pl.DataFrame) -> pl.DataFrame:
+    """Rows ``region, region_name, unit_id, indicator_id, unit_name, reason``: the units of the standard
+    that do not apply to each region (an inland county's 近岸海域水质), with the engine's reason and the
+    profile field of the 地区信息 sheet that makes it so («沿海» is 否)."""
+    compiled = compile_standard(standard)
+    units = compiled.units.select("_u", "unit_id", "indicator_id", "unit_name", "not_applicable_text",
+                                  "levels", "requires").iter_rows(named=True)
+    units = list(units)
+    rows = []
+    for region in profiles.iter_rows(named=True):
+        for unit in units:
+            why = _why_not(region, unit["levels"], unit["requires"])
+            if why:
+                rows.append({"region": region["code"], "region_name": region["name"], "unit_id": unit["unit_id"],
+                             "indicator_id": unit["indicator_id"], "unit_name": unit["unit_name"],
+                             "reason": f"{unit['not_applicable_text'].rstrip('。')}；{why}"})
+    schema = {"region": pl.String, "region_name": pl.String, "unit_id": pl.String, "indicator_id": pl.String,
+              "unit_name": pl.String, "reason": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _why_not(region: dict[str, object], levels: list[str], requires: list[str]) -> str | None:
+    """What of the region's profile rules the unit out, in the 地区信息 sheet's words; None if it applies."""
+    if region.get("level") not in levels:
+        return f"本地区「级别」为「{region.get('level')}」"
+    missing = [FLAGS[flag] for flag in requires if not region.get(flag)]
+    return "本地区" + "、".join(f"「{label}」" for label in missing) + "为「否」" if missing else None

@@ -16,6 +16,7 @@ TEMPLATE_VERSION: Final = 1
 SHEET_GUIDE: Final = "说明"
 SHEET_REGIONS: Final = "地区信息"
 SHEET_FIGURES: Final = "指标数据"
+SHEET_OMITTED: Final = "不适用指标"  # what the template leaves out for each region, and why
 SHEET_ASSIGNED: Final = "上级目标"
 SHEET_SOURCES: Final = "来源与备注"
 SHEET_VETOES: Final = "否决项自查"
@@ -52,6 +53,9 @@ FIGURE_COLUMNS_BEFORE: Final = (
     COL_REGION, COL_REGION_NAME, COL_ID, COL_DOMAIN, COL_NAME, COL_UNIT, COL_TARGET, COL_SOURCE,
 )
 FIGURE_COLUMNS_AFTER: Final = (COL_CONFIRM, COL_NOTE, COL_METRIC)
+
+# omitted-indicators sheet (written for the reader; the importer does not read it)
+OMITTED_COLUMNS: Final = (COL_REGION, COL_REGION_NAME, COL_ID, COL_NAME, "不适用原因")
 
 # sources sheet
 SOURCE_COLUMNS: Final = (COL_REGION, COL_METRIC, "年份", "数据来源", "备注")

@@ -19,7 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ecozone.catalogue import LoadedStandard
 from ecozone.catalogue.vetoes import GRADES, VetoCatalogue, load_veto_catalogue
-from ecozone.engine.plan_rows import figure_plan
+from ecozone.engine.plan_rows import figure_plan, omitted_units
 from ecozone.io.excel import layout as L
 from ecozone.regions.profile import CITY_SIZES, FLAGS, LEVELS, TERRAINS, ZONES
 from ecozone.vocabulary import EFFECT
@@ -38,6 +38,7 @@ _GUIDE = """\
    · 确实没有数据填「无」；认为不适用填「不适用」（系统会按地区属性核对）。留空表示尚未填报。
    · 灰色列由系统生成，请勿修改；「统计量编号（勿改）」一列是导入时识别指标的依据。
    · 检查提示「疑似把百分比填成了小数」等需要确认的警告，而数值确实如此时，在该行「确认无误」列选「是」。
+   · 按地区属性不适用的指标不列入本表，见「不适用指标」表（属性有误时改「地区信息」后重新生成模板）。
 3. 「上级目标」：填写上级下达的年度目标值（对应"完成上级规定的目标任务"类指标），单位与指标相同。
 4. 「来源与备注」：可逐项注明数据来源（文件、统计年鉴、部门）和备注。
 5. 「否决项自查」：逐条回答 是 / 否 / 不清楚，并填写依据（文号、日期、说明）。任何一条未回答，自查即不完整；
@@ -76,6 +77,8 @@ def write_template(
     _guide(book.add_worksheet(L.SHEET_GUIDE), standard, fmt)
     _regions(book.add_worksheet(L.SHEET_REGIONS), profiles, fmt)
     figures_rows = _figures(book.add_worksheet(L.SHEET_FIGURES), standard, plan, years, fmt)
+    omitted = omitted_units(standard, profiles)
+    _omitted(book.add_worksheet(L.SHEET_OMITTED), omitted, fmt)
     assigned_rows = _assigned(book.add_worksheet(L.SHEET_ASSIGNED), plan.filter(pl.col("assigned")), years, fmt)
     _sources(book.add_worksheet(L.SHEET_SOURCES), fmt)
     if standard.standard.veto_catalogue:
@@ -89,7 +92,8 @@ def write_template(
                                  "years": years}, ensure_ascii=False))
     meta.hide()
     book.close()
-    return {"regions": profiles.height, "figure_rows": figures_rows, "assigned_rows": assigned_rows}
+    return {"regions": profiles.height, "figure_rows": figures_rows, "assigned_rows": assigned_rows,
+            "omitted_rows": omitted.height}
 
 
 def _print_setup(sheet: Worksheet) -> None:
@@ -164,8 +168,7 @@ def _figures(
         indicator = indicators[row["indicator_id"]]
         metric = standard.metric(row["metric"])
         name = row["unit_name"] if row["item_id"] is None else f"{indicator.name}：{row['unit_name']}"
-        if row["metrics_in_unit"] > 1:  # a unit read from two figures: say which this row is
-            name += f"（{metric.name}）"
+        name += _what_to_fill(row["unit_name"], metric.name, row["kinds"], row["metrics_in_unit"])
         target = row["target_display"] or row["target_text"]
         if row["assigned"]:
             target += "（上级目标填「上级目标」表）"
@@ -190,6 +193,16 @@ def _figures(
     sheet.autofilter(0, 0, max(plan.height, 1), len(headers) - 1)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
     return plan.height
+
+
+def _what_to_fill(unit_name: str, metric_name: str, kinds: list[str], metrics_in_unit: int) -> str:
+    """Name the figure the row asks for where the published name does not: 「PM2.5浓度下降幅度」 is judged
+    from the yearly PM2.5 concentration, which the clerk fills, not from a decline they work out."""
+    if unit_name in metric_name and metrics_in_unit == 1:
+        return ""
+    if "trend" in kinds:
+        return f"（填各年{metric_name}，升降幅度由系统计算）"
+    return f"（填{metric_name}）"
 
 
 def _validate_row(sheet: Worksheet, row: int, first: int, last: int, metric: Any) -> None:
@@ -240,6 +253,20 @@ def _assigned(sheet: Worksheet, plan: pl.DataFrame, years: list[int], fmt: _Form
     sheet.freeze_panes(1, 5)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True})
     return plan.height
+
+
+def _omitted(sheet: Worksheet, omitted: pl.DataFrame, fmt: _Formats) -> None:
+    """The indicators not in 「指标数据」 for each region, with the profile field that rules them out, so a
+    clerk who misses 近岸海域水质 sees why, and which 地区信息 cell to correct if the profile is wrong."""
+    _header(sheet, list(L.OMITTED_COLUMNS), fmt, {L.COL_NAME: 36, "不适用原因": 60, L.COL_REGION_NAME: 12})
+    if omitted.height == 0:
+        sheet.write_string(1, 0, "本工作簿中各地区适用标准的全部指标，没有不适用的指标。", fmt.fixed)
+    for r, row in enumerate(omitted.iter_rows(named=True), start=1):
+        values = [row["region"], row["region_name"], row["unit_id"], row["unit_name"], row["reason"]]
+        for c, value in enumerate(values):
+            sheet.write_string(r, c, value, fmt.fixed)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(omitted.height, 1), len(L.OMITTED_COLUMNS) - 1)
 
 
 def _sources(sheet: Worksheet, fmt: _Formats) -> None:
