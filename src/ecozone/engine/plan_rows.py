@@ -62,9 +62,8 @@ def omitted_units(standard: LoadedStandard, profiles: pl.DataFrame) -> pl.DataFr
     that do not apply to each region (an inland county's 近岸海域水质), with the engine's reason and the
     profile field of the 地区信息 sheet that makes it so («沿海» is 否)."""
     compiled = compile_standard(standard)
-    units = compiled.units.select("_u", "unit_id", "indicator_id", "unit_name", "not_applicable_text",
-                                  "levels", "requires").iter_rows(named=True)
-    units = list(units)
+    units = list(compiled.units.select("unit_id", "indicator_id", "unit_name", "not_applicable_text",
+                                       "levels", "requires").iter_rows(named=True))
     rows = []
     for region in profiles.iter_rows(named=True):
         for unit in units:
