@@ -273,6 +273,22 @@ def test_errors_workbook_marks_cells_and_lists_problems(tmp_path: Path) -> None:
     assert book[L.SHEET_FIGURES]["M2"].value == "制定实施"
 
 
+def test_the_error_list_names_region_indicator_and_year_of_each_cell(tmp_path: Path) -> None:
+    source = tmp_path / "bad.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    book[L.SHEET_FIGURES]["M14"] = "约65"  # indicator 11 林草覆盖率, 2023
+    book[L.SHEET_FIGURES]["L14"] = 0.6  # 2022: a share that looks like a fraction
+    book.save(source)
+    target = tmp_path / "errors.xlsx"
+    write_errors_workbook(source, ecozone.check_workbook(source, MEE_2019).problems, target)
+    sheet = load_workbook(target)[ERROR_SHEET]
+    assert [c.value for c in sheet[1]] == ["级别", "工作表", "单元格", "地区", "指标或条目", "年份", "问题", "应为"]
+    rows = {r[2]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["M14"][:6] == ("错误", L.SHEET_FIGURES, "M14", "990101 青岚县", "林草覆盖率", 2023)
+    assert rows["L14"][0] == "警告" and rows["L14"][5] == 2022 and "「确认无误」" not in rows["L14"][7]
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+
+
 # --- the results workbook --------------------------------------------------------------
 
 

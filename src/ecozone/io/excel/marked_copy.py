@@ -6,15 +6,21 @@ fixes the cells in place and imports the file again.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook
 
 from ecozone._files import atomic_path
+from ecozone.io.excel import layout as L
+from ecozone.io.excel.guard import cell_text
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 
 __all__ = ["ERROR_SHEET", "write_errors_workbook"]
@@ -38,7 +44,7 @@ def write_errors_workbook(source: Path | str, problems: ProblemList, target: Pat
     if not copyable:
         book.remove(book.active)
     marked = _mark_cells(book, problems.sorted()) if copyable else 0
-    _error_list(book, problems.sorted(), linked=copyable)
+    _error_list(book, problems.sorted(), _RowContext(source), linked=copyable)
     book.move_sheet(ERROR_SHEET, offset=-(len(book.sheetnames) - 1))
     book.active = 0
     _save_atomic(book, target)
@@ -70,23 +76,70 @@ def _writable(sheet: Worksheet, cell: str) -> Cell:
     return found
 
 
-def _error_list(book: Workbook, problems: list[Problem], *, linked: bool) -> None:
+class _RowContext:
+    """The region, indicator and year a problem's cell belongs to, read from the user's own sheet (its
+    header row and the row of the cell), so the list reads 「青岚县 林草覆盖率 2023」 and not only M14."""
+
+    def __init__(self, source: Path) -> None:
+        self._book = CalamineWorkbook.from_path(str(source))
+        self._sheets: dict[str, list[list[Any]]] = {}
+
+    def of(self, problem: Problem) -> tuple[str, str, str]:
+        if not problem.sheet or not problem.cell or problem.sheet not in self._book.sheet_names:
+            return "", "", ""
+        grid = self._grid(problem.sheet)
+        col, row = coordinate_to_tuple(problem.cell)[1] - 1, coordinate_to_tuple(problem.cell)[0] - 1
+        if not grid or row < 1 or row >= len(grid):
+            return "", "", ""
+        header = {cell_text(v): i for i, v in enumerate(grid[0])}
+        values = grid[row]
+
+        def at(*names: str) -> str:
+            for name in names:
+                if name in header and header[name] < len(values):
+                    return cell_text(values[header[name]])
+            return ""
+
+        region = " ".join(x for x in (at(L.COL_REGION), at(L.COL_REGION_NAME)) if x)
+        year = cell_text(grid[0][col]) if col < len(grid[0]) else ""
+        return region, at(L.COL_NAME, "条件", "事件名称"), year if _YEAR.match(year) else ""
+
+    def _grid(self, name: str) -> list[list[Any]]:
+        if name not in self._sheets:
+            self._sheets[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return self._sheets[name]
+
+
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def _error_list(book: Workbook, problems: list[Problem], context: _RowContext, *, linked: bool) -> None:
     sheet = book.create_sheet(ERROR_SHEET)
-    sheet.append(["级别", "工作表", "单元格", "问题", "应为"])
+    sheet.append(["级别", "工作表", "单元格", "地区", "指标或条目", "年份", "问题", "应为"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for problem in problems:
-        sheet.append([problem.severity, problem.sheet or "", problem.cell or "", problem.message,
-                      problem.expected or ""])
+        region, name, year = context.of(problem)
+        sheet.append([problem.severity, problem.sheet or "", problem.cell or "", region, name,
+                      int(year) if year else "", problem.message, problem.expected or ""])
         row = sheet.max_row
         sheet.cell(row, 1).fill = FILLS[problem.severity]
         if linked and problem.sheet and problem.cell and problem.sheet in book.sheetnames:
             link = sheet.cell(row, 3)
             link.hyperlink = f"#'{problem.sheet}'!{problem.cell}"
             link.font = Font(color="0563C1", underline="single")
-    for column, width in zip("ABCDE", (6, 12, 10, 60, 40), strict=True):
+    for column, width in zip("ABCDEFGH", (6, 12, 8, 16, 30, 6, 60, 40), strict=True):
         sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row[6:8]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:H{max(sheet.max_row, 2)}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
 
 
 def _save_atomic(book: Workbook, target: Path) -> None:
