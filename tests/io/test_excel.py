@@ -464,6 +464,13 @@ def test_the_template_prints_on_a4_landscape_one_page_wide_with_its_header(tmp_p
         assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9, name
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0, name
         assert sheet.print_title_rows == "$1:$1", name
+    figures = book[L.SHEET_FIGURES]
+    header = [c.value for c in figures[1]]
+    assert figures.print_area.endswith(f"${figures.cell(1, header.index(L.COL_NOTE) + 1).column_letter}$42")
+    long_name = next(r[0].row for r in figures.iter_rows(min_row=2) if r[2].value == "8.1")
+    # Excel and WPS do not grow a row on opening: a wrapped name needs the height written in the file
+    assert figures.row_dimensions[long_name].height >= 3 * 13.5
+    assert figures.row_dimensions[2].height is None  # a one-line row keeps the default
 
 
 def test_free_text_keeps_its_full_width_punctuation_and_numbers_lose_theirs(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -119,11 +121,28 @@ def _guide(sheet: Worksheet, standard: LoadedStandard, fmt: _Formats) -> None:
         sheet.write(i, 0, line, fmt.guide)
 
 
-def _header(sheet: Worksheet, columns: list[str], fmt: _Formats, widths: dict[str, int]) -> None:
+def _header(sheet: Worksheet, columns: list[str], fmt: _Formats, widths: dict[str, int]) -> list[int]:
+    """Write the header row; returns the width of each column, for ``_fit_row``."""
     for col, name in enumerate(columns):
         sheet.write(0, col, name, fmt.header)
         sheet.set_column(col, col, widths.get(name, 12))
     sheet.set_row(0, 30)
+    return [widths.get(name, 12) for name in columns]
+
+
+_LINE_HEIGHT = 13.5  # points per line of 10-pt 宋体
+
+
+def _fit_row(sheet: Worksheet, row: int, texts: list[str], widths: list[int]) -> None:
+    """Give a row the height its wrapped texts need: neither Excel nor WPS grows a row on opening a
+    generated file, so without it long names overlap the next row on screen and on paper."""
+    def lines(text: str, width: int) -> int:
+        shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        return max(1, math.ceil(shown / max(width - 1, 1)))
+
+    needed = max((lines(text, width) for text, width in zip(texts, widths, strict=False)), default=1)
+    if needed > 1:
+        sheet.set_row(row, needed * _LINE_HEIGHT)
 
 
 def _regions(sheet: Worksheet, profiles: pl.DataFrame, fmt: _Formats) -> None:
@@ -157,9 +176,9 @@ def _figures(
 ) -> int:
     year_headers = [str(y) for y in years]
     headers = [*L.FIGURE_COLUMNS_BEFORE, *year_headers, *L.FIGURE_COLUMNS_AFTER]
-    _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_TARGET: 26, L.COL_SOURCE: 18, L.COL_METRIC: 30,
-                                  L.COL_CONFIRM: 8, L.COL_ID: 7, L.COL_UNIT: 10, L.COL_REGION: 9,
-                                  L.COL_REGION_NAME: 10})
+    widths = _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_TARGET: 26, L.COL_SOURCE: 18,
+                                           L.COL_METRIC: 30, L.COL_CONFIRM: 8, L.COL_ID: 7, L.COL_UNIT: 10,
+                                           L.COL_REGION: 9, L.COL_REGION_NAME: 14, L.COL_DOMAIN: 9})
     first_year = len(L.FIGURE_COLUMNS_BEFORE)
     confirm_col = headers.index(L.COL_CONFIRM)
     indicators = {i.id: i for i in standard.standard.indicators}
@@ -178,6 +197,7 @@ def _figures(
         for c, value in enumerate(fixed):
             sheet.write_string(r, c, value, fmt.fixed)
         sheet.write_string(r, len(fixed), source, fmt.input)
+        _fit_row(sheet, r, [*fixed, source], widths)
         for c in range(first_year, first_year + len(years)):
             sheet.write_blank(r, c, None, fmt.input)
         sheet.write_blank(r, confirm_col, None, fmt.input_text)
@@ -191,6 +211,7 @@ def _figures(
         "error_message": f"选「{L.CONFIRM_YES}」或留空"})
     sheet.freeze_panes(1, first_year)
     sheet.autofilter(0, 0, max(plan.height, 1), len(headers) - 1)
+    sheet.print_area(0, 0, max(plan.height, 1), headers.index(L.COL_NOTE))  # the ids are for the importer
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
     return plan.height
 
@@ -237,11 +258,13 @@ def _range_text(metric: Any) -> str:
 def _assigned(sheet: Worksheet, plan: pl.DataFrame, years: list[int], fmt: _Formats) -> int:
     headers = [L.COL_REGION, L.COL_REGION_NAME, L.COL_ID, L.COL_NAME, L.COL_UNIT,
                *[str(y) for y in years], L.COL_SOURCE, L.COL_METRIC]
-    _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_METRIC: 30, L.COL_SOURCE: 18})
+    widths = _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_METRIC: 30, L.COL_SOURCE: 18,
+                                           L.COL_REGION_NAME: 14})
     for r, row in enumerate(plan.iter_rows(named=True), start=1):
         fixed = [row["region"], row["region_name"], row["unit_id"], row["unit_name"], row["unit"]]
         for c, value in enumerate(fixed):
             sheet.write_string(r, c, value, fmt.fixed)
+        _fit_row(sheet, r, fixed, widths)
         for c in range(len(fixed), len(fixed) + len(years) + 1):
             sheet.write_blank(r, c, None, fmt.input)
         sheet.write_string(r, len(headers) - 1, row["metric"], fmt.fixed)
@@ -258,13 +281,15 @@ def _assigned(sheet: Worksheet, plan: pl.DataFrame, years: list[int], fmt: _Form
 def _omitted(sheet: Worksheet, omitted: pl.DataFrame, fmt: _Formats) -> None:
     """The indicators not in 「指标数据」 for each region, with the profile field that rules them out, so a
     clerk who misses 近岸海域水质 sees why, and which 地区信息 cell to correct if the profile is wrong."""
-    _header(sheet, list(L.OMITTED_COLUMNS), fmt, {L.COL_NAME: 36, "不适用原因": 60, L.COL_REGION_NAME: 12})
+    widths = _header(sheet, list(L.OMITTED_COLUMNS), fmt, {L.COL_NAME: 36, "不适用原因": 60,
+                                                           L.COL_REGION_NAME: 14, L.COL_ID: 7})
     if omitted.height == 0:
         sheet.write_string(1, 0, "本工作簿中各地区适用标准的全部指标，没有不适用的指标。", fmt.fixed)
     for r, row in enumerate(omitted.iter_rows(named=True), start=1):
         values = [row["region"], row["region_name"], row["unit_id"], row["unit_name"], row["reason"]]
         for c, value in enumerate(values):
             sheet.write_string(r, c, value, fmt.fixed)
+        _fit_row(sheet, r, values, widths)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(omitted.height, 1), len(L.OMITTED_COLUMNS) - 1)
 
@@ -279,8 +304,9 @@ def _sources(sheet: Worksheet, fmt: _Formats) -> None:
 
 def _vetoes(sheet: Worksheet, catalogue: VetoCatalogue, profiles: pl.DataFrame, fmt: _Formats) -> None:
     headers = list(L.VETO_COLUMNS)
-    _header(sheet, headers, fmt, {"条件": 40, L.COL_CONDITION: 22, "影响": 18, "回溯期限": 20, "说明": 30,
-                                  "推翻理由": 30, "文号": 16, "附件路径": 20})
+    widths = _header(sheet, headers, fmt, {"条件": 40, L.COL_CONDITION: 22, "影响": 18, "回溯期限": 20,
+                                           "说明": 30, "推翻理由": 30, "文号": 16, "附件路径": 20,
+                                           L.COL_REGION_NAME: 14})
     answer_col = headers.index("回答")
     r = 0
     for region in profiles.iter_rows(named=True):
@@ -295,6 +321,7 @@ def _vetoes(sheet: Worksheet, catalogue: VetoCatalogue, profiles: pl.DataFrame, 
             fixed = [region["code"], region["name"], condition.id, wording, condition.window_text(), effects]
             for c, value in enumerate(fixed):
                 sheet.write_string(r, c, value, fmt.fixed)
+            _fit_row(sheet, r, fixed, widths)
             for c in range(len(fixed), len(headers)):
                 sheet.write_blank(r, c, None, fmt.input_text)
     if r:
