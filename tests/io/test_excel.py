@@ -379,10 +379,11 @@ def test_the_error_workbook_marks_a_problem_inside_a_merged_range(tmp_path: Path
 
 def test_a_drop_down_list_is_not_taken_for_a_formula() -> None:
     """Every template has drop-down lists (<formula1> in the sheet XML): no second, slow read for them."""
-    from ecozone.io.excel.read import _has_formulas
+    from ecozone.io.excel.formats import sheet_look
 
-    assert not _has_formulas(EXCEL / "filled.xlsx")
-    assert _has_formulas(EXCEL / "formula_cached.xlsx") and _has_formulas(EXCEL / "formula_no_value.xlsx")
+    assert not sheet_look(EXCEL / "filled.xlsx", L.SHEET_FIGURES).has_formulas
+    for name in ("formula_cached.xlsx", "formula_no_value.xlsx"):
+        assert sheet_look(EXCEL / name, L.SHEET_FIGURES).has_formulas
 
 
 def test_a_percentage_typed_the_excel_way_is_read_as_shown(tmp_path: Path) -> None:
@@ -529,3 +530,58 @@ def test_a_value_that_looks_wrong_is_confirmed_in_the_workbook_itself(tmp_path: 
 def test_a_workbook_without_the_confirm_column_says_how_to_confirm_elsewhere() -> None:
     (warning,) = check("percent_forms.xlsx").problems.to_confirm  # made before the column existed
     assert "勾选" in (warning.expected or "") and "--accept-warnings" in (warning.expected or "")
+
+
+def test_a_date_formatted_figure_cell_is_an_error_at_its_cell_and_marked(tmp_path: Path) -> None:
+    """A cell copied with a date format shows 1900-03-25 for 85: the check names it instead of guessing."""
+    import datetime as dt
+
+    source = tmp_path / "date.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    book[L.SHEET_FIGURES]["M14"] = dt.datetime(1900, 3, 25)
+    book[L.SHEET_FIGURES]["M14"].number_format = "yyyy-mm-dd"
+    book.save(source)
+    report = ecozone.check_workbook(source, MEE_2019)
+    (problem,) = [p for p in report.problems.errors if p.cell == "M14"]
+    assert problem.code == "date_in_figure" and "1900-03-25" in problem.message and "常规" in (problem.expected or "")
+    write_errors_workbook(source, report.problems, tmp_path / "errors.xlsx")
+    assert "日期" in load_workbook(tmp_path / "errors.xlsx")[L.SHEET_FIGURES]["M14"].comment.text
+    with pytest.raises(InputError) as caught:
+        ecozone.load_dataset(source, standard=MEE_2019)
+    assert caught.value.location.cell == "M14"
+
+
+def test_hidden_rows_columns_and_sheets_are_imported_and_said(tmp_path: Path) -> None:
+    source = tmp_path / "hidden.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    figures = book[L.SHEET_FIGURES]
+    figures.row_dimensions[14].hidden = True  # 林草覆盖率
+    figures.column_dimensions["K"].hidden = True  # the 2021 column
+    book[L.SHEET_VETOES].sheet_state = "hidden"
+    book.save(source)
+    report = ecozone.check_workbook(source, MEE_2019)
+    notes = {p.code: p for p in report.problems.items if p.severity == "提示"}
+    assert notes["hidden_rows"].cell == "A14" and "照常导入" in notes["hidden_rows"].message
+    assert notes["hidden_column"].cell == "K1" and "2021" in notes["hidden_column"].message
+    assert notes["hidden_sheet"].sheet == L.SHEET_VETOES
+    assert not report.problems.errors
+    # hidden is not deleted: the figures still count
+    assert value_of(report, "forest_grass_coverage", 2023) == value_of(check("filled.xlsx"), "forest_grass_coverage",
+                                                                        2023)
+    assert report.dataset is not None and report.dataset.answers is not None and report.dataset.answers.height
+
+
+def test_text_formatted_numbers_and_a_moved_column_read_as_typed(tmp_path: Path) -> None:
+    source = tmp_path / "moved.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    figures = book[L.SHEET_FIGURES]
+    figures["M14"].number_format = "@"
+    figures["M14"] = "64.9"  # a number typed into a text-formatted cell is stored as text
+    figures.insert_cols(1)  # a clerk inserts a column of their own before everything
+    figures["A1"] = "我的标记"
+    book.save(source)
+    report = ecozone.check_workbook(source, MEE_2019)
+    assert not report.problems.errors and value_of(report, "forest_grass_coverage", 2023) == 64.9
+    result = ecozone.evaluate(MEE_2019, ecozone.load_dataset(source, standard=MEE_2019))
+    assert result.regions["verdict"].to_list() == ecozone.evaluate(
+        MEE_2019, ecozone.load_dataset(EXCEL / "filled.xlsx")).regions["verdict"].to_list()

@@ -88,5 +88,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     text = str(value).strip()
+    if text.isascii():  # NFKC leaves ASCII as it is: most cells (codes, ids, numbers) stop here
+        return text
     normal = unicodedata.normalize("NFKC", text)
     return normal if _NUMERIC.fullmatch(normal) else text

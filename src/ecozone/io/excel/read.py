@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
-from python_calamine import CalamineSheet, CalamineWorkbook
+from python_calamine import CalamineSheet, CalamineWorkbook, SheetVisibleEnum
 from xlsxwriter.utility import xl_col_to_name
 
 from ecozone.catalogue import LoadedStandard
@@ -27,7 +26,7 @@ from ecozone.engine.plan_rows import figure_plan
 from ecozone.errors import InputError, Location
 from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
 from ecozone.io.excel import layout as L
-from ecozone.io.excel.formats import percent_cells
+from ecozone.io.excel.formats import SheetLook, sheet_look
 from ecozone.io.excel.guard import cell_text, guard_workbook, open_workbook
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
 from ecozone.io.tables import validate_regions
@@ -36,6 +35,7 @@ from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number, year_pr
 __all__ = ["WorkbookImport", "read_workbook", "workbook_standard_id"]
 
 MAX_ROWS: Final = 200_000
+_DATES: Final = (dt.date, dt.time, dt.timedelta)  # dt.datetime is a dt.date
 _YEAR_HEADER = re.compile(r"^(\d{3,6})(?:\.0)?\s*年?$")  # a mistyped year is a year column in error
 
 
@@ -53,8 +53,17 @@ class WorkbookImport:
 # --- cells -----------------------------------------------------------------------------
 
 
+_COLUMN_NAMES: Final = [xl_col_to_name(c) for c in range(256)]  # the template's columns and room beyond
+
+
 def _cell(row0: int, col0: int) -> str:
-    return f"{xl_col_to_name(col0)}{row0 + 1}"
+    name = _COLUMN_NAMES[col0] if col0 < len(_COLUMN_NAMES) else xl_col_to_name(col0)
+    return f"{name}{row0 + 1}"
+
+
+def _blank_row(row: list[Any]) -> bool:
+    """No cell of the row holds anything (a space is nothing, as in ``cell_text``); cheaper than texts."""
+    return all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in row)
 
 
 @dataclass
@@ -148,8 +157,12 @@ def read_workbook(
     known = set(profiles["code"].to_list()) if profiles is not None else set()
     cells = _figure_cells(figures_sheet, metrics, known, problems, file)
     if cells is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
-        _formulas_without_values(path, figures_sheet, cells, problems, file)
-        cells = _as_shown(cells, percent_cells(path, figures_sheet.name), metrics)
+        look = sheet_look(path, figures_sheet.name)
+        if look.has_formulas:
+            _formulas_without_values(path, figures_sheet, cells, problems, file)
+        cells = _as_shown(cells, look.percent, metrics)
+        _hidden_parts(figures_sheet, look, problems, file)
+    _hidden_sheets(book, problems, file)
     observations = None
     if cells is not None:
         observations = _observations(cells, metrics, problems, file, figures_sheet.name)
@@ -189,6 +202,28 @@ def _as_shown(cells: pl.DataFrame, percent: set[str], metrics: Mapping[str, Metr
     )
 
 
+def _hidden_parts(sheet: _Sheet, look: SheetLook, problems: ProblemList, file: str) -> None:
+    """Hidden or filtered-out rows and hidden columns that hold figures: imported like any other, said once."""
+    filled = [r for r in look.hidden_rows if r - 1 < len(sheet.grid) and any(cell_text(v) for v in sheet.grid[r - 1])]
+    if filled:
+        message = f"有 {len(filled)} 行被隐藏或被筛选掉（如第 {filled[0]} 行）：这些行的数据照常导入并参与评估"
+        problems.add(Problem(NOTE, "hidden_rows", message,
+                             "不需要某行数据时，清空该行的数值，而不是隐藏它", file=file, sheet=sheet.name,
+                             cell=f"A{filled[0]}"))
+    for text, col in sheet.header.items():
+        if col in look.hidden_columns and any(col < len(row) and cell_text(row[col]) for row in sheet.grid[1:]):
+            problems.add(Problem(NOTE, "hidden_column", f"列「{text}」被隐藏：其中的数据照常导入并参与评估",
+                                 file=file, sheet=sheet.name, cell=_cell(0, col)))
+
+
+def _hidden_sheets(book: CalamineWorkbook, problems: ProblemList, file: str) -> None:
+    ours = {L.SHEET_REGIONS, L.SHEET_FIGURES, L.SHEET_ASSIGNED, L.SHEET_SOURCES, L.SHEET_VETOES, L.SHEET_INCIDENTS}
+    for meta in book.sheets_metadata:
+        if meta.name in ours and meta.visible != SheetVisibleEnum.Visible:
+            problems.add(Problem(NOTE, "hidden_sheet", f"工作表「{meta.name}」被隐藏：其内容照常导入",
+                                 file=file, sheet=meta.name))
+
+
 def workbook_standard_id(path: Path) -> str | None:
     """The standard a template was generated for (from its hidden sheet), if any."""
     guard_workbook(path)
@@ -221,7 +256,7 @@ def _regions(sheet: _Sheet, problems: ProblemList, file: str) -> pl.DataFrame | 
     rows = [
         {"_row": r + 1, **{column: cell_text(row[i]) if i < len(row) else "" for column, i in columns.items()}}
         for r, row in enumerate(sheet.grid[1:], start=1)
-        if any(cell_text(v) for v in row)
+        if not _blank_row(row)
     ]
     schema = {"_row": pl.Int64, **{column: pl.String for column in columns}}
     frame = pl.DataFrame(rows, schema=schema)
@@ -276,26 +311,47 @@ def _figure_cells(
     def at(row: list[Any], col: int | None) -> Any:
         return row[col] if col is not None and col < len(row) else None
 
-    records = []
+    # column-wise: one list per field and per year column, turned into a frame once (a dict per cell cost
+    # most of a 100-county check)
+    base: dict[str, list[Any]] = {k: [] for k in ("_row", "region", "metric", "unit_id", "name", "row_source",
+                                                   "note", "region_cell", "metric_cell", "confirmed")}
+    values: dict[int, list[Any]] = {year: [] for year in years}
     for r, row in enumerate(sheet.grid[1:], start=1):
-        if not any(cell_text(v) for v in row):
+        if _blank_row(row):
             continue
-        base = {"_row": r, "region": cell_text(at(row, c_region)), "metric": cell_text(at(row, c_metric)),
-                "unit_id": cell_text(at(row, c_id)), "name": cell_text(at(row, c_name)),
-                "row_source": cell_text(at(row, c_source)), "note": cell_text(at(row, c_note)),
-                "region_cell": _cell(r, c_region), "metric_cell": _cell(r, c_metric),
-                "confirmed": None if c_confirm is None else _confirmed(at(row, c_confirm))}
+        for key, col in (("region", c_region), ("metric", c_metric), ("unit_id", c_id), ("name", c_name),
+                         ("row_source", c_source), ("note", c_note)):
+            base[key].append(cell_text(at(row, col)))
+        base["_row"].append(r)
+        base["region_cell"].append(_cell(r, c_region))
+        base["metric_cell"].append(_cell(r, c_metric))
+        base["confirmed"].append(None if c_confirm is None else _confirmed(at(row, c_confirm)))
         for year, col in years.items():
-            value = at(row, col)
-            records.append({**base, "year": year, "cell": _cell(r, col),
-                            "number": float(value) if isinstance(value, int | float) and not isinstance(value, bool)
-                            else None,
-                            "text": cell_text(value)})
-    schema = {"_row": pl.Int64, "region": pl.String, "metric": pl.String, "unit_id": pl.String, "name": pl.String,
-              "row_source": pl.String, "note": pl.String, "region_cell": pl.String, "metric_cell": pl.String,
-              "confirmed": pl.Boolean, "year": pl.Int32, "cell": pl.String, "number": pl.Float64, "text": pl.String}
-    cells = pl.DataFrame(records, schema=schema)
+            values[year].append(at(row, col))
+    rows_frame = pl.DataFrame(base, schema={"_row": pl.Int64, "region": pl.String, "metric": pl.String,
+                                            "unit_id": pl.String, "name": pl.String, "row_source": pl.String,
+                                            "note": pl.String, "region_cell": pl.String, "metric_cell": pl.String,
+                                            "confirmed": pl.Boolean})
+    per_year = [
+        rows_frame.with_columns(
+            year=pl.lit(year, dtype=pl.Int32), _col=pl.lit(col, dtype=pl.Int32),
+            cell=pl.format("{}{}", pl.lit(xl_col_to_name(col)), pl.col("_row") + 1),
+            number=pl.Series([float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+                              for v in values[year]], dtype=pl.Float64),
+            text=pl.Series(["" if v is None else cell_text(v) for v in values[year]], dtype=pl.String),
+            date=pl.Series([isinstance(v, _DATES) for v in values[year]], dtype=pl.Boolean),
+        )
+        for year, col in years.items()
+    ]
+    cells = (pl.concat(per_year).sort("_row", "_col").drop("_col") if per_year
+             else rows_frame.with_columns(year=pl.lit(None, dtype=pl.Int32), cell=pl.lit(None, dtype=pl.String),
+                                          number=pl.lit(None, dtype=pl.Float64), text=pl.lit(None, dtype=pl.String),
+                                          date=pl.lit(None, dtype=pl.Boolean)).clear())
     _unfilled(cells, problems, file, sheet.name)
+    # a cell formatted as a date shows 1900-03-25 for 85: what was typed cannot be told from it
+    _add(problems, cells, pl.col("date"), ERROR, "date_in_figure",
+         "单元格是日期（或时间）格式，读到「{text}」，不是数字",
+         "把该单元格的格式改为「常规」或「数值」，再重新填写数字", file, sheet.name, "cell")
     rows = cells.unique("_row", keep="first").sort("_row")
     _add(problems, rows, ~pl.col("region").str.contains(r"^\d{6}$"), ERROR, "bad_region_code",
          "地区代码不是6位数字：「{region}」", "GB/T 2260 的6位代码，与「地区信息」一致",
@@ -351,7 +407,8 @@ def _observations(
     cells: pl.DataFrame, metrics: Mapping[str, Metric], problems: ProblemList, file: str, sheet: str
 ) -> pl.DataFrame:
     """Every filled cell through the one validator; its findings become problems at their cells."""
-    frame = cells.filter((pl.col("text") != "") & pl.col("metric").is_in(list(metrics))).with_row_index("_key")
+    frame = cells.filter((pl.col("text") != "") & ~pl.col("date") & pl.col("metric").is_in(list(metrics)))
+    frame = frame.with_row_index("_key")
     frame = frame.with_columns(pl.col("_key").cast(pl.Int64))
     checked = check_figures(frame.select("_key", "region", "year", "metric", "text", "number"), metrics)
     located = checked.findings.join(frame.select("_key", "cell", "confirmed"), on="_key")
@@ -455,8 +512,6 @@ def _attach_sources(observations: pl.DataFrame, sheet: _Sheet) -> pl.DataFrame:
 def _formulas_without_values(path: Path, sheet: _Sheet, cells: pl.DataFrame, problems: ProblemList,
                              file: str) -> None:
     """Formulas whose cached value is missing read as blank: say so instead of 'no data'."""
-    if not _has_formulas(path):
-        return
     from openpyxl import load_workbook  # only when the workbook has formulas: it is slow
 
     book = load_workbook(path, read_only=True, data_only=False)
@@ -472,19 +527,6 @@ def _formulas_without_values(path: Path, sheet: _Sheet, cells: pl.DataFrame, pro
                                          file=file, sheet=sheet.name, cell=coordinate))
     finally:
         book.close()
-
-
-_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")  # a cell formula <f>…</f>; not <formula1> of a drop-down list
-
-
-def _has_formulas(path: Path) -> bool:
-    with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                with archive.open(info) as fh:
-                    if _FORMULA.search(fh.read()):
-                        return True
-    return False
 
 
 def _answers(sheet: _Sheet, known: set[str], problems: ProblemList, file: str) -> pl.DataFrame | None:
@@ -524,7 +566,7 @@ def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList, file: str)
             col = columns[name]
             return row[col] if col is not None and col < len(row) else None
         region = cell_text(at(L.COL_REGION))
-        if not any(cell_text(v) for v in row):
+        if _blank_row(row):
             continue
         grade = normalise_grade(cell_text(at("级别")))
         date = parse_date(at("发生日期")) or parse_date(cell_text(at("发生日期")))
