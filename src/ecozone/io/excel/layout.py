@@ -7,6 +7,8 @@ clerk who inserts or moves a column does not break the import.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from typing import Final
 
 from ecozone.regions.profile import FLAGS
@@ -67,3 +69,14 @@ COL_CONDITION: Final = "条件编号（勿改）"
 VETO_COLUMNS: Final = (COL_REGION, COL_REGION_NAME, COL_CONDITION, "条件", "回溯期限", "影响", "回答",
                        "文号", "日期", "说明", "附件路径", "推翻理由")
 INCIDENT_COLUMNS: Final = (COL_REGION, "发生日期", "级别", "事件名称", "定级文件")
+
+
+LINE_HEIGHT: Final = 13.5  # points per line of 10-pt 宋体
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a wrapped ``text`` takes in a column ``width`` characters wide (a CJK character is two).
+
+    Neither Excel nor WPS grows a row on opening a generated file, so every writer sets the height."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return max(1, math.ceil(shown / max(width - 1, 1)))

@@ -131,8 +131,12 @@ def _error_list(book: Workbook, problems: list[Problem], context: _RowContext, *
     for column, width in zip("ABCDEFGH", (6, 12, 8, 16, 30, 6, 60, 40), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
-        for cell in row[6:8]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=cell.column > 6, vertical="top")
+        texts = (str(cell.value or "") for cell in row[6:8])
+        needed = max(L.wrapped_lines(text, width) for text, width in zip(texts, (60, 40), strict=True))
+        if needed > 1:
+            sheet.row_dimensions[row[0].row].height = needed * L.LINE_HEIGHT
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:H{max(sheet.max_row, 2)}"
     sheet.page_setup.orientation = "landscape"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -130,19 +128,11 @@ def _header(sheet: Worksheet, columns: list[str], fmt: _Formats, widths: dict[st
     return [widths.get(name, 12) for name in columns]
 
 
-_LINE_HEIGHT = 13.5  # points per line of 10-pt 宋体
-
-
 def _fit_row(sheet: Worksheet, row: int, texts: list[str], widths: list[int]) -> None:
-    """Give a row the height its wrapped texts need: neither Excel nor WPS grows a row on opening a
-    generated file, so without it long names overlap the next row on screen and on paper."""
-    def lines(text: str, width: int) -> int:
-        shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-        return max(1, math.ceil(shown / max(width - 1, 1)))
-
-    needed = max((lines(text, width) for text, width in zip(texts, widths, strict=False)), default=1)
+    """Give a row the height its wrapped texts need, so long names do not overlap the next row."""
+    needed = max((L.wrapped_lines(text, width) for text, width in zip(texts, widths, strict=False)), default=1)
     if needed > 1:
-        sheet.set_row(row, needed * _LINE_HEIGHT)
+        sheet.set_row(row, needed * L.LINE_HEIGHT)
 
 
 def _regions(sheet: Worksheet, profiles: pl.DataFrame, fmt: _Formats) -> None:
