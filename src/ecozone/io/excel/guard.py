@@ -19,6 +19,11 @@ __all__ = ["EXCEL_SUFFIXES", "MAX_FILE_BYTES", "cell_text", "guard_workbook", "i
 MAX_FILE_BYTES: Final = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
 MAX_ZIP_RATIO: Final = 100  # xlsx XML compresses ~5–20×; a far higher ratio is a zip bomb
+# calamine holds a sheet as a dense grid (~32 bytes a cell) from A1 to its last used cell, whatever lies
+# between: one cell at XFD150000 asks for 78 GB. The extent is read from the cell references first.
+MAX_ROWS: Final = 200_000
+MAX_COLUMNS: Final = 1_000
+MAX_CELLS: Final = 4_000_000  # ~130 MB as a grid; a 100-county board is ~70,000
 EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".ods")
 _EXCEL_SUFFIXES = EXCEL_SUFFIXES
 _NUMERIC = re.compile(r"[\d\s.,%+\-]+")  # what a code or a number is made of, after NFKC
@@ -64,6 +69,73 @@ def guard_workbook(path: Path) -> None:
                 "疑似异常文件，已拒绝读取",
                 Location(file=file), expected="正常大小的填报工作簿",
             )
+        if suffix in (".xlsx", ".xlsm"):
+            _guard_extent(path, file)
+
+
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')  # a cell's reference (a row's r has no letters)
+
+
+def _guard_extent(path: Path, file: str) -> None:
+    """Refuse a sheet whose used area (A1 to its farthest cell) is too large to hold, before calamine
+    allocates it, and any XML part that declares a DTD or entities (no workbook Excel writes has one)."""
+    extents: dict[str, tuple[int, int]] = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            data = archive.read(info)  # each part's size is bounded by the zip checks above
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # XML spells both keywords in capitals
+                raise InputError(f"工作簿的组成部分「{info.filename}」含有 DTD 或实体声明，疑似异常文件，已拒绝读取",
+                                 Location(file=file), expected="用 Excel 或 WPS 另存为 .xlsx 后再导入")
+            if info.filename.startswith("xl/worksheets/"):
+                start, end = data.find(b"sheetData"), data.rfind(b"sheetData")  # cells live only in there
+                refs = _CELL_REF.findall(data, max(start, 0), end if end > start else len(data))
+                columns = max((_column_number(letters) for letters in {ref[0] for ref in refs}), default=0)
+                extents[info.filename] = (max((int(ref[1]) for ref in refs), default=0), columns)
+        for part, (rows, columns) in extents.items():
+            if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+                raise InputError(
+                    f"工作表的已用区域过大（A1 到 {_column_name(columns)}{rows}：{rows} 行 × {columns} 列），超过上限"
+                    f"（{MAX_ROWS} 行、{MAX_COLUMNS} 列、共 {MAX_CELLS} 个单元格），已拒绝读取",
+                    Location(file=file, sheet=_sheet_names(archive).get(part)),
+                    expected="删除远处误填的单元格（Ctrl+End 可定位到最后一个已用单元格）后保存",
+                )
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → sheet name, to say which sheet is refused (the parts were checked for DTDs)."""
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        ids = {s.get(f"{rel}id"): s.get("name") for s in ElementTree.fromstring(
+            archive.read("xl/workbook.xml")).iter(f"{main}sheet")}
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    names = {}
+    for relation in rels:
+        target, name = relation.get("Target") or "", ids.get(relation.get("Id"))
+        if name:
+            names[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = name
+    return names
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + (letter - 64)
+    return number
+
+
+def _column_name(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def open_workbook(path: Path) -> CalamineWorkbook:
