@@ -55,7 +55,7 @@ def load_dataset(
             first = blocking[0]
             if first.needs_confirmation and not report.problems.errors:
                 raise first.as_error(len(blocking) - 1).with_hint(
-                    "命令行也可在确认数值无误后加 --accept-warnings 重新运行"
+                    "确认数值无误后，在该行「确认无误」列选「是」，或加 --accept-warnings 重新运行"
                 )
             raise first.as_error(len(report.problems.items) - 1)
         assert report.dataset is not None
