@@ -50,6 +50,10 @@ class Observation(Base):
     source: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+    # compare-and-set: every UPDATE says WHERE version = <the version read>, so of two writers who read
+    # the same version one is refused (StaleDataError), on SQLite and PostgreSQL alike; the code sets
+    # the new version itself
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
 class AssignedTarget(Base):
@@ -76,6 +80,7 @@ class Answer(Base):
     file: Mapped[str | None] = mapped_column(Text)
     override_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (as Observation)
 
 
 class Incident(Base):

@@ -16,7 +16,9 @@ from typing import Any
 import polars as pl
 from pwdlib import PasswordHash
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ecozone.catalogue import load_metrics
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
@@ -152,6 +154,8 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                                         old=None, new={"date": str(row["date"]), "grade": row["grade"],
                                                        "name": row["name"]}, reason=reason))
                 counts["incidents"] += 1
+        _write_or_conflict(session, "导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="file"),
+                           one_row=False)
     return counts
 
 
@@ -287,7 +291,8 @@ def set_figure(
             Location(field=metric_id), expected="刷新后查看最新数值，再决定是否修改")
     _upsert_figure(session, actor, {"region": region, "year": year, "metric": metric_id, "value": value,
                                     "state": state}, reason or "页面修改", current)
-    session.flush()
+    _write_or_conflict(session, f"{region} {year} 年「{metric.name}」刚刚被他人修改"
+                                f"（您打开时为第 {expected_version} 版）", Location(field=metric_id))
     result = session.scalar(select(Observation).where(
         Observation.region == region, Observation.year == year, Observation.metric == metric_id))
     assert result is not None
@@ -326,8 +331,28 @@ def set_answer(
         current.version += 1
     session.add(AuditRecord(user=actor.name, entity="answer", region=region, key={"condition": condition},
                             old=old, new=new, reason="自查问卷"))
-    session.flush()
+    _write_or_conflict(session, f"{region} 的否决项「{condition}」刚刚被他人修改（您打开时为第 {expected_version} 版）",
+                       Location(field=condition))
     return current
+
+
+def _write_or_conflict(session: Session, message: str, where: Location, *, one_row: bool = True) -> None:
+    """Flush a compare-and-set write: a writer who read the same version as one who just saved is refused
+    (the UPDATE matched no row, or — for a one-row write — the INSERT met the other's new row), and
+    nothing of theirs is written."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError(message, where, expected="刷新后查看最新内容，再决定是否修改") from None
+    except IntegrityError as exc:
+        if not (one_row and _unique_violation(exc)):
+            raise
+        raise ConflictError(message, where, expected="刷新后查看最新内容，再决定是否修改") from None
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """Two writers inserting the same key (not a missing region): PostgreSQL's 23505, SQLite's UNIQUE."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
 
 
 # --- files -----------------------------------------------------------------------------
