@@ -1,0 +1,110 @@
+"""Writers racing on a served app (uvicorn on loopback, real threads, real HTTP), SQLite and PostgreSQL.
+
+Each round, N clients who all read the same version of one figure (or one self-check answer) send
+their edit at once. Exactly one may be told 「已保存」; the others get 409 and keep what they typed.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+import ecozone
+from ecozone.catalogue.vetoes import load_veto_catalogue
+from ecozone.dataset import Dataset
+from ecozone.store import db
+from ecozone.store.repository import Actor, add_user, import_dataset
+from ecozone.web.app import create_app
+from tests.web.conftest import PASSWORD
+
+CLIENTS = 12
+ROUNDS = 4
+
+
+@pytest.fixture()
+def served(database_url: str, sample: Dataset) -> Iterator[str]:
+    db.upgrade(database_url)
+    engine = db.engine_for(database_url)
+    with db.session_factory(engine)() as session, session.begin():
+        import_dataset(session, sample, Actor("t", "province", "990000"), "并发测试")
+        add_user(session, "shimen", "county", "990104", PASSWORD)
+    engine.dispose()
+    app = create_app(database_url, secret="race-test")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
+
+
+def logged_in(base: str) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=base, timeout=60, follow_redirects=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]
+    assert client.post("/login", data={"name": "shimen", "password": PASSWORD, "csrf": token}).status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+    return client, csrf
+
+
+def race(clients: list[tuple[httpx.Client, str]], send: object) -> list[int]:
+    """Every client sends at the same moment (a barrier); the status codes, in client order."""
+    barrier = threading.Barrier(len(clients))
+    codes = [0] * len(clients)
+
+    def one(i: int) -> None:
+        client, csrf = clients[i]
+        barrier.wait()
+        codes[i] = send(client, csrf, i).status_code  # type: ignore[operator]
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return codes
+
+
+def test_of_racing_figure_edits_exactly_one_is_saved(served: str) -> None:
+    clients = [logged_in(served) for _ in range(CLIENTS)]
+    path = "/api/regions/990104/figures/urban_sewage_treatment_rate/2023"
+    for round_ in range(ROUNDS):
+        version = next(f["version"] for f in clients[0][0].get("/api/regions/990104/figures").json()
+                       if f["metric"] == "urban_sewage_treatment_rate" and f["year"] == 2023)
+        codes = race(clients, lambda c, csrf, i, v=version, r=round_: c.put(
+            path, json={"value": str(80 + r + i / 100), "version": v}, headers={"X-CSRF-Token": csrf}))
+        assert sorted(codes) == [200] + [409] * (CLIENTS - 1), codes
+        stored = next(f for f in clients[0][0].get("/api/regions/990104/figures").json()
+                      if f["metric"] == "urban_sewage_treatment_rate" and f["year"] == 2023)
+        winner = codes.index(200)
+        assert stored["version"] == version + 1 and stored["value"] == pytest.approx(80 + round_ + winner / 100)
+
+
+def test_of_racing_first_answers_and_later_answers_exactly_one_is_saved(served: str) -> None:
+    clients = [logged_in(served) for _ in range(CLIENTS)]
+    catalogue = load_veto_catalogue(ecozone.load_standard("mee-2019").standard.veto_catalogue or "")
+    answered = {a["condition"] for a in clients[0][0].get("/api/regions/990104/answers").json()}
+    condition = next(c.id for c in catalogue.conditions if c.answered_by == "question" and c.id not in answered)
+    for version in range(ROUNDS):  # the first answer (an INSERT race), then edits (UPDATE races)
+        codes = race(clients, lambda c, csrf, i, v=version: c.put(
+            f"/api/regions/990104/answers/{condition}", json={"answer": "否" if i % 2 else "不清楚", "version": v},
+            headers={"X-CSRF-Token": csrf}))
+        assert sorted(codes) == [200] + [409] * (CLIENTS - 1), codes
+        stored = {a["condition"]: a for a in clients[0][0].get("/api/regions/990104/answers").json()}
+        assert stored[condition]["version"] == version + 1
