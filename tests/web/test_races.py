@@ -22,6 +22,7 @@ from ecozone.dataset import Dataset
 from ecozone.store import db
 from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app
+from tests.conftest import FIXTURES
 from tests.web.conftest import PASSWORD
 
 CLIENTS = 12
@@ -35,6 +36,7 @@ def served(database_url: str, sample: Dataset) -> Iterator[str]:
     with db.session_factory(engine)() as session, session.begin():
         import_dataset(session, sample, Actor("t", "province", "990000"), "并发测试")
         add_user(session, "shimen", "county", "990104", PASSWORD)
+        add_user(session, "qinglan", "county", "990101", PASSWORD)
     engine.dispose()
     app = create_app(database_url, secret="race-test")
     with socket.socket() as probe:
@@ -55,10 +57,10 @@ def served(database_url: str, sample: Dataset) -> Iterator[str]:
         app.state.engine.dispose()
 
 
-def logged_in(base: str) -> tuple[httpx.Client, str]:
+def logged_in(base: str, name: str = "shimen") -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=base, timeout=60, follow_redirects=True)
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]
-    assert client.post("/login", data={"name": "shimen", "password": PASSWORD, "csrf": token}).status_code == 200
+    assert client.post("/login", data={"name": name, "password": PASSWORD, "csrf": token}).status_code == 200
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
     return client, csrf
 
@@ -108,3 +110,21 @@ def test_of_racing_first_answers_and_later_answers_exactly_one_is_saved(served: 
         assert sorted(codes) == [200] + [409] * (CLIENTS - 1), codes
         stored = {a["condition"]: a for a in clients[0][0].get("/api/regions/990104/answers").json()}
         assert stored[condition]["version"] == version + 1
+
+
+def test_one_upload_confirmed_at_once_from_six_tabs_is_imported_once(served: str) -> None:
+    clients = [logged_in(served, "qinglan") for _ in range(6)]
+    client, csrf = clients[0]
+    workbook = FIXTURES / "excel" / "filled.xlsx"
+    preview = client.post("/upload", data={"csrf": csrf},
+                          files={"workbook": ("filled.xlsx", workbook.read_bytes(), "application/octet-stream")})
+    assert preview.status_code == 200, preview.text
+    action = re.search(r'action="(/upload/\d+/confirm)"', preview.text).group(1)  # type: ignore[union-attr]
+    before = len(client.get("/api/regions/990101/figures").json())
+    codes = race(clients, lambda c, token, i: c.post(action, data={"csrf": token}))
+    assert sorted(codes) == [200] + [409] * 5, codes
+    audit = clients[0][0].get("/api/regions/990101/figures").json()
+    assert len(audit) >= before
+    # imported once: every figure of the workbook has moved by exactly one version
+    versions = {f["version"] for f in audit if f["year"] == 2023}
+    assert versions == {2}, versions

@@ -34,7 +34,10 @@ def database_url(url: str | None = None) -> str:
 
 
 def engine_for(url: str | None = None) -> Engine:
-    engine = create_engine(database_url(url), future=True)
+    url = database_url(url)
+    # SQLite: a writer waits up to 30 s for another's commit (the driver's default is 5 s, which a
+    # province's import exceeds, and the waiter then failed with "database is locked")
+    engine = create_engine(url, future=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:  # WAL: readers never block the writer

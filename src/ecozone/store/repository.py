@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 import polars as pl
 from pwdlib import PasswordHash
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,9 +39,25 @@ from ecozone.store.models import (
 )
 from ecozone.store.permissions import ROLES, can, scope_prefix
 
-__all__ = ["Actor", "ConflictError", "add_user", "answers_of", "check_password", "figure_versions", "import_dataset",
-           "load_dataset", "regions_in_scope", "revision", "safe_filename", "save_file", "set_answer", "set_figure",
-           "stored_file", "years_with_data"]
+__all__ = [
+    "Actor",
+    "ConflictError",
+    "add_user",
+    "answers_of",
+    "check_password",
+    "claim_upload",
+    "figure_versions",
+    "import_dataset",
+    "load_dataset",
+    "regions_in_scope",
+    "revision",
+    "safe_filename",
+    "save_file",
+    "set_answer",
+    "set_figure",
+    "stored_file",
+    "years_with_data",
+]
 
 _hasher = PasswordHash.recommended()  # argon2
 
@@ -384,6 +401,25 @@ def save_file(session: Session, actor: Actor, kind: str, region: str, filename: 
                         sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by=actor.name)
     session.add(stored)
     session.flush()
+    return stored
+
+
+def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
+    """Mark the actor's pending upload as imported, as the first write of the import's transaction, so of
+    several confirms of one upload exactly one goes on (the others wait for its commit, then match no
+    row). Rolled back with the import if the import fails."""
+    stored = stored_file(session, actor, file_id)
+    if stored.kind != "upload" or stored.uploaded_by != actor.name:
+        raise ScopeError(f"没有编号为 {file_id} 的待确认上传")
+    claimed = session.execute(
+        update(StoredFile).where(StoredFile.id == file_id, StoredFile.imported_at.is_(None))
+        .values(imported_at=dt.datetime.now(dt.UTC)).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(stored)
+        when = f"{stored.imported_at:%Y-%m-%d %H:%M}" if stored.imported_at else "刚才"
+        raise ConflictError(f"「{stored.filename}」已于 {when} 载入，不会重复写入", Location(field="file"),
+                            expected="在地区页面查看已写入的数据")
+    session.refresh(stored)
     return stored
 
 

@@ -6,7 +6,6 @@ the user looks at the preview and confirms. The import is then all-or-nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,12 +18,13 @@ from sqlalchemy.orm import Session
 from ecozone import api
 from ecozone.catalogue import load_standard
 from ecozone.catalogue.vetoes import load_veto_catalogue
-from ecozone.errors import EcozoneError, ScopeError
+from ecozone.errors import ConflictError, EcozoneError, ScopeError
 from ecozone.io.excel.read import WorkbookImport
 from ecozone.store.models import StoredFile
 from ecozone.store.repository import (
     MAX_FILE_BYTES,
     answers_of,
+    claim_upload,
     import_dataset,
     save_file,
     set_answer,
@@ -187,7 +187,7 @@ def confirm_upload(
     who = viewer(request)
     check_csrf(request, csrf)
     try:
-        with session.begin():  # one transaction: the import and the mark that it happened
+        with session.begin():  # one transaction: the mark that it happened, first, and the import
             stored = _pending_upload(session, who, file_id)
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / stored.filename
@@ -195,7 +195,8 @@ def confirm_upload(
                 dataset = api.load_dataset(path, standard=load_standard(state(request).standard),
                                            accept_warnings=accept_warnings)
             counts = import_dataset(session, dataset, who.actor, f"网页上传「{stored.filename}」（文件 {stored.id}）")
-            stored.imported_at = dt.datetime.now(dt.UTC)
+    except ConflictError as exc:
+        return page(request, who, "upload.html", preview=None, error=exc.message, status_code=409)
     except EcozoneError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
     return page(request, who, "upload.html", preview=None, error=None, imported=counts, file=stored)
@@ -203,12 +204,6 @@ def confirm_upload(
 
 def _pending_upload(session: Session, who: Viewer, file_id: int) -> StoredFile:
     try:
-        stored = stored_file(session, who.actor, file_id)
+        return claim_upload(session, who.actor, file_id)
     except ScopeError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
-    if stored.kind != "upload" or stored.uploaded_by != who.name:
-        raise HTTPException(status_code=404, detail=f"没有编号为 {file_id} 的待确认上传")
-    if stored.imported_at is not None:
-        when = f"{stored.imported_at:%Y-%m-%d %H:%M}"
-        raise HTTPException(status_code=409, detail=f"「{stored.filename}」已于 {when} 载入，不会重复写入")
-    return stored
