@@ -8,6 +8,7 @@ asked and nothing is answered yet, which the self-check reports as 资料不全.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -71,6 +72,13 @@ class Dataset:
 
     def with_answers(self, answers: pl.DataFrame | None, incidents: pl.DataFrame | None) -> Dataset:
         return replace(self, answers=answers, incidents=incidents)
+
+    def answering(self, conditions: Collection[str]) -> Dataset:
+        """Only the answers to these conditions: a stored answer to a question the standard's catalogue does
+        not ask (left by an older catalogue) is not evaluated, instead of failing the county's page."""
+        if self.answers is None:
+            return self
+        return replace(self, answers=self.answers.filter(pl.col("condition").is_in(list(conditions))))
 
     @classmethod
     def empty(cls) -> Dataset:

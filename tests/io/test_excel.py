@@ -585,3 +585,18 @@ def test_text_formatted_numbers_and_a_moved_column_read_as_typed(tmp_path: Path)
     result = ecozone.evaluate(MEE_2019, ecozone.load_dataset(source, standard=MEE_2019))
     assert result.regions["verdict"].to_list() == ecozone.evaluate(
         MEE_2019, ecozone.load_dataset(EXCEL / "filled.xlsx")).regions["verdict"].to_list()
+
+
+def test_an_edited_condition_id_is_an_error_at_its_cell(tmp_path: Path) -> None:
+    source = tmp_path / "condition.xlsx"
+    book = load_workbook(EXCEL / "filled.xlsx")
+    vetoes = book[L.SHEET_VETOES]
+    header = {cell.value: cell.column for cell in vetoes[1]}
+    cell = vetoes.cell(row=2, column=header[L.COL_CONDITION])
+    cell.value = "我改过的编号"
+    book.save(source)
+    report = ecozone.check_workbook(source, MEE_2019)
+    (problem,) = [p for p in report.problems.errors if p.code == "unknown_condition"]
+    assert problem.cell == cell.coordinate and "我改过的编号" in problem.message
+    with pytest.raises(InputError):
+        ecozone.load_dataset(source, standard=MEE_2019)

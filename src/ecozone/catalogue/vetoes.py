@@ -19,7 +19,8 @@ from ecozone.catalogue.load import _data_dir, _nearest, _parse, load_metrics
 from ecozone.catalogue.model import Provenance, Strict
 from ecozone.errors import Location, PackError, UsageError
 
-__all__ = ["GRADES", "VetoCatalogue", "VetoCondition", "list_veto_catalogues", "load_veto_catalogue"]
+__all__ = ["GRADES", "VetoCatalogue", "VetoCondition", "condition_ids", "list_veto_catalogues",
+           "load_veto_catalogue"]
 
 Effect = Literal["BA", "BN", "W", "RV"]
 GRADES = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ")
@@ -144,3 +145,11 @@ def load_veto_catalogue(catalogue_id: str) -> VetoCatalogue:
                                          field=f"conditions[{i}].derived.metrics"),
                                 expected="catalogue/data/metrics.yaml 中登记的统计量编号")
     return catalogue
+
+
+def condition_ids(catalogue_id: str | None, *, questions_only: bool = False) -> set[str]:
+    """The condition ids of a catalogue (none without one); ``questions_only``: those a user answers."""
+    if not catalogue_id:
+        return set()
+    return {c.id for c in load_veto_catalogue(catalogue_id).conditions
+            if not questions_only or c.answered_by == "question"}

@@ -25,7 +25,7 @@ from ecozone.catalogue import load_metrics
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.errors import ConfirmationNeeded, ConflictError, InputError, Location, ScopeError, UsageError
 from ecozone.io.answers import normalise_answer, parse_date
-from ecozone.io.validate import INPUT_SCHEMA, check_figures
+from ecozone.io.validate import FIRST_YEAR, INPUT_SCHEMA, check_figures, year_problem
 from ecozone.regions.profile import FLAGS
 from ecozone.store.models import (
     Answer,
@@ -276,6 +276,9 @@ def set_figure(
     A value that needs confirmation (a share typed as a fraction) is refused until ``accept_warnings``.
     """
     actor.require("edit", region)
+    refused = year_problem(year)  # before the year reaches a query: 2147483648 overflows PostgreSQL's integer
+    if refused:
+        raise InputError(refused, Location(field="year"), expected=f"{FIRST_YEAR} 年至今年之间的年份")
     metrics = load_metrics()
     history = session.execute(select(Observation.region, Observation.year, Observation.metric, Observation.value)
                               .where(Observation.region == region, Observation.metric == metric_id,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
+from ecozone.catalogue.vetoes import condition_ids
 from ecozone.errors import Location, UsageError
 from ecozone.evaluation import evaluate
 from ecozone.reports.results_json import evaluation_to_dict
@@ -44,8 +45,8 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
         raise UsageError(f"{region} 已处于「{SUBMISSION_STATUS[current.status]}」状态，不能重复提交",
                          Location(field="status"), expected="被退回后修改再提交")
     # the very dataset the region's page evaluates: figures, targets, answers and incidents
-    dataset = load_dataset(session, actor, region=region)
     loaded = load_standard(standard_id)
+    dataset = load_dataset(session, actor, region=region).answering(condition_ids(loaded.standard.veto_catalogue))
     evaluation = evaluate(loaded, dataset, vetoes=True, years=years_with_data(session))
     snapshot: dict[str, Any] = {
         "figures": [{"year": o.year, "metric": o.metric, "value": o.value, "state": o.state, "version": o.version}

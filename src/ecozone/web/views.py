@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import LoadedStandard
+from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import Dataset
 from ecozone.engine.plan_rows import figure_plan
 from ecozone.engine.selfcheck import SelfCheck
@@ -120,7 +121,7 @@ def region_view(session: Session, actor: Actor, standard: LoadedStandard, code: 
 
 def _region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str,
                  years: list[int]) -> RegionView | None:
-    dataset = load_dataset(session, actor, region=code)
+    dataset = load_dataset(session, actor, region=code).answering(condition_ids(standard.standard.veto_catalogue))
     if dataset.regions.height == 0:
         return None
     name = dataset.regions["name"][0]
@@ -206,7 +207,7 @@ def board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boar
 
 
 def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> BoardView:
-    dataset = load_dataset(session, actor)
+    dataset = load_dataset(session, actor).answering(condition_ids(standard.standard.veto_catalogue))
     board = BoardView()
     if dataset.regions.height == 0 or dataset.observations.height == 0:
         return board

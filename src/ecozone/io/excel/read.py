@@ -21,6 +21,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ecozone.catalogue import LoadedStandard
 from ecozone.catalogue.model import Metric
+from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.engine.plan_rows import figure_plan
 from ecozone.errors import InputError, Location
@@ -175,7 +176,8 @@ def read_workbook(
     vetoes_sheet = _find_sheet(book, L.SHEET_VETOES, (L.COL_REGION, L.COL_CONDITION, "回答"), (), problems, file,
                                required=False, max_rows=max_rows)
     if vetoes_sheet is not None:
-        answers = _answers(vetoes_sheet, known, problems, file)
+        conditions = condition_ids(standard.standard.veto_catalogue) if standard is not None else None
+        answers = _answers(vetoes_sheet, known, conditions, problems, file)
     incidents_sheet = _find_sheet(book, L.SHEET_INCIDENTS, (L.COL_REGION, "发生日期", "级别"), (), problems, file,
                                   required=False, max_rows=max_rows)
     if incidents_sheet is not None:
@@ -529,7 +531,8 @@ def _formulas_without_values(path: Path, sheet: _Sheet, cells: pl.DataFrame, pro
         book.close()
 
 
-def _answers(sheet: _Sheet, known: set[str], problems: ProblemList, file: str) -> pl.DataFrame | None:
+def _answers(sheet: _Sheet, known: set[str], conditions: set[str] | None, problems: ProblemList,
+             file: str) -> pl.DataFrame | None:
     """The self-check sheet: a blank answer is "unknown" for a question and "use the figures" when derived."""
     columns = {name: sheet.col(name) for name in L.VETO_COLUMNS}
     rows = []
@@ -549,6 +552,11 @@ def _answers(sheet: _Sheet, known: set[str], problems: ProblemList, file: str) -
             problems.add(Problem(ERROR, "unknown_region", f"地区代码「{region}」不在「地区信息」表中",
                                  "先在「地区信息」表登记该地区", file=file, sheet=sheet.name,
                                  cell=_cell(r, columns[L.COL_REGION] or 0)))
+            continue
+        if conditions is not None and condition not in conditions:
+            problems.add(Problem(ERROR, "unknown_condition", f"无法识别的否决条件编号「{condition}」",
+                                 "保持模板生成的「条件编号（勿改）」列不变", file=file, sheet=sheet.name,
+                                 cell=_cell(r, columns[L.COL_CONDITION] or 0)))
             continue
         if raw == "":
             continue  # unanswered: the self-check reports it as unknown, or uses the derived answer

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
+from ecozone.catalogue.vetoes import condition_ids
 from ecozone.store import workflow
 from ecozone.store.repository import answers_of, figure_versions, regions_in_scope, set_answer, set_figure
 from ecozone.web.security import allowed, check_csrf, database, state, viewer
@@ -118,12 +119,7 @@ def put_answer(code: str, condition: str, edit: AnswerEdit, request: Request,
 
 
 def _known_conditions(request: Request) -> set[str]:
-    from ecozone.catalogue.vetoes import load_veto_catalogue
-
-    catalogue_id = load_standard(state(request).standard).standard.veto_catalogue
-    if not catalogue_id:
-        return set()
-    return {c.id for c in load_veto_catalogue(catalogue_id).conditions if c.answered_by == "question"}
+    return condition_ids(load_standard(state(request).standard).standard.veto_catalogue, questions_only=True)
 
 
 @router.post("/regions/{code}/submit", summary="提交（冻结当前数据、回答和结果的快照）")

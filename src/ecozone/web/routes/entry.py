@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecozone import api
 from ecozone.catalogue import load_standard
-from ecozone.catalogue.vetoes import load_veto_catalogue
+from ecozone.catalogue.vetoes import condition_ids, load_veto_catalogue
 from ecozone.errors import ConflictError, EcozoneError, ScopeError
 from ecozone.io.excel.read import WorkbookImport
 from ecozone.store.models import StoredFile
@@ -87,6 +87,9 @@ async def answer(
     who = viewer(request)
     check_csrf(request, csrf)
     allowed(who, "edit", code)
+    if condition not in condition_ids(load_standard(state(request).standard).standard.veto_catalogue,
+                                      questions_only=True):
+        raise HTTPException(status_code=404, detail=f"没有编号为「{condition}」的否决项问题")
     data = await evidence.read(MAX_FILE_BYTES + 1) if evidence is not None and evidence.filename else None
     try:
         with session.begin():
