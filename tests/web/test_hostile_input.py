@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from ecozone.store.models import Answer
+from ecozone.store.models import Answer, Incident
 from tests.web.conftest import csrf_of, login
 
 
@@ -46,3 +46,37 @@ def test_a_year_out_of_range_is_refused_and_the_pages_stay_whole(client: TestCli
     client.cookies.clear()
     login(client, "zhou")
     assert client.get("/").status_code == 200  # the prefecture board
+
+
+def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(client: TestClient, database_url: str,
+                                                                            sample, tmp_path) -> None:  # noqa: ANN001
+    """云溪县's Ⅱ级 incident is in the store; its clerk uploads the template with the incident sheet left empty."""
+    import re
+
+    from ecozone.store.repository import Actor, add_user, import_dataset
+    from tests.fixtures.excel.make_fixtures import filled
+
+    engine = create_engine(database_url)
+    with Session(engine) as session, session.begin():
+        import_dataset(session, sample.with_observations(sample.observations.head(0)), Actor("t", "province", "990000"),
+                       "事件登记")
+        add_user(session, "yunxi", "county", "990102", "correct horse battery")
+    engine.dispose()
+    workbook = tmp_path / "yunxi.xlsx"
+    filled(workbook, "990102")  # the incident sheet of a fresh template is empty
+    client.cookies.clear()
+    login(client, "yunxi")
+    before = client.get("/api/regions/990102/selfcheck").json()
+    token = csrf_of(client, "/upload")
+    preview = client.post("/upload", data={"csrf": token},
+                          files={"workbook": ("yunxi.xlsx", workbook.read_bytes(), "application/octet-stream")})
+    assert preview.status_code == 200
+    action = re.search(r'action="(/upload/\d+/confirm)"', preview.text).group(1)  # type: ignore[union-attr]
+    assert client.post(action, data={"csrf": token}).status_code == 200
+    after = client.get("/api/regions/990102/selfcheck").json()
+    assert before["regions"][0]["verdict"] == after["regions"][0]["verdict"] == "vetoed"
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        kept = session.scalars(select(Incident).where(Incident.region == "990102")).all()
+    engine.dispose()
+    assert [(i.grade, str(i.date)) for i in kept] == [("Ⅱ", "2022-07-15")]

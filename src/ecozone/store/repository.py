@@ -157,8 +157,10 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                 session.add(AuditRecord(user=actor.name, entity="answer", region=row["region"],
                                         key={"condition": row["condition"]}, old=old_answer, new=row, reason=reason))
                 counts["answers"] += 1
-        if dataset.incidents is not None:  # the file's list is the whole list for its regions: replace, not append
-            codes = dataset.regions["code"].to_list()
+        if dataset.incidents is not None:
+            # a region's listed incidents replace its stored ones; a region the file lists none for keeps what
+            # is stored (an untouched, empty sheet of a template is not 「no incident happened」)
+            codes = dataset.incidents["region"].unique().to_list()
             replaced = session.scalars(select(Incident).where(Incident.region.in_(codes))).all()
             for old in replaced:
                 session.add(AuditRecord(user=actor.name, entity="incident", region=old.region, key={"id": old.id},
