@@ -88,7 +88,7 @@ def load_demo() -> None:
         counts = import_dataset(session, dataset, Actor("system", "province", "990000"), "载入演示数据")
         for name, role, region, label in DEMO_USERS:
             if session.scalar(select(User).where(User.name == name)) is None:
-                password = secrets.token_urlsafe(9)
+                password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(90) + 10}"  # meets the password rule
                 add_user(session, name, role, region, password)
                 created.append((name, label, region, password))
     engine.dispose()
@@ -106,7 +106,8 @@ def user_add(
     role: Annotated[str, typer.Option("--role", help="county、prefecture 或 province")],
     region: Annotated[str, typer.Option("--region", help="所属地区代码（6位）")],
     password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="ECOZONE_PASSWORD", help="密码（至少8位；交互输入）")],
+                                          envvar="ECOZONE_PASSWORD",
+                                          help="密码（至少10位，不能全是数字或字母；交互输入）")],
 ) -> None:
     """新建用户（密码以 argon2 散列保存）。"""
     from ecozone.store import db
@@ -116,6 +117,66 @@ def user_add(
     with db.session_factory(db.engine_for())() as session, session.begin():
         add_user(session, name, role, region, password)
     out.print(f"已新建用户 {name}（{role}，{region}）")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """列出全部用户（角色、地区、是否停用）。"""
+    from rich.table import Table
+
+    from ecozone.store import db
+    from ecozone.store.repository import list_users
+
+    db.upgrade()
+    with db.session_factory(db.engine_for())() as session:
+        users = list_users(session)
+    table = Table("用户名", "角色", "地区", "状态", "创建时间")
+    for user in users:
+        table.add_row(user.name, user.role, user.region, "启用" if user.active else "已停用",
+                      f"{user.created_at:%Y-%m-%d %H:%M}" if user.created_at else "")
+    out.print(table)
+
+
+def _change(name: str, done: str, **change: object) -> None:
+    from ecozone.store import db
+    from ecozone.store.repository import change_user
+
+    db.upgrade()
+    with db.session_factory(db.engine_for())() as session, session.begin():
+        change_user(session, name, **change)  # type: ignore[arg-type]
+    out.print(f"{done}；该用户已登录的会话全部失效")
+
+
+@user_app.command("deactivate")
+def user_deactivate(name: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """停用用户：不能再登录，已登录的会话立即失效。"""
+    _change(name, f"已停用用户 {name}", active=False)
+
+
+@user_app.command("activate")
+def user_activate(name: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """重新启用用户。"""
+    _change(name, f"已启用用户 {name}", active=True)
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    name: Annotated[str, typer.Argument(help="用户名")],
+    password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="ECOZONE_PASSWORD", help="新密码（交互输入）")],
+) -> None:
+    """重设密码：已登录的会话立即失效。"""
+    _change(name, f"已重设用户 {name} 的密码", password=password)
+
+
+@user_app.command("role")
+def user_role(
+    name: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str | None, typer.Option("--role", help="county、prefecture 或 province")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="所属地区代码（6位）")] = None,
+) -> None:
+    """改变用户的角色或所属地区：已登录的会话立即失效。"""
+    _change(name, f"已修改用户 {name}", role=role, region=region)
 
 
 @app.command()

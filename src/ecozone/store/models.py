@@ -101,6 +101,9 @@ class User(Base):
     region: Mapped[str] = mapped_column(String(6))
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # in every session cookie; logout, deactivation, a role change or a new password raise it, which ends
+    # every session of the user at once (a signed cookie cannot be called back otherwise)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

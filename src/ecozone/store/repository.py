@@ -84,8 +84,7 @@ def add_user(session: Session, name: str, role: str, region: str, password: str)
         raise UsageError(f"未知的角色「{role}」", Location(field="--role"), expected="county、prefecture 或 province")
     if not (len(region) == 6 and region.isdigit()):
         raise UsageError(f"地区代码不是6位数字：「{region}」", Location(field="--region"))
-    if len(password) < 8:
-        raise UsageError("密码太短", Location(field="password"), expected="至少 8 个字符")
+    _check_password_rule(password)
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise UsageError(f"用户「{name}」已存在", Location(field="NAME"))
     user = User(name=name, role=role, region=region, password_hash=_hasher.hash(password))
@@ -95,11 +94,77 @@ def add_user(session: Session, name: str, role: str, region: str, password: str)
     return user
 
 
+# a hash of a password nobody has: an unknown name costs the same verify as a wrong password, so the
+# time of a refusal does not tell which names exist
+_DUMMY_HASH = _hasher.hash("ecozone: no such user")
+
+
 def check_password(session: Session, name: str, password: str) -> Actor | None:
     user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
-    if user is None or not _hasher.verify(password, user.password_hash):
+    if user is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return None
+    if not _hasher.verify(password, user.password_hash):
         return None
     return Actor(user.name, user.role, user.region)
+
+
+def session_generation(session: Session, name: str) -> int | None:
+    """The user's current session generation, or None for an unknown or deactivated user."""
+    user = session.scalar(select(User).where(User.name == name))
+    return user.session_generation if user is not None and user.active else None
+
+
+def end_sessions(session: Session, name: str, reason: str = "退出登录") -> None:
+    """End every session of the user (each cookie carries the old generation)."""
+    user = _user(session, name)
+    user.session_generation += 1
+    session.add(AuditRecord(user=name, entity="user", region=user.region, key={"name": name}, old=None,
+                            new={"sessions": "ended"}, reason=reason))
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.region, User.name)))
+
+
+def change_user(session: Session, name: str, *, active: bool | None = None, role: str | None = None,
+                region: str | None = None, password: str | None = None) -> User:
+    """Deactivate or activate, change the role or region, or set a new password; each ends the user's
+    sessions, so a cookie issued before cannot read or write any more."""
+    user = _user(session, name)
+    before = {"active": user.active, "role": user.role, "region": user.region}
+    if role is not None:
+        if role not in ROLES:
+            raise UsageError(f"未知的角色「{role}」", Location(field="--role"), expected="、".join(ROLES))
+        user.role = role
+    if region is not None:
+        if not (len(region) == 6 and region.isdigit()):
+            raise UsageError(f"地区代码不是6位数字：「{region}」", Location(field="--region"))
+        user.region = region
+    if active is not None:
+        user.active = active
+    if password is not None:
+        _check_password_rule(password)
+        user.password_hash = _hasher.hash(password)
+    user.session_generation += 1
+    after = {"active": user.active, "role": user.role, "region": user.region}
+    session.add(AuditRecord(user="system", entity="user", region=user.region, key={"name": name}, old=before,
+                            new={**after, **({"password": "changed"} if password is not None else {})},
+                            reason="用户管理"))
+    return user
+
+
+def _user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise UsageError(f"没有用户「{name}」", Location(field="NAME"), expected="ecozone user list 中的用户名")
+    return user
+
+
+def _check_password_rule(password: str) -> None:
+    if len(password) < 10 or password.isdigit() or password.isalpha() or len(set(password)) < 5:
+        raise UsageError("密码太弱", Location(field="password"),
+                         expected="至少 10 个字符，不能全是数字或全是字母，至少 5 个不同的字符")
 
 
 # --- datasets --------------------------------------------------------------------------

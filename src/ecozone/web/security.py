@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ecozone.errors import NotLoggedIn
 from ecozone.store.permissions import can
-from ecozone.store.repository import Actor
+from ecozone.store.repository import Actor, session_generation
 
 __all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "Viewer", "WebState", "allowed", "check_csrf",
            "database", "state", "viewer", "viewer_or_none"]
@@ -59,8 +59,9 @@ class WebState:
     def failed(self, key: str) -> None:
         self.failures.setdefault(key, []).append(time.monotonic())
 
-    def session_cookie(self, actor: Actor) -> str:
-        payload = {"name": actor.name, "role": actor.role, "region": actor.region, "csrf": secrets.token_urlsafe(24)}
+    def session_cookie(self, actor: Actor, generation: int) -> str:
+        payload = {"name": actor.name, "role": actor.role, "region": actor.region, "csrf": secrets.token_urlsafe(24),
+                   "gen": generation}
         return self.signer.dumps(payload)
 
 
@@ -92,9 +93,16 @@ def viewer_or_none(request: Request) -> Viewer | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
+    web = state(request)
     try:
-        data: dict[str, Any] = state(request).signer.loads(token, max_age=MAX_AGE)
+        data: dict[str, Any] = web.signer.loads(token, max_age=MAX_AGE)
     except BadSignature:
+        return None
+    # the cookie is signed, but only the store knows whether it was called back: logout, deactivation,
+    # a deleted user, a new role or password raise the user's generation (one indexed read per request)
+    with web.sessions() as session:
+        current = session_generation(session, str(data.get("name", "")))
+    if current is None or data.get("gen") != current:
         return None
     return Viewer(data["name"], data["role"], data["region"], data["csrf"])
 

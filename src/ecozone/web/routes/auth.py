@@ -9,8 +9,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ecozone.store.repository import check_password
-from ecozone.web.security import LOGIN_CSRF_COOKIE, MAX_AGE, SESSION_COOKIE, check_csrf, database, state
+from ecozone.store.repository import check_password, end_sessions, session_generation
+from ecozone.web.security import (
+    LOGIN_CSRF_COOKIE,
+    MAX_AGE,
+    SESSION_COOKIE,
+    check_csrf,
+    database,
+    state,
+    viewer_or_none,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,15 +59,21 @@ def login(
             request, "login.html", {"csrf": csrf, "error": "用户名或密码不正确"}, status_code=401)
     web.failures.pop(key, None)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, web.session_cookie(actor), max_age=MAX_AGE, httponly=True, samesite="lax",
+    generation = session_generation(session, actor.name) or 0
+    response.set_cookie(SESSION_COOKIE, web.session_cookie(actor, generation), max_age=MAX_AGE, httponly=True,
+                        samesite="lax",
                         secure=request.url.scheme == "https")
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form()]) -> Any:
+def logout(request: Request, csrf: Annotated[str, Form()], session: Annotated[Session, Depends(database)]) -> Any:
     check_csrf(request, csrf)
+    who = viewer_or_none(request)
+    if who is not None:  # a copied cookie must not outlive the logout: end the user's sessions in the store
+        with session.begin():
+            end_sessions(session, who.name)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
