@@ -49,7 +49,7 @@ def test_a_year_out_of_range_is_refused_and_the_pages_stay_whole(client: TestCli
 
 
 def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(client: TestClient, database_url: str,
-                                                                            sample, tmp_path) -> None:  # noqa: ANN001
+                                                                            sample, tmp_path) -> None:
     """云溪县's Ⅱ级 incident is in the store; its clerk uploads the template with the incident sheet left empty."""
     import re
 

@@ -39,12 +39,19 @@ def db_backup(target: Annotated[Path, typer.Argument(help="备份文件")]) -> N
 
 
 @db_app.command("restore")
-def db_restore(source: Annotated[Path, typer.Argument(help="备份文件")]) -> None:
-    """从备份恢复（覆盖当前数据）。"""
+def db_restore(
+    source: Annotated[Path, typer.Argument(help="备份文件")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不再询问，直接恢复")] = False,
+) -> None:
+    """从备份恢复（覆盖当前数据；先把当前数据另存一份，再恢复，并升级到本程序的数据库结构）。"""
     from ecozone.store import db
 
-    db.restore(source)
-    out.print(f"已从 {source} 恢复")
+    where = db.database_url().split("@")[-1]
+    if not yes and not typer.confirm(f"用 {source} 覆盖当前数据库（{where}）？当前数据会先另存一份", default=False):
+        out.print("未恢复：当前数据没有改动")
+        raise typer.Exit(1)
+    saved = db.restore(source)
+    out.print(f"已从 {source} 恢复；恢复前的数据已另存为 {saved}（网页无需重启，页面按恢复后的数据重新计算）")
 
 
 @db_app.command("load")

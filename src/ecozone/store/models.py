@@ -157,3 +157,12 @@ class StoredFile(Base):
     uploaded_by: Mapped[str] = mapped_column(String(60))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     imported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StoreMeta(Base):
+    """Facts about the database itself: ``epoch`` is renewed by every restore, so anything cached under
+    an audit id (which a restored older database repeats) is never served for the restored data."""
+
+    __tablename__ = "store_meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -35,6 +35,7 @@ from ecozone.store.models import (
     Observation,
     Region,
     StoredFile,
+    StoreMeta,
     User,
 )
 from ecozone.store.permissions import ROLES, can, scope_prefix
@@ -307,16 +308,18 @@ def _regions_under(session: Session, prefix: str) -> list[Region]:
     return list(session.scalars(select(Region).where(Region.code.startswith(prefix)).order_by(Region.code)))
 
 
-def revision(session: Session, region: str | None = None) -> int:
-    """A number that changes whenever anything of ``region`` (or, without one, anything at all) changes.
+def revision(session: Session, region: str | None = None) -> str:
+    """A key that changes whenever anything of ``region`` (or, without one, anything at all) changes.
 
-    Every change writes an audit record, so the newest audit id is such a number; views
-    computed from the store can be cached under it.
+    Every change writes an audit record, so the newest audit id is such a number; a restore can bring
+    back an older database whose ids then repeat, so the key also carries the epoch every restore renews.
+    Views computed from the store are cached under it.
     """
     query = select(func.max(AuditRecord.id))
     if region is not None:
         query = query.where(AuditRecord.region == region)
-    return session.scalar(query) or 0
+    epoch = session.scalar(select(StoreMeta.value).where(StoreMeta.key == "epoch")) or ""
+    return f"{epoch}:{session.scalar(query) or 0}"
 
 
 def figure_versions(session: Session, actor: Actor, region: str) -> dict[tuple[str, int], Observation]:
