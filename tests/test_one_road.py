@@ -131,7 +131,7 @@ def _from_store(dataset: Dataset, folder: Path) -> tuple[Verdicts, Verdicts]:
         for code in codes:
             add_user(session, f"u{code}", "county", code, PASSWORD)
     pages: Verdicts = {}
-    app_ = create_app(url, secret="test-secret")
+    app_ = create_app(url, secret="test-secret-0123456789abcdef0123456789abcdef")
     with TestClient(app_) as client:
         for code in codes:
             login(client, f"u{code}")

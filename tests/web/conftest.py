@@ -29,7 +29,7 @@ def client(database_url: str, sample: Dataset) -> Iterator[TestClient]:
         add_user(session, "shimen", "county", "990104", PASSWORD)
         add_user(session, "zhou", "prefecture", "990100", PASSWORD)
         add_user(session, "sheng", "province", "990000", PASSWORD)
-    app = create_app(database_url, secret="test-secret")
+    app = create_app(database_url, secret="test-secret-0123456789abcdef0123456789abcdef")
     with TestClient(app) as test_client:
         yield test_client
     engine.dispose()

@@ -51,7 +51,7 @@ def server(postgres_admin_url: str | None) -> Iterator[str]:
         add_user(session, "zhou", "prefecture", "990100", PASSWORD)
         add_user(session, "sheng", "province", "990000", PASSWORD)
     engine.dispose()
-    app = create_app(url, secret="browser-test")
+    app = create_app(url, secret="browser-test-0123456789abcdef0123456789abcdef")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

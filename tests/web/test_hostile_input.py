@@ -80,3 +80,33 @@ def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(clien
         kept = session.scalars(select(Incident).where(Incident.region == "990102")).all()
     engine.dispose()
     assert [(i.grade, str(i.date)) for i in kept] == [("Ⅱ", "2022-07-15")]
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client: TestClient) -> None:
+    from ecozone.web.app import MAX_BODY_BYTES
+
+    login(client, "shimen")
+    token = csrf_of(client, "/upload")
+    big = b"0" * (MAX_BODY_BYTES + 1)
+    response = client.post("/upload", data={"csrf": token},
+                           files={"workbook": ("big.xlsx", big, "application/octet-stream")})
+    assert response.status_code == 413 and "请求过大" in response.text
+
+    def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(MAX_BODY_BYTES // (1 << 20) + 2):
+            yield b"0" * (1 << 20)
+
+    streamed = client.put("/api/regions/990104/figures/urban_sewage_treatment_rate/2023", content=chunks(),
+                          headers={"X-CSRF-Token": token, "Content-Type": "application/json"})
+    assert streamed.status_code == 413
+
+
+def test_a_short_secret_is_refused_at_start_and_private_pages_are_not_cached(client: TestClient) -> None:
+    from ecozone.errors import UsageError
+    from ecozone.web.app import create_app
+
+    with pytest.raises(UsageError, match="ECOZONE_SECRET"):
+        create_app("sqlite://", secret="a")
+    login(client, "shimen")
+    assert client.get("/regions/990104").headers.get("cache-control") == "no-store"
+    assert "no-store" not in client.get("/static/ecozone.css").headers.get("cache-control", "")

@@ -38,7 +38,7 @@ def served(database_url: str, sample: Dataset) -> Iterator[str]:
         add_user(session, "shimen", "county", "990104", PASSWORD)
         add_user(session, "qinglan", "county", "990101", PASSWORD)
     engine.dispose()
-    app = create_app(database_url, secret="race-test")
+    app = create_app(database_url, secret="race-test-0123456789abcdef0123456789abcdef")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

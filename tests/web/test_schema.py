@@ -32,7 +32,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Iterator[F
         import_dataset(session, sample, Actor("t", "province", "990000"), "接口测试")
         add_user(session, "shimen", "county", "990104", PASSWORD)
     engine.dispose()
-    created = create_app(url, secret="schema-test")
+    created = create_app(url, secret="schema-test-0123456789abcdef0123456789abcdef")
     yield created
     created.state.engine.dispose()
 

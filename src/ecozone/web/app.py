@@ -19,12 +19,13 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ecozone.catalogue import load_standard
-from ecozone.errors import EcozoneError, InputError, NotLoggedIn, ScopeError
+from ecozone.errors import EcozoneError, InputError, Location, NotLoggedIn, ScopeError, UsageError
 from ecozone.store import db
 from ecozone.web.routes import api, auth, entry, pages, reports
-from ecozone.web.security import WebState, viewer_or_none
+from ecozone.web.security import SESSION_COOKIE, WebState, viewer_or_none
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -34,8 +35,66 @@ POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inlin
           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+# the largest request body: a 20 MB file plus its form; the reverse proxy should refuse larger ones first
+# (nginx: client_max_body_size 25m), and this refuses them for a server run without one
+MAX_BODY_BYTES = 25 * 1024 * 1024
+MIN_SECRET_LENGTH = 32
+
+
+class BodyLimit:
+    """Refuse a request body over ``MAX_BODY_BYTES`` with a Chinese 413 before it is read into memory or
+    spooled to disk: by its Content-Length when it gives one, else by counting as it arrives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            await _too_large(send)
+            return
+        seen = 0
+        refused = False
+
+        async def counted() -> Message:
+            # over the limit: answer 413 now and tell the app the client has gone, so it stops reading
+            # (an exception here would be turned into a 400 by the body parser)
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY_BYTES:
+                refused = True
+                await _too_large(send)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, unless_refused)
+
+
+async def _too_large(send: Send) -> None:
+    body = f"请求过大：上限为 {MAX_BODY_BYTES // 1048576} MB（单个文件不超过 20 MB）".encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(database_url: str | None = None, secret: str | None = None, standard: str = "mee-2019") -> FastAPI:
     load_standard(standard)  # refuse to start on an unknown pack, not at the first request
+    secret = secret or os.environ.get("ECOZONE_SECRET")
+    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+        raise UsageError(f"ECOZONE_SECRET 太短（{len(secret)} 个字符），会话签名可被猜出",
+                         Location(field="ECOZONE_SECRET"),
+                         expected=f"至少 {MIN_SECRET_LENGTH} 个随机字符（可用 openssl rand -hex 32 生成）")
     engine = db.engine_for(database_url)
     app = FastAPI(title="ecozone", version="0.1",
                   description="生态文明建设示范区指标评估 API。写操作须在 X-CSRF-Token 头中带会话令牌。")
@@ -43,7 +102,7 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
     app.state.web = WebState(
         engine=engine,
         sessions=db.session_factory(engine),
-        signer=URLSafeTimedSerializer(secret or os.environ.get("ECOZONE_SECRET") or secrets.token_hex(32), "ecozone"),
+        signer=URLSafeTimedSerializer(secret or secrets.token_hex(32), "ecozone"),
         templates=Jinja2Templates(directory=str(HERE / "templates")),
         standard=standard,
     )
@@ -51,6 +110,7 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
     for router in (auth.router, pages.router, entry.router, reports.router, api.router):
         app.include_router(router)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
+    app.add_middleware(BodyLimit)  # outermost: before anything reads the body
     _errors(app)
     return app
 
@@ -65,6 +125,8 @@ async def _security_headers(request: Request, call_next: RequestResponseEndpoint
     response.headers.setdefault("Content-Security-Policy", POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.cookies.get(SESSION_COOKIE) and not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")  # a user's pages stay out of shared caches
     return response
 
 
