@@ -110,3 +110,29 @@ def test_a_short_secret_is_refused_at_start_and_private_pages_are_not_cached(cli
     login(client, "shimen")
     assert client.get("/regions/990104").headers.get("cache-control") == "no-store"
     assert "no-store" not in client.get("/static/ecozone.css").headers.get("cache-control", "")
+
+
+@pytest.mark.parametrize("code", ["990104x", "9901", "99010", "990104 "])
+def test_a_code_that_merely_starts_like_ones_own_is_refused_not_a_crash(client: TestClient, code: str) -> None:
+    login(client, "shimen")
+    for path in (f"/regions/{code}", f"/api/regions/{code}/figures", f"/api/regions/{code}/selfcheck"):
+        response = client.get(path)
+        assert response.status_code in (403, 404), (path, response.status_code)
+
+
+@pytest.mark.parametrize(("name", "fragment"), [("报告\u202e填报表.xlsx", "文件名不可接受"),
+                                                  ("macros.xlsm", "不是 Excel 工作簿")])
+def test_disguised_names_and_macro_workbooks_are_refused(client: TestClient, name: str, fragment: str) -> None:
+    from tests.conftest import FIXTURES
+
+    login(client, "shimen")
+    token = csrf_of(client, "/upload")
+    data = (FIXTURES / "excel" / "filled.xlsx").read_bytes()
+    response = client.post("/upload", data={"csrf": token},
+                           files={"workbook": (name, data, "application/octet-stream")})
+    assert response.status_code == 422 and fragment in response.text
+
+
+def test_the_api_docs_pages_that_need_a_cdn_are_not_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+    assert client.get("/openapi.json").status_code == 200

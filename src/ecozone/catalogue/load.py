@@ -71,10 +71,30 @@ _PYDANTIC_PROBLEMS = {
 }
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """A pack never needs YAML aliases (``*name``), and they are how a 464-byte file becomes billions of
+    nodes (or a loop): refused where they appear. Nesting is bounded too."""
+
+    MAX_DEPTH = 40
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.YAMLError(f"第 {event.start_mark.line + 1} 行使用了 YAML 别名（*{event.anchor}）："
+                                 "标准包不允许别名")
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > self.MAX_DEPTH:
+                raise yaml.YAMLError(f"嵌套超过 {self.MAX_DEPTH} 层")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def _compose(text: str, file: str) -> tuple[Any, dict[PathKey, int]]:
     """Parse YAML into plain data plus a map from each path to its 1-based line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -41,6 +41,8 @@ def can(role: str, home: str, action: str, region: str) -> Decision:
     if role not in _PREFIX:
         return Decision(False, f"未知的角色「{role}」")
     prefix = scope_prefix(role, home)
+    if not (len(region) == 6 and region.isdigit()):  # 990104x or 9901 merely start like a code
+        return Decision(False, f"「{region}」不是6位地区代码")
     if not region.startswith(prefix):
         return Decision(False, f"{ROLE[role]}（{home}）只能访问代码以 {prefix} 开头的地区，{region} 不在范围内")
     if action not in _ALLOWED[role]:

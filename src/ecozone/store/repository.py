@@ -448,7 +448,9 @@ def _unique_violation(exc: IntegrityError) -> bool:
 # --- files -----------------------------------------------------------------------------
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-_UNSAFE_NAME = re.compile(r"[\\/:\x00-\x1f\x7f]|^\.|\.\.")
+# path separators, control characters, hidden names, and the bidirectional controls that make
+# 「报告‮xslx.exe」 read as 「报告exe.xlsx」
+_UNSAFE_NAME = re.compile(r"[\\/:\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]|^\.|\.\.")
 
 
 def safe_filename(name: str) -> str:
@@ -456,7 +458,8 @@ def safe_filename(name: str) -> str:
     cleaned = name.strip()
     if not cleaned or len(cleaned) > 200 or _UNSAFE_NAME.search(cleaned):
         raise InputError(f"文件名不可接受：「{name[:80]}」", Location(field="file"),
-                         expected="不含 / \\ : 或 ..、不以点开头、不超过 200 字的文件名，如 整改报告.pdf")
+                         expected="不含 / \\ : 或 ..、不含控制字符和文字方向控制符、不以点开头、不超过 200 字的文件名，"
+                                  "如 整改报告.pdf")
     return cleaned
 
 

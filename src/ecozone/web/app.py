@@ -7,6 +7,7 @@ a page, under /api/ they are JSON ``{"detail": …}``.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -96,7 +97,9 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
                          Location(field="ECOZONE_SECRET"),
                          expected=f"至少 {MIN_SECRET_LENGTH} 个随机字符（可用 openssl rand -hex 32 生成）")
     engine = db.engine_for(database_url)
-    app = FastAPI(title="ecozone", version="0.1",
+    # no /docs or /redoc: their pages load scripts from a CDN (blocked here by the CSP, and absent on an
+    # intranet); the schema itself is at /openapi.json, for a developer's own tools
+    app = FastAPI(title="ecozone", version="0.1", docs_url=None, redoc_url=None,
                   description="生态文明建设示范区指标评估 API。写操作须在 X-CSRF-Token 头中带会话令牌。")
     app.state.engine = engine  # so a host (or a test) can close the pool
     app.state.web = WebState(
@@ -163,3 +166,9 @@ def _errors(app: FastAPI) -> None:
         where = "；".join(f"{'.'.join(str(p) for p in e['loc'])}：{e['msg']}" for e in exc.errors()[:5])
         return answer(request, 422, f"请求不合格：{where}")
 
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> Response:
+        # logged with its trace for the administrator; the user reads Chinese, and no server path
+        logging.getLogger("ecozone.web").exception("未处理的错误：%s %s", request.method, request.url.path)
+        return answer(request, 500, "服务器内部错误，已记录；请稍后重试，或把出错的时间告诉管理员")

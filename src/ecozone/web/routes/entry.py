@@ -26,6 +26,7 @@ from ecozone.store.repository import (
     answers_of,
     claim_upload,
     import_dataset,
+    safe_filename,
     save_file,
     set_answer,
     stored_file,
@@ -37,7 +38,7 @@ from ecozone.web.views import region_view
 
 router = APIRouter(include_in_schema=False)
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+WORKBOOK_SUFFIXES = (".xlsx", ".xls", ".ods")  # not .xlsm: a template has no macros, and a server keeps none
 
 
 # --- self-check questionnaire ----------------------------------------------------------
@@ -138,12 +139,14 @@ async def upload(
     """Check the workbook and show what would be written; nothing is written yet."""
     who = viewer(request)
     check_csrf(request, csrf)
-    data = await workbook.read(MAX_FILE_BYTES + 1)
+    allowed(who, "load", who.region)  # a role that may not load is refused before the file is read
     name = workbook.filename or ""
     if not name.lower().endswith(WORKBOOK_SUFFIXES):
         return page(request, who, "upload.html", preview=None, status_code=422,
                     error=f"「{name}」不是 Excel 工作簿（应为 .xlsx、.xls 或 .ods，用 ecozone template 生成的填报表）")
     try:
+        name = safe_filename(name)
+        data = await workbook.read(MAX_FILE_BYTES + 1)
         checked = _check(data, name, state(request).standard)
         regions = checked.dataset.regions["code"].to_list() if checked.dataset is not None else []
         for code in regions:
