@@ -136,3 +136,46 @@ def test_disguised_names_and_macro_workbooks_are_refused(client: TestClient, nam
 def test_the_api_docs_pages_that_need_a_cdn_are_not_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_a_county_upload_cannot_set_its_targets_or_its_profile(client: TestClient, database_url: str,
+                                                                tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from ecozone.io.excel import layout as L
+    from ecozone.store.repository import add_user
+    from tests.conftest import FIXTURES
+
+    engine = create_engine(database_url)
+    with Session(engine) as session, session.begin():
+        add_user(session, "qinglan", "county", "990101", "correct horse battery")
+    engine.dispose()
+    source = tmp_path / "mine.xlsx"
+    book = load_workbook(FIXTURES / "excel" / "filled.xlsx")
+    regions = book[L.SHEET_REGIONS]
+    header = {cell.value: cell.column for cell in regions[1]}
+    regions.cell(row=2, column=header["地形"], value="平原")  # 山区 in the store: a lower 林草覆盖率 target
+    assigned = book[L.SHEET_ASSIGNED]
+    a_header = {cell.value: cell.column for cell in assigned[1]}
+    assigned.cell(row=2, column=a_header["2023"], value=1)  # the higher level's target, lowered
+    book.save(source)
+    client.cookies.clear()
+    login(client, "qinglan")
+    token = csrf_of(client, "/upload")
+    preview = client.post("/upload", data={"csrf": token},
+                          files={"workbook": ("mine.xlsx", source.read_bytes(), "application/octet-stream")})
+    assert preview.status_code == 200
+    assert "县级填报员不能修改" in preview.text and "地形" in preview.text and "上级目标" in preview.text
+    assert "有错误，不能载入" in preview.text and "/confirm" not in preview.text
+    # a confirm sent anyway is refused by the store itself
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        from ecozone.store.models import Region, StoredFile
+
+        upload = session.scalars(select(StoredFile).order_by(StoredFile.id.desc())).first()
+        assert upload is not None
+        refused = client.post(f"/upload/{upload.id}/confirm", data={"csrf": token})
+        assert refused.status_code in (403, 422) and "县级填报员不能修改" in refused.text
+        region = session.get(Region, "990101")
+        assert region is not None and region.terrain == "山区"
+    engine.dispose()

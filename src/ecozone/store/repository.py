@@ -25,6 +25,7 @@ from ecozone.catalogue import load_metrics
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.errors import ConfirmationNeeded, ConflictError, InputError, Location, ScopeError, UsageError
 from ecozone.io.answers import normalise_answer, parse_date
+from ecozone.io.excel.layout import REGION_COLUMNS
 from ecozone.io.validate import FIRST_YEAR, INPUT_SCHEMA, check_figures, year_problem
 from ecozone.regions.profile import FLAGS
 from ecozone.store.models import (
@@ -171,10 +172,45 @@ def _check_password_rule(password: str) -> None:
 # --- datasets --------------------------------------------------------------------------
 
 
+def county_overreach(session: Session, dataset: Dataset, actor: Actor) -> list[tuple[str, str, str]]:
+    """What a county's upload would set that is not the county's to set: the targets the higher level
+    assigns (上级目标), and a stored region's profile (level, parent, terrain, …), which decides the
+    targets. ``(sheet, region, what)`` for each; empty for any other role."""
+    if actor.role != "county":
+        return []
+    found: list[tuple[str, str, str]] = []
+    if dataset.assigned is not None and dataset.assigned.height:
+        stored = {(t.region, t.year, t.metric): t.target for t in session.scalars(select(AssignedTarget).where(
+            AssignedTarget.region.in_(dataset.assigned["region"].unique().to_list())))}
+        for row in dataset.assigned.iter_rows(named=True):
+            if stored.get((row["region"], row["year"], row["metric"])) != row["target"]:
+                found.append(("上级目标", row["region"], f"{row['year']} 年「{row['metric']}」的上级目标"))
+    labels = {column: header for header, column in REGION_COLUMNS.items()}
+    for row in dataset.regions.iter_rows(named=True):
+        current = session.get(Region, row["code"])
+        if current is None:
+            continue
+        given = {"level": row["level"], "parent": row["parent"], "terrain": row["terrain"], "zone": row["zone"],
+                 "city_size": row["city_size"], **{f: bool(row[f]) for f in FLAGS}}
+        stored_profile = {"level": current.level, "parent": current.parent, "terrain": current.terrain,
+                          "zone": current.zone, "city_size": current.city_size,
+                          **{f: bool(current.flags.get(f)) for f in FLAGS}}
+        for key, value in given.items():
+            before = stored_profile[key]
+            if (value or None) != (before or None):  # a blank cell and a missing value are the same
+                found.append(("地区信息", row["code"], f"「{labels.get(key, key)}」（已登记为「{before or '空'}」）"))
+    return found
+
+
 def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str) -> dict[str, int]:
     """Write a whole dataset in one transaction; any error leaves the store as it was."""
     for code in dataset.regions["code"]:
         actor.require("load", code)
+    overreach = county_overreach(session, dataset, actor)
+    if overreach:
+        sheet, region, what = overreach[0]
+        more = f"（另有 {len(overreach) - 1} 处）" if len(overreach) > 1 else ""
+        raise ScopeError(f"县级填报员不能修改「{sheet}」表中 {region} 的{what}{more}；这些由州（市）级审核员确定")
     counts = {"regions": 0, "observations": 0, "assigned": 0, "answers": 0, "incidents": 0}
     with session.begin_nested():
         for row in dataset.regions.iter_rows(named=True):

@@ -20,11 +20,13 @@ from ecozone.catalogue import load_standard
 from ecozone.catalogue.vetoes import condition_ids, load_veto_catalogue
 from ecozone.errors import ConflictError, EcozoneError, ScopeError
 from ecozone.io.excel.read import WorkbookImport
+from ecozone.io.problems import ERROR, Problem
 from ecozone.store.models import StoredFile
 from ecozone.store.repository import (
     MAX_FILE_BYTES,
     answers_of,
     claim_upload,
+    county_overreach,
     import_dataset,
     safe_filename,
     save_file,
@@ -152,6 +154,11 @@ async def upload(
         for code in regions:
             allowed(who, "load", code)
         with session.begin():
+            # what the role may not set is an error of the preview, as the confirm would refuse it
+            overreach = county_overreach(session, checked.dataset, who.actor) if checked.dataset is not None else []
+            for sheet, region, what in overreach:
+                checked.problems.add(Problem(ERROR, "not_for_county", f"县级填报员不能修改 {region} 的{what}",
+                                             "由州（市）级审核员确定；请保持原值，或请审核员修改", sheet=sheet))
             stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
     except EcozoneError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
