@@ -26,7 +26,7 @@ def db_upgrade() -> None:
     from ecozone.store import db
 
     db.upgrade()
-    out.print(f"数据库已是最新结构：{db.database_url().split('@')[-1]}")
+    out.print(f"数据库已是最新结构：{db.shown_url()}")
 
 
 @db_app.command("backup")
@@ -46,7 +46,7 @@ def db_restore(
     """从备份恢复（覆盖当前数据；先把当前数据另存一份，再恢复，并升级到本程序的数据库结构）。"""
     from ecozone.store import db
 
-    where = db.database_url().split("@")[-1]
+    where = db.shown_url()
     if not yes and not typer.confirm(f"用 {source} 覆盖当前数据库（{where}）？当前数据会先另存一份", default=False):
         out.print("未恢复：当前数据没有改动")
         raise typer.Exit(1)
@@ -99,7 +99,7 @@ def load_demo() -> None:
                 add_user(session, name, role, region, password)
                 created.append((name, label, region, password))
     engine.dispose()
-    out.print(f"已载入演示数据到 {db.database_url()}：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+    out.print(f"已载入演示数据到 {db.shown_url()}：" + "，".join(f"{k} {v}" for k, v in counts.items()))
     for name, label, region, password in created:
         out.print(f"  演示账号 [bold]{name}[/]（{label}，{region}）密码 [bold]{password}[/]")
     if not created:

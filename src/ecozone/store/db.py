@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ecozone.errors import Location, UsageError
 
-__all__ = ["backup", "database_url", "engine_for", "restore", "session_factory", "upgrade"]
+__all__ = ["backup", "database_url", "engine_for", "restore", "session_factory", "shown_url", "upgrade"]
 
 
 def database_url(url: str | None = None) -> str:
@@ -33,6 +33,11 @@ def database_url(url: str | None = None) -> str:
     folder = Path(os.environ.get("ECOZONE_DATA", Path.home() / ".ecozone"))
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'ecozone.sqlite'}"
+
+
+def shown_url(url: str | None = None) -> str:
+    """The database as it may be printed: never with its password."""
+    return make_url(database_url(url)).render_as_string(hide_password=True)
 
 
 def engine_for(url: str | None = None) -> Engine:
