@@ -126,13 +126,22 @@ def report(label: str, times: list[float], target: float) -> None:
           f"{'met' if median < target else 'NOT met'}")
 
 
-async def load(base: str, cookies: dict[str, httpx.Cookies], clients: int, seconds: float) -> None:
+async def load(base: str, cookies: dict[str, httpx.Cookies], clients: int, seconds: float, csrf: str) -> None:
+    """``clients`` readers of every role, and one write a second by the county: 0 errors, and the figure's
+    version moves by exactly the number of writes told 「saved」 (none lost, none doubled)."""
     paths = {"county": ["/regions/990101", "/api/regions/990101/figures", "/api/regions/990101/assessment"],
              "prefecture": ["/", "/regions/990137"], "province": ["/api/regions"]}
     roles = list(paths)
-    done: list[int] = []
+    latencies: list[float] = []
     errors: list[str] = []
+    saved: list[int] = []
     stop = time.monotonic() + seconds
+    figure = "/api/regions/990101/figures/urban_sewage_treatment_rate/2023"
+
+    async def version_of(client: httpx.AsyncClient) -> int:
+        figures = (await client.get("/api/regions/990101/figures")).json()
+        return int(next(f["version"] for f in figures
+                        if f["metric"] == "urban_sewage_treatment_rate" and f["year"] == 2023))
 
     async def one(i: int) -> None:
         role = roles[i % len(roles)]
@@ -141,19 +150,42 @@ async def load(base: str, cookies: dict[str, httpx.Cookies], clients: int, secon
             while time.monotonic() < stop:
                 path = paths[role][k % len(paths[role])]
                 k += 1
+                start = time.perf_counter()
                 try:
                     response = await client.get(path)
                     if response.status_code != 200:
                         errors.append(f"{path} {response.status_code}")
                 except httpx.HTTPError as exc:
                     errors.append(f"{path} {exc!r}")
-                done.append(1)
+                latencies.append((time.perf_counter() - start) * 1000)
 
+    async def writer() -> None:
+        async with httpx.AsyncClient(base_url=base, cookies=cookies["county"], timeout=60) as client:
+            i = 0
+            while time.monotonic() < stop:
+                version = await version_of(client)
+                response = await client.put(figure, headers={"X-CSRF-Token": csrf},
+                                            json={"value": str(80 + i % 10), "version": version})
+                if response.status_code == 200:
+                    saved.append(int(response.json()["version"]))
+                else:
+                    errors.append(f"PUT {response.status_code}")
+                i += 1
+                await asyncio.sleep(1)
+
+    async with httpx.AsyncClient(base_url=base, cookies=cookies["county"], timeout=60) as client:
+        first = await version_of(client)
     start = time.monotonic()
-    await asyncio.gather(*(one(i) for i in range(clients)))
+    await asyncio.gather(writer(), *(one(i) for i in range(clients)))
     elapsed = time.monotonic() - start
-    print(f"load: {clients} clients × {seconds:.0f} s: {len(done)} requests, {len(done) / elapsed:.1f} req/s, "
-          f"{len(errors)} errors{(' e.g. ' + errors[0]) if errors else ''}")
+    async with httpx.AsyncClient(base_url=base, cookies=cookies["county"], timeout=60) as client:
+        last = await version_of(client)
+    ordered = sorted(latencies)
+    p50, p99 = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99) - 1]
+    print(f"load: {clients} readers + 1 write/s × {seconds:.0f} s: {len(latencies)} reads, "
+          f"{len(latencies) / elapsed:.1f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, {len(errors)} errors"
+          f"{(' e.g. ' + errors[0]) if errors else ''}; writes saved {len(saved)}, version {first} → {last} "
+          f"({'none lost or doubled' if last - first == len(saved) == len(set(saved)) else 'LOST OR DOUBLED'})")
 
 
 def main() -> None:
@@ -182,7 +214,9 @@ def main() -> None:
                                                                    users["province"]), 300)
         report("API assessment (one county)", timed(users["county"], "/api/regions/990101/assessment",
                                                     args.requests), 100)
-        asyncio.run(load(base, {k: c.cookies for k, c in users.items()}, args.clients, args.seconds))
+        csrf = re.search(r'name="csrf" value="([^"]+)"',  # type: ignore[union-attr]
+                         users["county"].get("/regions/990101").text).group(1)
+        asyncio.run(load(base, {k: c.cookies for k, c in users.items()}, args.clients, args.seconds, csrf))
         server.terminate()
 
 

@@ -179,3 +179,23 @@ def test_a_county_upload_cannot_set_its_targets_or_its_profile(client: TestClien
         region = session.get(Region, "990101")
         assert region is not None and region.terrain == "山区"
     engine.dispose()
+
+
+def test_a_workbook_over_the_file_limit_is_called_too_large_not_damaged(client: TestClient) -> None:
+    from ecozone.store.repository import MAX_FILE_BYTES
+
+    login(client, "shimen")
+    token = csrf_of(client, "/upload")
+    big = b"PK" + b"0" * (MAX_FILE_BYTES + 10)  # 21 MB: under the request limit, over the file limit
+    response = client.post("/upload", data={"csrf": token},
+                           files={"workbook": ("big.xlsx", big, "application/octet-stream")})
+    assert response.status_code == 422 and "超过 20 MB" in response.text and "损坏" not in response.text
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf"])
+def test_not_a_number_is_refused_on_both_databases(client: TestClient, text: str) -> None:
+    login(client, "shimen")
+    token = csrf_of(client, "/regions/990104")
+    response = client.put("/api/regions/990104/figures/urban_sewage_treatment_rate/2023",
+                          json={"value": text, "version": 1}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 422 and "不是数字" in response.text

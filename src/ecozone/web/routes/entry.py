@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ecozone import api
 from ecozone.catalogue import load_standard
 from ecozone.catalogue.vetoes import condition_ids, load_veto_catalogue
-from ecozone.errors import ConflictError, EcozoneError, ScopeError
+from ecozone.errors import ConflictError, EcozoneError, InputError, Location, ScopeError
 from ecozone.io.excel.read import WorkbookImport
 from ecozone.io.problems import ERROR, Problem
 from ecozone.store.models import StoredFile
@@ -149,6 +149,9 @@ async def upload(
     try:
         name = safe_filename(name)
         data = await workbook.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:  # said as such, not read in part and then called damaged
+            raise InputError(f"文件「{name}」超过 {MAX_FILE_BYTES // 1048576} MB 的上限", Location(field="workbook"),
+                             expected="拆分为多个工作簿（如每个县一个）后分别上传")
         checked = _check(data, name, state(request).standard)
         regions = checked.dataset.regions["code"].to_list() if checked.dataset is not None else []
         for code in regions:
