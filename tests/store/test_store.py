@@ -141,3 +141,23 @@ def test_a_county_reads_only_its_own_answers_and_incidents(session: Session, sam
     assert mine.answers is not None and set(mine.answers["region"]) <= {"990104"}
     with pytest.raises(ScopeError):
         load_dataset(session, CLERK, region="990105")
+
+
+def test_uploads_never_confirmed_are_dropped_after_a_day(session: Session) -> None:
+    import datetime as dt
+
+    from ecozone.store.models import StoredFile
+    from ecozone.store.repository import save_file
+
+    with session.begin():
+        old = save_file(session, CLERK, "upload", "990104", "旧.xlsx", b"PK old", None)
+        done = save_file(session, CLERK, "upload", "990104", "已载入.xlsx", b"PK done", None)
+        recent = save_file(session, CLERK, "upload", "990104", "刚传.xlsx", b"PK recent", None)
+        two_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+        old.uploaded_at = done.uploaded_at = two_days_ago
+        done.imported_at = two_days_ago
+    ids = (old.id, done.id, recent.id)
+    with session.begin():
+        save_file(session, CLERK, "upload", "990104", "新.xlsx", b"PK new", None)
+    kept = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(ids))))
+    assert kept == {done.id, recent.id}

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 from pwdlib import PasswordHash
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -484,6 +484,7 @@ def _unique_violation(exc: IntegrityError) -> bool:
 # --- files -----------------------------------------------------------------------------
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+PENDING_UPLOAD_LIFETIME = dt.timedelta(days=1)
 # path separators, control characters, hidden names, and the bidirectional controls that make
 # 「报告‮xslx.exe」 read as 「报告exe.xlsx」
 _UNSAFE_NAME = re.compile(r"[\\/:\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]|^\.|\.\.")
@@ -508,6 +509,11 @@ def save_file(session: Session, actor: Actor, kind: str, region: str, filename: 
                          expected=f"不超过 {MAX_FILE_BYTES // 1048576} MB")
     if not data:
         raise InputError(f"文件「{name}」是空的", Location(field="file"))
+    if kind == "upload":  # uploads never confirmed are kept a day, for a confirm after lunch, then dropped
+        session.execute(delete(StoredFile).where(
+            StoredFile.kind == "upload", StoredFile.imported_at.is_(None),
+            StoredFile.uploaded_at < dt.datetime.now(dt.UTC) - PENDING_UPLOAD_LIFETIME)
+            .execution_options(synchronize_session=False))
     stored = StoredFile(kind=kind, region=region, condition=condition, filename=name,
                         content_type=content_type or "application/octet-stream", size=len(data),
                         sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by=actor.name)

@@ -50,8 +50,11 @@ class WebState:
     def locked_for(self, key: str) -> int | None:
         """Minutes left of a lockout, or None."""
         now = time.monotonic()
+        for other in [k for k, times in self.failures.items() if not times or now - times[-1] >= LOCKOUT_SECONDS]:
+            del self.failures[other]  # pairs whose last failure is past the window: the table stays small
         recent = [t for t in self.failures.get(key, []) if now - t < LOCKOUT_SECONDS]
-        self.failures[key] = recent
+        if recent:
+            self.failures[key] = recent
         if len(recent) < MAX_FAILURES:
             return None
         return int(LOCKOUT_SECONDS - (now - recent[0])) // 60 + 1
