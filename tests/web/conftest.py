@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import polars as pl
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ecozone.dataset import Dataset
@@ -50,3 +56,24 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> TestClient
 def csrf_of(client: TestClient, path: str = "/") -> str:
     page = client.get(path)
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn in a thread on a free loopback port (real HTTP, real threads)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.started, "服务未能启动"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from docx import Document
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -28,7 +24,7 @@ from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app
 from tests.conftest import SAMPLE
 from tests.databases import _postgres
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, served
 
 CHROMIUM = os.environ.get("ECOZONE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -52,22 +48,10 @@ def server(postgres_admin_url: str | None) -> Iterator[str]:
         add_user(session, "sheng", "province", "990000", PASSWORD)
     engine.dispose()
     app = create_app(url, secret="browser-test-0123456789abcdef0123456789abcdef")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "服务未能启动"
     try:
-        yield f"http://127.0.0.1:{port}"
+        with served(app) as base:
+            yield base
     finally:
-        running.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
         next(databases, None)  # drop the database
 
 

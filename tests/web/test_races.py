@@ -7,14 +7,11 @@ their edit at once. Exactly one may be told 「已保存」; the others get 409 
 from __future__ import annotations
 
 import re
-import socket
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 import ecozone
 from ecozone.catalogue.vetoes import load_veto_catalogue
@@ -24,6 +21,7 @@ from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app
 from tests.conftest import FIXTURES
 from tests.web.conftest import PASSWORD
+from tests.web.conftest import served as serving
 
 CLIENTS = 12
 ROUNDS = 4
@@ -39,22 +37,8 @@ def served(database_url: str, sample: Dataset) -> Iterator[str]:
         add_user(session, "qinglan", "county", "990101", PASSWORD)
     engine.dispose()
     app = create_app(database_url, secret="race-test-0123456789abcdef0123456789abcdef")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 def logged_in(base: str, name: str = "shimen") -> tuple[httpx.Client, str]:
