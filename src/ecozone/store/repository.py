@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -96,15 +97,17 @@ def add_user(session: Session, name: str, role: str, region: str, password: str)
     return user
 
 
-# a hash of a password nobody has: an unknown name costs the same verify as a wrong password, so the
-# time of a refusal does not tell which names exist
-_DUMMY_HASH = _hasher.hash("ecozone: no such user")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a password nobody has: an unknown name costs the same verify as a wrong password, so the
+    time of a refusal does not tell which names exist (made on first use: hashing costs ~0.2 s)."""
+    return _hasher.hash("ecozone: no such user")
 
 
 def check_password(session: Session, name: str, password: str) -> Actor | None:
     user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
     if user is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _dummy_hash())
         return None
     if not _hasher.verify(password, user.password_hash):
         return None
