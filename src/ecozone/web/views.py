@@ -72,27 +72,43 @@ def years_for(dataset: Dataset, standard: LoadedStandard) -> list[int]:
 class _Cache:
     """Views by (what, whose, rules, data revision): computed once per change, then served as they are.
 
-    The key holds the store's revision (the newest audit id), so an entry can never be served
-    after its data changed; old entries just age out. Each worker process has its own.
+    The key holds the store's revision (the newest audit id and the restore epoch), so an entry can never
+    be served after its data changed; old entries just age out. Each worker process has its own.
+    Requests that miss the same key together wait for one computation (single flight): after a write, a
+    board that 20 readers ask for is evaluated once, not 20 times.
     """
 
     def __init__(self, size: int = 256) -> None:
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self._making: dict[tuple[Any, ...], threading.Lock] = {}
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                found: T = self._items[key]
-                return found
-        made = make()
-        with self._lock:
-            self._items[key] = made
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return made
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    found: T = self._items[key]
+                    return found
+                flight = self._making.get(key)
+                if flight is None:
+                    flight = self._making[key] = threading.Lock()
+                    flight.acquire()
+                    break
+            with flight:  # another request is making it: wait, then read what it made (or make it, if it failed)
+                pass
+        try:
+            made = make()
+            with self._lock:
+                self._items[key] = made
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+            return made
+        finally:
+            with self._lock:
+                del self._making[key]
+            flight.release()
 
 
 _views = _Cache()
