@@ -73,6 +73,17 @@ class Dataset:
     def with_answers(self, answers: pl.DataFrame | None, incidents: pl.DataFrame | None) -> Dataset:
         return replace(self, answers=answers, incidents=incidents)
 
+    def restricted_to(self, codes: Collection[str]) -> Dataset:
+        """The same data for these regions only."""
+        keep = list(codes)
+
+        def only(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+            return None if frame is None else frame.filter(pl.col("region").is_in(keep))
+
+        return replace(self, regions=self.regions.filter(pl.col("code").is_in(keep)),
+                       observations=self.observations.filter(pl.col("region").is_in(keep)),
+                       assigned=only(self.assigned), answers=only(self.answers), incidents=only(self.incidents))
+
     def answering(self, conditions: Collection[str]) -> Dataset:
         """Only the answers to these conditions: a stored answer to a question the standard's catalogue does
         not ask (left by an older catalogue) is not evaluated, instead of failing the county's page."""

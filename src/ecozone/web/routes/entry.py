@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -28,10 +29,12 @@ from ecozone.store.repository import (
     claim_upload,
     county_overreach,
     import_dataset,
+    load_dataset,
     safe_filename,
     save_file,
     set_answer,
     stored_file,
+    years_with_data,
 )
 from ecozone.vocabulary import ANSWER
 from ecozone.web.routes.pages import may, page
@@ -163,9 +166,10 @@ async def upload(
                 checked.problems.add(Problem(ERROR, "not_for_county", f"县级填报员不能修改 {region} 的{what}",
                                              "由州（市）级审核员确定；请保持原值，或请审核员修改", sheet=sheet))
             stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
+            preview = _preview(session, who, checked, stored, state(request).standard)
     except EcozoneError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
-    return page(request, who, "upload.html", error=None, preview=_preview(checked, stored, state(request).standard))
+    return page(request, who, "upload.html", error=None, preview=preview)
 
 
 def _check(data: bytes, name: str, standard_id: str) -> WorkbookImport:
@@ -175,19 +179,37 @@ def _check(data: bytes, name: str, standard_id: str) -> WorkbookImport:
         return api.check_workbook(path, load_standard(standard_id))
 
 
-def _preview(checked: WorkbookImport, stored: StoredFile, standard_id: str) -> dict[str, Any]:
-    """What the confirm would write, and how each region would then stand."""
+def _preview(session: Session, who: Viewer, checked: WorkbookImport, stored: StoredFile,
+             standard_id: str) -> dict[str, Any]:
+    """What the confirm would write, and how each region would then stand: the import itself is run in a
+    savepoint that is rolled back, and the store as it would then be is evaluated, as its page will be —
+    so stored incidents and answers the file does not mention count, as they will after the confirm."""
     problems = checked.problems
     preview: dict[str, Any] = {
         "file": stored, "errors": len(problems.errors), "to_confirm": len(problems.to_confirm),
-        "problems": problems.sorted(), "regions": [], "figures": 0, "answers": 0,
+        "problems": problems.sorted(), "regions": [], "figures": 0, "answers": 0, "kept_incidents": [],
     }
-    if checked.dataset is not None and not problems.errors:
-        dataset = checked.dataset
-        preview["figures"] = dataset.observations.height
-        evaluation = api.evaluate(load_standard(standard_id), dataset)
-        preview["regions"] = evaluation.regions.select("region", "name", "verdict", "met", "applicable").to_dicts()
-        preview["answers"] = dataset.answers.height if dataset.answers is not None else 0
+    if checked.dataset is None or problems.errors:
+        return preview
+    dataset = checked.dataset
+    standard = load_standard(standard_id)
+    codes = dataset.regions["code"].to_list()
+    dry = session.begin_nested()
+    try:
+        import_dataset(session, dataset, who.actor, "上传预览（不写入）")
+        after = load_dataset(session, who.actor).answering(condition_ids(standard.standard.veto_catalogue))
+        years = years_with_data(session)
+    finally:
+        dry.rollback()
+    after = after.restricted_to(codes)
+    evaluation = api.evaluate(standard, after, vetoes=True, years=years)
+    preview["figures"] = dataset.observations.height
+    preview["regions"] = evaluation.regions.select("region", "name", "verdict", "met", "applicable").to_dicts()
+    preview["answers"] = dataset.answers.height if dataset.answers is not None else 0
+    listed = set(dataset.incidents["region"].to_list()) if dataset.incidents is not None else set()
+    if after.incidents is not None:
+        kept = after.incidents.filter(~pl.col("region").is_in(list(listed))).group_by("region").len()
+        preview["kept_incidents"] = kept.sort("region").to_dicts()
     return preview
 
 
