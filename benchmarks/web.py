@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -67,7 +68,7 @@ def serve(url: str, workers: int) -> tuple[str, subprocess.Popen[bytes]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "ECOZONE_DATABASE_URL": url, "ECOZONE_SECRET": "bench"}
+    env = {**os.environ, "ECOZONE_DATABASE_URL": url, "ECOZONE_SECRET": secrets.token_hex(32)}
     process = subprocess.Popen([str(Path(sys.executable).with_name("ecozone")), "serve", "--port", str(port),
                                 "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
