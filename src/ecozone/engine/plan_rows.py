@@ -60,25 +60,35 @@ def figure_plan(standard: LoadedStandard, profiles: pl.DataFrame) -> pl.DataFram
 def omitted_units(standard: LoadedStandard, profiles: pl.DataFrame) -> pl.DataFrame:
     """Rows ``region, region_name, unit_id, indicator_id, unit_name, reason``: the units of the standard
     that do not apply to each region (an inland county's 近岸海域水质), with the engine's reason and the
-    profile field of the 地区信息 sheet that makes it so («沿海» is 否)."""
+    profile field of the 地区信息 sheet that makes it so («沿海» is 否).
+
+    Whether a unit applies is the engine's own applicability expression, the one ``figure_plan`` and the
+    judgement use; the profile field only explains it."""
     compiled = compile_standard(standard)
-    units = list(compiled.units.select("unit_id", "indicator_id", "unit_name", "not_applicable_text",
-                                       "levels", "requires").iter_rows(named=True))
+    regions = profiles.with_row_index("_r")
+    applies = pl.concat([regions.select("_r", _u=pl.lit(unit, dtype=pl.Int64), applies=expr.fill_null(False))
+                         for unit, expr in compiled.applicable.items()])
+    left_out = (
+        applies.filter(~pl.col("applies"))
+        .join(compiled.units.select("_u", "unit_id", "indicator_id", "unit_name", "not_applicable_text", "levels",
+                                    "requires"), on="_u")
+        .join(regions, on="_r")
+        .sort("_r", "_u")
+    )
     rows = []
-    for region in profiles.iter_rows(named=True):
-        for unit in units:
-            why = _why_not(region, unit["levels"], unit["requires"])
-            if why:
-                rows.append({"region": region["code"], "region_name": region["name"], "unit_id": unit["unit_id"],
-                             "indicator_id": unit["indicator_id"], "unit_name": unit["unit_name"],
-                             "reason": f"{unit['not_applicable_text'].rstrip('。')}；{why}"})
+    for row in left_out.iter_rows(named=True):
+        why = _why_not(row, row["levels"], row["requires"])
+        reason = row["not_applicable_text"].rstrip("。") + (f"；{why}" if why else "")
+        rows.append({"region": row["code"], "region_name": row["name"], "unit_id": row["unit_id"],
+                     "indicator_id": row["indicator_id"], "unit_name": row["unit_name"], "reason": reason})
     schema = {"region": pl.String, "region_name": pl.String, "unit_id": pl.String, "indicator_id": pl.String,
               "unit_name": pl.String, "reason": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 
 def _why_not(region: dict[str, object], levels: list[str], requires: list[str]) -> str | None:
-    """What of the region's profile rules the unit out, in the 地区信息 sheet's words; None if it applies."""
+    """What of the region's profile rules the unit out, in the 地区信息 sheet's words; None if no single field
+    of the unit's own applicability does (an item ruled out by its indicator's levels, say)."""
     if region.get("level") not in levels:
         return f"本地区「级别」为「{region.get('level')}」"
     missing = [FLAGS[flag] for flag in requires if not region.get(flag)]
