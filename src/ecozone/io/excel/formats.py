@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ecozone.io.excel.guard import sheet_parts
+
 __all__ = ["SheetLook", "sheet_look"]
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _BUILTIN_PERCENT = {9, 10}  # 0% and 0.00%
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 
@@ -46,7 +46,7 @@ def sheet_look(path: Path | str, sheet_name: str) -> SheetLook:
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         styles = _percent_styles(archive) if "xl/styles.xml" in names else set()
-        target = _sheet_path(archive, sheet_name)
+        target = sheet_parts(archive).get(sheet_name)
         if target is None or target not in names:
             return look
         raw = archive.read(target)  # its size was bounded by guard_workbook
@@ -87,17 +87,3 @@ def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
     if xfs is None:
         return set()
     return {i for i, xf in enumerate(xfs.iter(f"{_MAIN}xf")) if int(xf.get("numFmtId", "0")) in percent_formats}
-
-
-def _sheet_path(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    relation = next((s.get(f"{_REL}id") for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == sheet_name),
-                    None)
-    if relation is None:
-        return None
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    target = next((r.get("Target") for r in rels.iter(f"{_PACKAGE_REL}Relationship") if r.get("Id") == relation),
-                  None)
-    if target is None:
-        return None
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"

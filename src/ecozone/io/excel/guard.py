@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from ecozone.errors import InputError, Location
 
-__all__ = ["EXCEL_SUFFIXES", "MAX_FILE_BYTES", "cell_text", "guard_workbook", "is_workbook", "open_workbook"]
+__all__ = ["EXCEL_SUFFIXES", "MAX_FILE_BYTES", "cell_text", "guard_workbook", "is_workbook", "open_workbook",
+           "sheet_parts"]
 
 MAX_FILE_BYTES: Final = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES: Final = 400 * 1024 * 1024
@@ -91,20 +93,23 @@ def _guard_extent(path: Path, file: str) -> None:
             if info.filename.startswith("xl/worksheets/"):
                 start, end = data.find(b"sheetData"), data.rfind(b"sheetData")  # cells live only in there
                 refs = _CELL_REF.findall(data, max(start, 0), end if end > start else len(data))
-                columns = max((_column_number(letters) for letters in {ref[0] for ref in refs}), default=0)
+                letters = {ref[0].decode() for ref in refs}
+                columns = max((xl_cell_to_rowcol(f"{name}1")[1] + 1 for name in letters), default=0)
                 extents[info.filename] = (max((int(ref[1]) for ref in refs), default=0), columns)
         for part, (rows, columns) in extents.items():
             if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+                far = f"{xl_col_to_name(columns - 1)}{rows}"
                 raise InputError(
-                    f"工作表的已用区域过大（A1 到 {_column_name(columns)}{rows}：{rows} 行 × {columns} 列），超过上限"
+                    f"工作表的已用区域过大（A1 到 {far}：{rows} 行 × {columns} 列），超过上限"
                     f"（{MAX_ROWS} 行、{MAX_COLUMNS} 列、共 {MAX_CELLS} 个单元格），已拒绝读取",
-                    Location(file=file, sheet=_sheet_names(archive).get(part)),
+                    Location(file=file, sheet=next((n for n, p in sheet_parts(archive).items() if p == part), None)),
                     expected="删除远处误填的单元格（Ctrl+End 可定位到最后一个已用单元格）后保存",
                 )
 
 
-def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet part → sheet name, to say which sheet is refused (the parts were checked for DTDs)."""
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part in the archive (``xl/worksheets/sheet3.xml``), from the workbook and its
+    relations; empty for an archive without them."""
     from xml.etree import ElementTree
 
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -115,27 +120,12 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
         return {}
-    names = {}
+    parts = {}
     for relation in rels:
         target, name = relation.get("Target") or "", ids.get(relation.get("Id"))
         if name:
-            names[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = name
-    return names
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + (letter - 64)
-    return number
-
-
-def _column_name(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+            parts[name] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
 
 
 def open_workbook(path: Path) -> CalamineWorkbook:
