@@ -82,16 +82,15 @@ class _RowContext:
 
     def __init__(self, source: Path) -> None:
         self._book = CalamineWorkbook.from_path(str(source))
-        self._sheets: dict[str, list[list[Any]]] = {}
+        self._sheets: dict[str, tuple[list[list[Any]], dict[str, int]]] = {}
 
     def of(self, problem: Problem) -> tuple[str, str, str]:
         if not problem.sheet or not problem.cell or problem.sheet not in self._book.sheet_names:
             return "", "", ""
-        grid = self._grid(problem.sheet)
-        col, row = coordinate_to_tuple(problem.cell)[1] - 1, coordinate_to_tuple(problem.cell)[0] - 1
+        grid, header = self._grid(problem.sheet)
+        row, col = (n - 1 for n in coordinate_to_tuple(problem.cell))
         if not grid or row < 1 or row >= len(grid):
             return "", "", ""
-        header = {cell_text(v): i for i, v in enumerate(grid[0])}
         values = grid[row]
 
         def at(*names: str) -> str:
@@ -104,9 +103,11 @@ class _RowContext:
         year = cell_text(grid[0][col]) if col < len(grid[0]) else ""
         return region, at(L.COL_NAME, "条件", "事件名称"), year if _YEAR.match(year) else ""
 
-    def _grid(self, name: str) -> list[list[Any]]:
+    def _grid(self, name: str) -> tuple[list[list[Any]], dict[str, int]]:
+        """The sheet's cells and its header (text → column), read once per sheet."""
         if name not in self._sheets:
-            self._sheets[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            grid = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            self._sheets[name] = grid, {cell_text(v): i for i, v in enumerate(grid[0] if grid else [])}
         return self._sheets[name]
 
 
