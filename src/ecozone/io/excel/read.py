@@ -206,7 +206,7 @@ def _as_shown(cells: pl.DataFrame, percent: set[str], metrics: Mapping[str, Metr
 
 def _hidden_parts(sheet: _Sheet, look: SheetLook, problems: ProblemList, file: str) -> None:
     """Hidden or filtered-out rows and hidden columns that hold figures: imported like any other, said once."""
-    filled = [r for r in look.hidden_rows if r - 1 < len(sheet.grid) and any(cell_text(v) for v in sheet.grid[r - 1])]
+    filled = [r for r in look.hidden_rows if r - 1 < len(sheet.grid) and not _blank_row(sheet.grid[r - 1])]
     if filled:
         message = f"有 {len(filled)} 行被隐藏或被筛选掉（如第 {filled[0]} 行）：这些行的数据照常导入并参与评估"
         problems.add(Problem(NOTE, "hidden_rows", message,
