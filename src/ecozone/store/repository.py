@@ -47,15 +47,20 @@ __all__ = [
     "ConflictError",
     "add_user",
     "answers_of",
+    "change_user",
     "check_password",
     "claim_upload",
+    "county_overreach",
+    "end_sessions",
     "figure_versions",
     "import_dataset",
+    "list_users",
     "load_dataset",
     "regions_in_scope",
     "revision",
     "safe_filename",
     "save_file",
+    "session_generation",
     "set_answer",
     "set_figure",
     "stored_file",
@@ -83,10 +88,8 @@ class Actor:
 
 
 def add_user(session: Session, name: str, role: str, region: str, password: str) -> User:
-    if role not in ROLES:
-        raise UsageError(f"未知的角色「{role}」", Location(field="--role"), expected="county、prefecture 或 province")
-    if not (len(region) == 6 and region.isdigit()):
-        raise UsageError(f"地区代码不是6位数字：「{region}」", Location(field="--region"))
+    _check_role(role)
+    _check_region(region)
     _check_password_rule(password)
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise UsageError(f"用户「{name}」已存在", Location(field="NAME"))
@@ -139,12 +142,10 @@ def change_user(session: Session, name: str, *, active: bool | None = None, role
     user = _user(session, name)
     before = {"active": user.active, "role": user.role, "region": user.region}
     if role is not None:
-        if role not in ROLES:
-            raise UsageError(f"未知的角色「{role}」", Location(field="--role"), expected="、".join(ROLES))
+        _check_role(role)
         user.role = role
     if region is not None:
-        if not (len(region) == 6 and region.isdigit()):
-            raise UsageError(f"地区代码不是6位数字：「{region}」", Location(field="--region"))
+        _check_region(region)
         user.region = region
     if active is not None:
         user.active = active
@@ -166,6 +167,16 @@ def _user(session: Session, name: str) -> User:
     return user
 
 
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UsageError(f"未知的角色「{role}」", Location(field="--role"), expected="county、prefecture 或 province")
+
+
+def _check_region(region: str) -> None:
+    if not (len(region) == 6 and region.isdigit()):
+        raise UsageError(f"地区代码不是6位数字：「{region}」", Location(field="--region"))
+
+
 def _check_password_rule(password: str) -> None:
     if len(password) < 10 or password.isdigit() or password.isalpha() or len(set(password)) < 5:
         raise UsageError("密码太弱", Location(field="password"),
@@ -173,6 +184,21 @@ def _check_password_rule(password: str) -> None:
 
 
 # --- datasets --------------------------------------------------------------------------
+
+
+_PROFILE_KEYS = ("name", "level", "parent", "terrain", "zone", "city_size", "flags")  # a stored Region's
+
+
+def _profile_of(row: dict[str, Any]) -> dict[str, Any]:
+    """A dataset's region row in the shape a stored Region holds it (the flags in one mapping)."""
+    return {**{key: row[key] for key in _PROFILE_KEYS if key != "flags"}, "flags": {f: bool(row[f]) for f in FLAGS}}
+
+
+def _deciding(profile: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a profile that decide which targets apply (all but the name), the flags spread out."""
+    flags = profile["flags"] or {}
+    return {**{key: profile[key] for key in _PROFILE_KEYS if key not in ("name", "flags")},
+            **{f: bool(flags.get(f)) for f in FLAGS}}
 
 
 def county_overreach(session: Session, dataset: Dataset, actor: Actor) -> list[tuple[str, str, str]]:
@@ -193,11 +219,8 @@ def county_overreach(session: Session, dataset: Dataset, actor: Actor) -> list[t
         current = session.get(Region, row["code"])
         if current is None:
             continue
-        given = {"level": row["level"], "parent": row["parent"], "terrain": row["terrain"], "zone": row["zone"],
-                 "city_size": row["city_size"], **{f: bool(row[f]) for f in FLAGS}}
-        stored_profile = {"level": current.level, "parent": current.parent, "terrain": current.terrain,
-                          "zone": current.zone, "city_size": current.city_size,
-                          **{f: bool(current.flags.get(f)) for f in FLAGS}}
+        given = _deciding(_profile_of(row))
+        stored_profile = _deciding({key: getattr(current, key) for key in _PROFILE_KEYS})
         for key, value in given.items():
             before = stored_profile[key]
             if (value or None) != (before or None):  # a blank cell and a missing value are the same
@@ -217,8 +240,7 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
     counts = {"regions": 0, "observations": 0, "assigned": 0, "answers": 0, "incidents": 0}
     with session.begin_nested():
         for row in dataset.regions.iter_rows(named=True):
-            profile = {"name": row["name"], "level": row["level"], "parent": row["parent"], "terrain": row["terrain"],
-                       "zone": row["zone"], "city_size": row["city_size"], "flags": {f: bool(row[f]) for f in FLAGS}}
+            profile = _profile_of(row)
             current = session.get(Region, row["code"])
             before = {k: getattr(current, k) for k in profile} if current else None
             if before != profile:  # the profile decides which targets apply: its changes are audited too
