@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ecozone.catalogue import load_metrics
+from ecozone.catalogue import LoadedStandard, load_metrics
+from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.errors import ConfirmationNeeded, ConflictError, InputError, Location, ScopeError, UsageError
 from ecozone.io.answers import normalise_answer, parse_date
@@ -52,6 +53,7 @@ __all__ = [
     "claim_upload",
     "county_overreach",
     "end_sessions",
+    "evaluable_dataset",
     "figure_versions",
     "import_dataset",
     "list_users",
@@ -353,6 +355,12 @@ def load_dataset(session: Session, actor: Actor, region: str | None = None) -> D
     return Dataset(pl.DataFrame(profile_rows, schema=schema), observations, assigned,
                    pl.DataFrame([tuple(a) for a in answers], orient="row", schema=ANSWER_SCHEMA),
                    pl.DataFrame([tuple(i) for i in incidents], orient="row", schema=INCIDENT_SCHEMA))
+
+
+def evaluable_dataset(session: Session, actor: Actor, standard: LoadedStandard, region: str | None = None) -> Dataset:
+    """What the store's pages, boards, previews and submissions evaluate: ``load_dataset`` with only the
+    answers the standard's catalogue asks (one left by an older catalogue is not this standard's)."""
+    return load_dataset(session, actor, region=region).answering(condition_ids(standard.standard.veto_catalogue))
 
 
 def years_with_data(session: Session) -> list[int]:

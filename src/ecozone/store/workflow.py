@@ -14,12 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
-from ecozone.catalogue.vetoes import condition_ids
 from ecozone.errors import Location, UsageError
 from ecozone.evaluation import evaluate
 from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.store.models import AuditRecord, Observation, Submission
-from ecozone.store.repository import Actor, load_dataset, years_with_data
+from ecozone.store.repository import Actor, evaluable_dataset, years_with_data
 from ecozone.vocabulary import SUBMISSION_STATUS
 
 __all__ = ["TRANSITIONS", "latest", "submit", "transition"]
@@ -46,7 +45,7 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
                          Location(field="status"), expected="被退回后修改再提交")
     # the very dataset the region's page evaluates: figures, targets, answers and incidents
     loaded = load_standard(standard_id)
-    dataset = load_dataset(session, actor, region=region).answering(condition_ids(loaded.standard.veto_catalogue))
+    dataset = evaluable_dataset(session, actor, loaded, region=region)
     evaluation = evaluate(loaded, dataset, vetoes=True, years=years_with_data(session))
     snapshot: dict[str, Any] = {
         "figures": [{"year": o.year, "metric": o.metric, "value": o.value, "state": o.state, "version": o.version}

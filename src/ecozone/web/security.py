@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
@@ -93,6 +93,18 @@ def database(request: Request) -> Iterator[Session]:
 
 
 def viewer_or_none(request: Request) -> Viewer | None:
+    """The logged-in user of this request, or None; asked of the store once per request (a route, its CSRF
+    check and its error page all ask)."""
+    found = getattr(request.state, "viewer", _UNASKED)
+    if found is _UNASKED:
+        found = request.state.viewer = _session_viewer(request)
+    return cast("Viewer | None", found)
+
+
+_UNASKED = object()
+
+
+def _session_viewer(request: Request) -> Viewer | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None

@@ -18,7 +18,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import LoadedStandard
-from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import Dataset
 from ecozone.engine.plan_rows import figure_plan
 from ecozone.engine.selfcheck import SelfCheck
@@ -27,7 +26,7 @@ from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.store import workflow
 from ecozone.store.models import Submission
 from ecozone.store.permissions import scope_prefix
-from ecozone.store.repository import Actor, figure_versions, load_dataset, revision, years_with_data
+from ecozone.store.repository import Actor, evaluable_dataset, figure_versions, revision, years_with_data
 from ecozone.vocabulary import STATUS, TREND_CLASS
 
 __all__ = ["BoardView", "RegionView", "board_view", "region_view", "years_for"]
@@ -137,7 +136,7 @@ def region_view(session: Session, actor: Actor, standard: LoadedStandard, code: 
 
 def _region_view(session: Session, actor: Actor, standard: LoadedStandard, code: str,
                  years: list[int]) -> RegionView | None:
-    dataset = load_dataset(session, actor, region=code).answering(condition_ids(standard.standard.veto_catalogue))
+    dataset = evaluable_dataset(session, actor, standard, region=code)
     if dataset.regions.height == 0:
         return None
     name = dataset.regions["name"][0]
@@ -223,7 +222,7 @@ def board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boar
 
 
 def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> BoardView:
-    dataset = load_dataset(session, actor).answering(condition_ids(standard.standard.veto_catalogue))
+    dataset = evaluable_dataset(session, actor, standard)
     board = BoardView()
     if dataset.regions.height == 0 or dataset.observations.height == 0:
         return board

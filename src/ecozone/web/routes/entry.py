@@ -28,8 +28,8 @@ from ecozone.store.repository import (
     answers_of,
     claim_upload,
     county_overreach,
+    evaluable_dataset,
     import_dataset,
-    load_dataset,
     safe_filename,
     save_file,
     set_answer,
@@ -197,7 +197,7 @@ def _preview(session: Session, who: Viewer, checked: WorkbookImport, stored: Sto
     dry = session.begin_nested()
     try:
         import_dataset(session, dataset, who.actor, "上传预览（不写入）")
-        after = load_dataset(session, who.actor).answering(condition_ids(standard.standard.veto_catalogue))
+        after = evaluable_dataset(session, who.actor, standard)
         years = years_with_data(session)
     finally:
         dry.rollback()
