@@ -56,6 +56,8 @@ class Dataset:
     assigned: pl.DataFrame | None = None
     answers: pl.DataFrame | None = None  # self-check answers (否决项自查); None: not asked
     incidents: pl.DataFrame | None = None  # environmental incidents with their official grade
+    # incidents a file marks 删除: only a store acts on them (an explicit removal, never an absence)
+    incidents_removed: pl.DataFrame | None = None
 
     @property
     def years(self) -> list[int]:
@@ -82,7 +84,8 @@ class Dataset:
 
         return replace(self, regions=self.regions.filter(pl.col("code").is_in(keep)),
                        observations=self.observations.filter(pl.col("region").is_in(keep)),
-                       assigned=only(self.assigned), answers=only(self.answers), incidents=only(self.incidents))
+                       assigned=only(self.assigned), answers=only(self.answers), incidents=only(self.incidents),
+                       incidents_removed=only(self.incidents_removed))
 
     def answering(self, conditions: Collection[str]) -> Dataset:
         """Only the answers to these conditions: a stored answer to a question the standard's catalogue does

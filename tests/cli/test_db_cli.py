@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from ecozone.store import db
+from ecozone.store.models import Incident
 from ecozone.store.repository import check_password
 
 ECOZONE = str(Path(sys.executable).with_name("ecozone"))
@@ -31,4 +34,10 @@ def test_demo_load_fills_the_database_and_prints_working_accounts(tmp_path: Path
         assert actor is not None and (actor.role, actor.region) == ("county", "990104")
     engine.dispose()
     second = run(tmp_path, "demo", "--load", "-o", str(tmp_path / "out"))
-    assert second.returncode == 0 and "演示账号已存在" in second.stdout and "incidents 3" in second.stdout
+    assert second.returncode == 0 and "演示账号已存在" in second.stdout
+    # loading the same data again writes nothing and doubles nothing
+    assert "数值 0 个" in second.stdout and "与库中相同，未重复写入" in second.stdout
+    engine = db.engine_for(f"sqlite:///{tmp_path / 'ecozone.sqlite'}")
+    with db.session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Incident)) == 3
+    engine.dispose()

@@ -16,7 +16,7 @@ from ecozone.dataset import Dataset
 from ecozone.engine import assess
 from ecozone.engine.selfcheck import ANSWER_SCHEMA, selfcheck
 from ecozone.errors import UsageError
-from ecozone.io.answers import incidents_frame, normalise_answer
+from ecozone.io.answers import incidents_frame, normalise_answer, split_removed
 from tests.conftest import assigned_frame, observation_frame, profile_frame
 from tests.engine.test_golden import CODE, _deleted, _from_sample, _overlay
 
@@ -58,8 +58,8 @@ def test_selfcheck_case(standard_id: str, case: dict[str, Any], sample: Dataset)
     given = _overlay(given, assigned_frame({CODE: case.get("assigned", {})}), ["region", "year", "metric"])
     assessment = assess(standard, profile_frame([profile]), obs, 2023, given)
     questions = [c.id for c in catalogue.conditions if c.answered_by != "derived"]
-    incidents = incidents_frame([{"region": CODE, **i} for i in case.get("incidents", [])],
-                                [None] * len(case.get("incidents", [])))  # type: ignore[list-item]
+    incidents, _ = split_removed(incidents_frame([{"region": CODE, **i} for i in case.get("incidents", [])],
+                                                 [None] * len(case.get("incidents", []))))  # type: ignore[list-item]
     as_of = dt.date.fromisoformat(str(case["as_of"])) if "as_of" in case else None
     expect = case["expect"]
     run = lambda: selfcheck(assessment, catalogue, obs, _answers(case, questions), incidents,  # noqa: E731

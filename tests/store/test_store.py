@@ -127,10 +127,15 @@ def test_importing_the_same_data_again_replaces_and_never_duplicates(session: Se
     assert sample.incidents is not None and sample.answers is not None
     with session.begin():
         first = load_dataset(session, PROVINCE)
+        audited = session.scalar(select(func.count()).select_from(AuditRecord))
     with session.begin():
-        import_dataset(session, sample, PROVINCE, "再次载入")
+        counts = import_dataset(session, sample, PROVINCE, "再次载入")
     with session.begin():
         again = load_dataset(session, PROVINCE)
+        # nothing is written again: no version moves, no audit record says a change that did not happen
+        assert session.scalar(select(func.count()).select_from(AuditRecord)) == audited
+        assert set(session.scalars(select(Observation.version))) == {1}
+    assert counts["observations"] == counts["answers"] == counts["incidents"] == 0 and counts["unchanged"] > 2000
     assert again.incidents is not None and again.incidents.height == sample.incidents.height
     assert again.answers is not None and again.answers.height == sample.answers.height
     assert again.observations.height == first.observations.height
@@ -161,3 +166,56 @@ def test_uploads_never_confirmed_are_dropped_after_a_day(session: Session) -> No
         save_file(session, CLERK, "upload", "990104", "新.xlsx", b"PK new", None)
     kept = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(ids))))
     assert kept == {done.id, recent.id}
+
+
+def test_a_file_that_leaves_a_field_blank_keeps_the_stored_one(session: Session, sample: Dataset) -> None:
+    """A workbook has no 数据来源 for the targets and a blank 文号 for an answer: the stored ones stay."""
+    from ecozone.store.models import Answer, AssignedTarget
+
+    assert sample.answers is not None and sample.assigned is not None
+    given = sample.answers.filter(pl.col("document").is_not_null()).head(1)
+    region, condition, document = given.row(0, named=True)["region"], given["condition"][0], given["document"][0]
+    bare = Dataset(sample.regions, sample.observations.with_columns(source=pl.lit(None, pl.String)),
+                   sample.assigned.with_columns(source=pl.lit(None, pl.String)),
+                   sample.answers.with_columns(document=pl.lit(None, pl.String)))
+
+    def sources() -> tuple[dict[int, str | None], dict[int, str | None]]:
+        return ({o.id: o.source for o in session.scalars(select(Observation))},
+                {t.id: t.source for t in session.scalars(select(AssignedTarget))})
+
+    with session.begin():
+        before = sources()
+        import_dataset(session, bare, PROVINCE, "无来源的再次载入")
+    with session.begin():
+        answer = session.scalar(select(Answer).where(Answer.region == region, Answer.condition == condition))
+        assert answer is not None and answer.document == document and answer.version == 1
+        assert sources() == before and any(before[0].values())
+
+
+def test_an_incident_is_removed_only_by_a_row_marked_for_removal(session: Session, sample: Dataset,
+                                                                tmp_path: Path) -> None:
+    """incidents.csv lists 云溪县's stored incident with remove = 是 and a new one for 石门县; the third
+    stored incident, not mentioned, stays."""
+    from ecozone.io.answers import read_incidents
+    from ecozone.store.models import Incident
+
+    csv = tmp_path / "incidents.csv"
+    csv.write_text("region,date,grade,name,document,remove\n"
+                   "990102,2022-07-15,Ⅱ,示例河化工厂泄漏事件（虚构）,,是\n"
+                   "990104,2024-02-02,Ⅳ,新登记事件,,\n", encoding="utf-8")
+    listed, removed = read_incidents(csv)
+    assert listed.height == 1 and removed.height == 1
+    with session.begin():
+        counts = import_dataset(session, Dataset(sample.regions, sample.observations.head(0), incidents=listed,
+                                                 incidents_removed=removed), PROVINCE, "删除一起事件")
+    assert (counts["incidents"], counts["incidents_removed"]) == (1, 1)
+    with session.begin():
+        stored = sorted((i.region, str(i.date)) for i in session.scalars(select(Incident)))
+        deleted = [r for r in session.scalars(select(AuditRecord).where(AuditRecord.reason == "删除一起事件"))
+                   if r.new is None]
+    assert stored == [("990101", "2018-04-02"), ("990104", "2023-09-09"), ("990104", "2024-02-02")]
+    assert len(deleted) == 1 and deleted[0].old is not None and deleted[0].old["name"] == "示例河化工厂泄漏事件（虚构）"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,date,grade,name,document,remove\n990102,2022-07-15,Ⅱ,x,,删\n", encoding="utf-8")
+    with pytest.raises(InputError, match="删除"):
+        read_incidents(bad)

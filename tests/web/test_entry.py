@@ -159,17 +159,20 @@ def test_an_upload_is_previewed_then_written_only_on_confirm(client: TestClient,
     login(client, "sheng")
     token = csrf_of(client, "/upload")
     before = client.get("/api/regions/990101/figures").json()
-    workbook = _filled_copy(tmp_path)
+    workbook = _filled_copy(tmp_path, {"L6": 97.5})  # one figure differs from the store; the rest are as stored
     preview = client.post("/upload", data={"csrf": token},
                           files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
     assert preview.status_code == 200 and "检查结果（尚未写入）" in preview.text and "确认载入" in preview.text
+    assert "数值 修改 1。" in preview.text and "<td>97.5</td>" in preview.text  # the one change, from → to
     assert client.get("/api/regions/990101/figures").json() == before  # nothing written yet
     confirm = re.search(r'action="/upload/(\d+)/confirm"', preview.text)
     assert confirm is not None
     done = client.post(f"/upload/{confirm.group(1)}/confirm", data={"csrf": token})
-    assert done.status_code == 200 and 'id="imported"' in done.text
+    assert done.status_code == 200 and 'id="imported"' in done.text and "数值 1 个" in done.text
     after = client.get("/api/regions/990101/figures").json()
-    assert after != before and max(f["version"] for f in after) > max(f["version"] for f in before)
+    moved = [(a["metric"], a["year"], a["value"]) for a, b in zip(after, before, strict=True)
+             if a["version"] != b["version"]]
+    assert len(moved) == 1 and moved[0][2] == 97.5  # only the changed figure is written again
     again = client.post(f"/upload/{confirm.group(1)}/confirm", data={"csrf": token})
     assert again.status_code == 409 and "不会重复写入" in again.text
 

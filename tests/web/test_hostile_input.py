@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
@@ -51,7 +53,6 @@ def test_a_year_out_of_range_is_refused_and_the_pages_stay_whole(client: TestCli
 def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(client: TestClient, database_url: str,
                                                                             sample, tmp_path) -> None:
     """云溪县's Ⅱ级 incident is in the store; its clerk uploads the template with the incident sheet left empty."""
-    import re
 
     from ecozone.store.repository import Actor, add_user, import_dataset
     from tests.fixtures.excel.make_fixtures import filled
@@ -72,7 +73,7 @@ def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(clien
                           files={"workbook": ("yunxi.xlsx", workbook.read_bytes(), "application/octet-stream")})
     assert preview.status_code == 200
     # the preview judges the store as it will be: the kept incident is said, and the verdict is the page's
-    assert "已登记的突发环境事件 1 起保持不变" in preview.text
+    assert "已登记、本文件未列出的突发环境事件 1 起保持不变" in preview.text
     assert re.search(r"云溪县（990102）</td><td class=\"v-vetoed\"", preview.text), preview.text[-1500:]
     action = re.search(r'action="(/upload/\d+/confirm)"', preview.text).group(1)  # type: ignore[union-attr]
     assert client.post(action, data={"csrf": token}).status_code == 200
@@ -83,6 +84,71 @@ def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(clien
         kept = session.scalars(select(Incident).where(Incident.region == "990102")).all()
     engine.dispose()
     assert [(i.grade, str(i.date)) for i in kept] == [("Ⅱ", "2022-07-15")]
+
+
+def test_an_incident_is_deleted_only_when_a_row_says_so_and_the_preview_lists_it(
+        client: TestClient, database_url: str, sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """云溪县's clerk lists the stored Ⅱ级 incident with 删除 = 是 and one new Ⅳ级 incident; then uploads the
+    same file again, which changes nothing."""
+
+    from openpyxl import load_workbook
+
+    from ecozone.io.excel import layout as L
+    from ecozone.store.repository import Actor, add_user, import_dataset
+    from tests.fixtures.excel.make_fixtures import filled
+
+    engine = create_engine(database_url)
+    with Session(engine) as session, session.begin():
+        import_dataset(session, sample.with_observations(sample.observations.head(0)), Actor("t", "province", "990000"),
+                       "事件登记")
+        add_user(session, "yunxi", "county", "990102", "correct horse battery")
+    engine.dispose()
+    workbook = tmp_path / "yunxi.xlsx"
+    filled(workbook, "990102")
+    book = load_workbook(workbook)
+    sheet = book[L.SHEET_INCIDENTS]
+    header = {cell.value: cell.column for cell in sheet[1]}
+    for row, (date, grade, name, remove) in enumerate([("2022-07-15", "Ⅱ", "示例河化工厂泄漏事件（虚构）", "是"),
+                                                       ("2024-03-01", "一般", "示例渠道油污", None)], start=2):
+        for column, value in ((L.COL_REGION, "990102"), ("发生日期", date), ("级别", grade), ("事件名称", name),
+                              (L.COL_INCIDENT_REMOVE, remove)):
+            sheet.cell(row=row, column=header[column], value=value)
+    book.save(workbook)
+
+    client.cookies.clear()
+    login(client, "yunxi")
+    token = csrf_of(client, "/upload")
+
+    def upload() -> str:
+        preview = client.post("/upload", data={"csrf": token},
+                              files={"workbook": ("yunxi.xlsx", workbook.read_bytes(), "application/octet-stream")})
+        assert preview.status_code == 200, preview.text
+        return preview.text
+
+    first = upload()
+    assert "本次载入将删除 1 项已登记的内容" in first
+    assert re.search(r'<td class="error">删除</td><td>突发环境事件</td><td>云溪县（990102）</td>'
+                     r"<td>2022-07-15 Ⅱ级 示例河化工厂泄漏事件（虚构）</td>", first), first[-3000:]
+    assert re.search(r"<td>新增</td><td>突发环境事件</td><td>云溪县（990102）</td><td>2024-03-01 Ⅳ级 示例渠道油污</td>",
+                     first)
+    assert "突发环境事件 删除 1、新增 1" in first
+    action = re.search(r'action="(/upload/\d+/confirm)"', first).group(1)  # type: ignore[union-attr]
+    done = client.post(action, data={"csrf": token})
+    assert done.status_code == 200 and "删除突发环境事件 1 起" in done.text and "新增突发环境事件 1 起" in done.text
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        stored = session.scalars(select(Incident).where(Incident.region == "990102")).all()
+    engine.dispose()
+    assert [(i.grade, str(i.date)) for i in stored] == [("Ⅳ", "2024-03-01")]
+    # the same file again: nothing to write, nothing deleted, the incident not doubled
+    again = upload()
+    assert "与库中数据完全相同，不会写入任何内容" in again and "本次载入将删除" not in again
+    action = re.search(r'action="(/upload/\d+/confirm)"', again).group(1)  # type: ignore[union-attr]
+    assert client.post(action, data={"csrf": token}).status_code == 200
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        assert len(session.scalars(select(Incident).where(Incident.region == "990102")).all()) == 1
+    engine.dispose()
 
 
 def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client: TestClient) -> None:
@@ -169,6 +235,12 @@ def test_a_county_upload_cannot_set_its_targets_or_its_profile(client: TestClien
                           files={"workbook": ("mine.xlsx", source.read_bytes(), "application/octet-stream")})
     assert preview.status_code == 200
     assert "县级填报员不能修改" in preview.text and "地形" in preview.text and "上级目标" in preview.text
+    # each refusal names the cell the clerk changed
+    from openpyxl.utils import get_column_letter
+
+    where = re.findall(r"<td>([^<]*)</td><td>县级填报员不能修改", preview.text)
+    assert any(L.SHEET_REGIONS in w and f"{get_column_letter(header['地形'])}2" in w for w in where), where
+    assert any(L.SHEET_ASSIGNED in w and f"{get_column_letter(a_header['2023'])}2" in w for w in where), where
     assert "有错误，不能载入" in preview.text and "/confirm" not in preview.text
     # a confirm sent anyway is refused by the store itself
     engine = create_engine(database_url)

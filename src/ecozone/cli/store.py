@@ -62,7 +62,7 @@ def db_load(
 ) -> None:
     """把数据（默认：示例州）整体载入数据库：全部成功或全部不写。"""
     from ecozone.store import db
-    from ecozone.store.repository import Actor, import_dataset
+    from ecozone.store.repository import Actor, describe_import, import_dataset
 
     dataset = api.load_dataset(path or sample_path())
     db.upgrade()
@@ -70,7 +70,7 @@ def db_load(
     province = dataset.regions["code"][0][:2] + "0000"
     with db.session_factory(engine)() as session, session.begin():
         counts = import_dataset(session, dataset, Actor(as_user, "province", province), reason)
-    out.print("已载入：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+    out.print("已载入：" + describe_import(counts))
 
 
 DEMO_USERS = (("shimen", "county", "990104", "石门县填报员"), ("shizhou", "prefecture", "990100", "示例州审核员"),
@@ -85,7 +85,7 @@ def load_demo() -> None:
 
     from ecozone.store import db
     from ecozone.store.models import User
-    from ecozone.store.repository import Actor, add_user, import_dataset
+    from ecozone.store.repository import Actor, add_user, describe_import, import_dataset
 
     dataset = api.load_dataset(sample_path())
     db.upgrade()
@@ -99,7 +99,7 @@ def load_demo() -> None:
                 add_user(session, name, role, region, password)
                 created.append((name, label, region, password))
     engine.dispose()
-    out.print(f"已载入演示数据到 {db.shown_url()}：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+    out.print(f"已载入演示数据到 {db.shown_url()}：" + describe_import(counts))
     for name, label, region, password in created:
         out.print(f"  演示账号 [bold]{name}[/]（{label}，{region}）密码 [bold]{password}[/]")
     if not created:

@@ -1,7 +1,9 @@
 """Self-check answers and incidents: from CSV, YAML or the workbook's sheets, normalised.
 
 Answers: region, condition, answer (yes / no / unknown), document, date, note, file,
-override_reason. Incidents: region, date, official grade (Ⅰ–Ⅳ), name, document.
+override_reason. Incidents: region, date, official grade (Ⅰ–Ⅳ), name, document, and an optional
+``remove`` (是): a row so marked asks a store to delete the stored incident it describes — deleting is
+always said, never inferred from an incident a file leaves out.
 Clerks write 是/否/不清楚, 1–4 or Ⅱ级 or 重大 for a grade, dates as 2023-05-01, 2023/5/1 or
 2023年5月1日: all are accepted; anything else is an error that names the file, row and field.
 """
@@ -19,7 +21,8 @@ import yaml
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA
 from ecozone.errors import InputError, Location
 
-__all__ = ["normalise_answer", "normalise_grade", "parse_date", "read_answers", "read_incidents"]
+__all__ = ["incident_key", "normalise_answer", "normalise_grade", "parse_date", "read_answers", "read_incidents",
+           "split_removed"]
 
 _ANSWERS = {"是": "yes", "有": "yes", "yes": "yes", "y": "yes", "true": "yes", "否": "no", "无": "no", "no": "no",
             "n": "no", "false": "no", "不清楚": "unknown",
@@ -70,8 +73,12 @@ def answers_frame(rows: list[dict[str, Any]], file: str, where: list[Location]) 
 
 
 def incidents_frame(rows: list[dict[str, Any]], where: list[Location]) -> pl.DataFrame:
+    """Normalised incidents, with a ``remove`` column (the rows marked 删除)."""
     out = []
     for row, location in zip(rows, where, strict=True):
+        remove = _blank(row.get("remove"))
+        if remove is not None and normalise_answer(remove) not in ("yes", "no"):
+            raise InputError(f"「删除」列的「{remove}」无法识别", location, expected="是（删除库中这起事件）或留空")
         grade = normalise_grade(row.get("grade") or "")
         if grade is None:
             raise InputError(f"事件级别「{row.get('grade')}」无法识别", location,
@@ -80,8 +87,20 @@ def incidents_frame(rows: list[dict[str, Any]], where: list[Location]) -> pl.Dat
         if date is None:
             raise InputError(f"日期「{row.get('date')}」无法识别", location, expected="如 2023-05-01 或 2023年5月1日")
         out.append({"region": str(row.get("region") or ""), "date": date, "grade": grade,
-                    "name": _blank(row.get("name")), "document": _blank(row.get("document"))})
-    return pl.DataFrame(out, schema=INCIDENT_SCHEMA)
+                    "name": _blank(row.get("name")), "document": _blank(row.get("document")),
+                    "remove": remove is not None and normalise_answer(remove) == "yes"})
+    return pl.DataFrame(out, schema={**INCIDENT_SCHEMA, "remove": pl.Boolean})
+
+
+def split_removed(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the incidents a file lists, the incidents it marks for removal), each in the one schema."""
+    columns = list(INCIDENT_SCHEMA)
+    return frame.filter(~pl.col("remove")).select(columns), frame.filter(pl.col("remove")).select(columns)
+
+
+def incident_key(region: str, date: dt.date, grade: str, name: str | None) -> tuple[str, dt.date, str, str]:
+    """What makes two incident rows the same incident: place, day, grade and name (a blank name is one name)."""
+    return region, date, grade, (name or "").strip()
 
 
 def _blank(value: Any) -> str | None:
@@ -115,7 +134,7 @@ def read_answers(path: Path | str) -> pl.DataFrame:
     return answers_frame(rows, str(path), where)
 
 
-def read_incidents(path: Path | str) -> pl.DataFrame:
-    """``incidents.csv``: region, date, grade, name, document."""
+def read_incidents(path: Path | str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``incidents.csv``: region, date, grade, name, document[, remove] → (listed, marked for removal)."""
     rows, where = _csv_rows(Path(path))
-    return incidents_frame(rows, where)
+    return split_removed(incidents_frame(rows, where))

@@ -369,9 +369,9 @@ def read_dataset(
                         None)
     incidents_file = folder / "incidents.csv"
     answers = read_answers(answers_file) if answers_file else None
-    incidents = read_incidents(incidents_file) if incidents_file.exists() else None
+    incidents, removed = read_incidents(incidents_file) if incidents_file.exists() else (None, None)
     return Dataset(regions=regions, observations=observations, assigned=assigned, answers=answers,
-                   incidents=incidents)
+                   incidents=incidents, incidents_removed=removed)
 
 
 def _check_known_regions(frame: pl.DataFrame, regions: pl.DataFrame, file: str) -> None:

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 from pwdlib import PasswordHash
@@ -26,7 +26,7 @@ from ecozone.catalogue import LoadedStandard, load_metrics
 from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.errors import ConfirmationNeeded, ConflictError, InputError, Location, ScopeError, UsageError
-from ecozone.io.answers import normalise_answer, parse_date
+from ecozone.io.answers import incident_key, normalise_answer, parse_date
 from ecozone.io.excel.layout import REGION_COLUMNS
 from ecozone.io.validate import FIRST_YEAR, INPUT_SCHEMA, check_figures, year_problem
 from ecozone.regions.profile import FLAGS
@@ -46,12 +46,15 @@ from ecozone.store.permissions import ROLES, can, scope_prefix
 __all__ = [
     "Actor",
     "ConflictError",
+    "Overreach",
     "add_user",
     "answers_of",
+    "audit_mark",
     "change_user",
     "check_password",
     "claim_upload",
     "county_overreach",
+    "describe_import",
     "end_sessions",
     "evaluable_dataset",
     "figure_versions",
@@ -66,6 +69,7 @@ __all__ = [
     "set_answer",
     "set_figure",
     "stored_file",
+    "written_since",
     "years_with_data",
 ]
 
@@ -203,19 +207,32 @@ def _deciding(profile: dict[str, Any]) -> dict[str, Any]:
             **{f: bool(flags.get(f)) for f in FLAGS}}
 
 
-def county_overreach(session: Session, dataset: Dataset, actor: Actor) -> list[tuple[str, str, str]]:
+class Overreach(NamedTuple):
+    """One thing a county's upload would set that is not the county's to set; ``key`` names the value as the
+    workbook reader's ``places`` do, so an adapter can point at its cell."""
+
+    sheet: str
+    region: str
+    what: str
+    key: tuple[Any, ...]
+
+
+def county_overreach(session: Session, dataset: Dataset, actor: Actor) -> list[Overreach]:
     """What a county's upload would set that is not the county's to set: the targets the higher level
     assigns (上级目标), and a stored region's profile (level, parent, terrain, …), which decides the
-    targets. ``(sheet, region, what)`` for each; empty for any other role."""
+    targets. Empty for any other role."""
     if actor.role != "county":
         return []
-    found: list[tuple[str, str, str]] = []
+    found: list[Overreach] = []
+    metrics = load_metrics()
     if dataset.assigned is not None and dataset.assigned.height:
         stored = {(t.region, t.year, t.metric): t.target for t in session.scalars(select(AssignedTarget).where(
             AssignedTarget.region.in_(dataset.assigned["region"].unique().to_list())))}
         for row in dataset.assigned.iter_rows(named=True):
             if stored.get((row["region"], row["year"], row["metric"])) != row["target"]:
-                found.append(("上级目标", row["region"], f"{row['year']} 年「{row['metric']}」的上级目标"))
+                name = _metric_name(metrics, row["metric"])
+                found.append(Overreach("上级目标", row["region"], f"{row['year']} 年「{name}」的上级目标",
+                                       ("assigned", row["region"], row["year"], row["metric"])))
     labels = {column: header for header, column in REGION_COLUMNS.items()}
     for row in dataset.regions.iter_rows(named=True):
         current = session.get(Region, row["code"])
@@ -226,8 +243,14 @@ def county_overreach(session: Session, dataset: Dataset, actor: Actor) -> list[t
         for key, value in given.items():
             before = stored_profile[key]
             if (value or None) != (before or None):  # a blank cell and a missing value are the same
-                found.append(("地区信息", row["code"], f"「{labels.get(key, key)}」（已登记为「{before or '空'}」）"))
+                found.append(Overreach("地区信息", row["code"],
+                                       f"「{labels.get(key, key)}」（已登记为「{before or '空'}」）",
+                                       ("region", row["code"], key)))
     return found
+
+
+def _metric_name(metrics: dict[str, Any], metric: str) -> str:
+    return metrics[metric].name if metric in metrics else metric
 
 
 def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str) -> dict[str, int]:
@@ -236,10 +259,12 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
         actor.require("load", code)
     overreach = county_overreach(session, dataset, actor)
     if overreach:
-        sheet, region, what = overreach[0]
+        sheet, region, what, _ = overreach[0]
         more = f"（另有 {len(overreach) - 1} 处）" if len(overreach) > 1 else ""
         raise ScopeError(f"县级填报员不能修改「{sheet}」表中 {region} 的{what}{more}；这些由州（市）级审核员确定")
-    counts = {"regions": 0, "observations": 0, "assigned": 0, "answers": 0, "incidents": 0}
+    # what was written, by kind; "unchanged": rows the store already held as given (not written again)
+    counts = {"regions": 0, "observations": 0, "assigned": 0, "answers": 0, "incidents": 0,
+              "incidents_removed": 0, "unchanged": 0}
     with session.begin_nested():
         for row in dataset.regions.iter_rows(named=True):
             profile = _profile_of(row)
@@ -254,14 +279,19 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
         stored = {(o.region, o.year, o.metric): o for o in session.scalars(select(Observation).where(
             Observation.region.in_(dataset.observations["region"].unique().to_list())))}
         for row in dataset.observations.iter_rows(named=True):
-            _upsert_figure(session, actor, row, reason, stored.get((row["region"], row["year"], row["metric"])))
-            counts["observations"] += 1
+            held = stored.get((row["region"], row["year"], row["metric"]))
+            changed = _upsert_figure(session, actor, _unless_given(row, held, ("source", "note")), reason, held)
+            counts["observations" if changed else "unchanged"] += 1
         if dataset.assigned is not None:
             targets = {(t.region, t.year, t.metric): t for t in session.scalars(select(AssignedTarget).where(
                 AssignedTarget.region.in_(dataset.assigned["region"].unique().to_list())))}
             for row in dataset.assigned.iter_rows(named=True):
                 target = targets.get((row["region"], row["year"], row["metric"]))
+                row = _unless_given(row, target, ("source",))
                 old_target = {"target": target.target} if target is not None else None
+                if target is not None and (target.target, target.source) == (row["target"], row.get("source")):
+                    counts["unchanged"] += 1
+                    continue
                 if target is None:
                     session.add(AssignedTarget(region=row["region"], year=row["year"], metric=row["metric"],
                                                target=row["target"], source=row.get("source")))
@@ -276,7 +306,11 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                 Answer.region.in_(dataset.answers["region"].unique().to_list())))}
             for row in dataset.answers.iter_rows(named=True):
                 answer = given.get((row["region"], row["condition"]))
+                row = _unless_given(row, answer, ("document", "date", "note", "file", "override_reason"))
                 old_answer = {k: getattr(answer, k) for k in row if k != "region"} if answer is not None else None
+                if old_answer is not None and old_answer == {k: v for k, v in row.items() if k != "region"}:
+                    counts["unchanged"] += 1
+                    continue
                 if answer is None:
                     session.add(Answer(**row, version=1))
                 else:  # in place, with a new version: an open questionnaire page must not overwrite it
@@ -286,35 +320,104 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                 session.add(AuditRecord(user=actor.name, entity="answer", region=row["region"],
                                         key={"condition": row["condition"]}, old=old_answer, new=row, reason=reason))
                 counts["answers"] += 1
-        if dataset.incidents is not None:
-            # a region's listed incidents replace its stored ones; a region the file lists none for keeps what
-            # is stored (an untouched, empty sheet of a template is not 「no incident happened」)
-            codes = dataset.incidents["region"].unique().to_list()
-            replaced = session.scalars(select(Incident).where(Incident.region.in_(codes))).all()
-            for old in replaced:
-                session.add(AuditRecord(user=actor.name, entity="incident", region=old.region, key={"id": old.id},
-                                        old={"date": str(old.date), "grade": old.grade, "name": old.name},
-                                        new=None, reason=reason))
-                session.delete(old)
-            for row in dataset.incidents.iter_rows(named=True):
-                session.add(Incident(**row))
-                session.add(AuditRecord(user=actor.name, entity="incident", region=row["region"], key={},
-                                        old=None, new={"date": str(row["date"]), "grade": row["grade"],
-                                                       "name": row["name"]}, reason=reason))
-                counts["incidents"] += 1
+        counts["incidents"], counts["incidents_removed"] = _import_incidents(session, dataset, actor, reason)
         _write_or_conflict(session, "导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="file"),
                            one_row=False)
     return counts
 
 
+_IMPORT_WORDS = {"regions": "地区 {n} 个", "observations": "数值 {n} 个", "assigned": "上级目标 {n} 个",
+                 "answers": "自查回答 {n} 个", "incidents": "新增突发环境事件 {n} 起",
+                 "incidents_removed": "删除突发环境事件 {n} 起", "unchanged": "另有 {n} 项与库中相同，未重复写入"}
+
+
+def audit_mark(session: Session) -> int:
+    """The last audit record's id: what is written after it is :func:`written_since`."""
+    return session.scalar(select(func.coalesce(func.max(AuditRecord.id), 0))) or 0
+
+
+def written_since(session: Session, mark: int, reason: str) -> list[AuditRecord]:
+    """The audit records written after ``mark`` for ``reason`` (this transaction's, in order)."""
+    session.flush()
+    return list(session.scalars(select(AuditRecord).where(AuditRecord.id > mark, AuditRecord.reason == reason)
+                                .order_by(AuditRecord.id)))
+
+
+def describe_import(counts: dict[str, int]) -> str:
+    """What an import wrote, in the clerk's words, for every adapter that says it."""
+    said = [_IMPORT_WORDS[key].format(n=n) for key, n in counts.items()
+            if n or key in ("regions", "observations")]
+    return "，".join(said)
+
+
+def _unless_given(row: dict[str, Any], current: object | None, optional: tuple[str, ...]) -> dict[str, Any]:
+    """The row with each optional field the file leaves blank taken from what is stored: a blank 文号 or 数据来源
+    cell is not an instruction to erase the stored one (only a form that shows the field can clear it)."""
+    if current is None:
+        return row
+    return {**row, **{key: getattr(current, key) for key in optional if row.get(key) is None}}
+
+
+def _import_incidents(session: Session, dataset: Dataset, actor: Actor, reason: str) -> tuple[int, int]:
+    """Listed incidents not yet stored are added; those marked 删除 are deleted; a stored incident the file
+    does not mention stays (an untouched, empty sheet of a template is not 「no incident happened」).
+    Importing the same file again changes nothing. (added, deleted)."""
+    listed = dataset.incidents if dataset.incidents is not None else pl.DataFrame(schema=INCIDENT_SCHEMA)
+    removed = dataset.incidents_removed if dataset.incidents_removed is not None else listed.head(0)
+    codes = pl.concat([listed["region"], removed["region"]]).unique().to_list()
+    if not codes:
+        return 0, 0
+    stored: dict[tuple[Any, ...], list[Incident]] = {}
+    for incident in session.scalars(select(Incident).where(Incident.region.in_(codes)).order_by(Incident.id)):
+        stored.setdefault(incident_key(incident.region, incident.date, incident.grade, incident.name),
+                          []).append(incident)
+    deleted = 0
+    for row in removed.iter_rows(named=True):
+        for old in stored.pop(incident_key(row["region"], row["date"], row["grade"], row["name"]), []):
+            session.add(AuditRecord(user=actor.name, entity="incident", region=old.region, key={"id": old.id},
+                                    old=_incident_record(old.date, old.grade, old.name, old.document), new=None,
+                                    reason=reason))
+            session.delete(old)
+            deleted += 1
+    added = 0
+    for row in listed.iter_rows(named=True):
+        key = incident_key(row["region"], row["date"], row["grade"], row["name"])
+        if key in stored:
+            current = stored[key][0]
+            if (row["document"] or None) != (current.document or None):
+                session.add(AuditRecord(user=actor.name, entity="incident", region=current.region,
+                                        key={"id": current.id},
+                                        old=_incident_record(current.date, current.grade, current.name,
+                                                             current.document),
+                                        new=_incident_record(row["date"], row["grade"], row["name"], row["document"]),
+                                        reason=reason))
+                current.document = row["document"]
+            continue
+        incident = Incident(**row)
+        session.add(incident)
+        stored[key] = [incident]  # the same incident twice in one file is one incident
+        session.add(AuditRecord(user=actor.name, entity="incident", region=row["region"], key={}, old=None,
+                                new=_incident_record(row["date"], row["grade"], row["name"], row["document"]),
+                                reason=reason))
+        added += 1
+    return added, deleted
+
+
+def _incident_record(date: dt.date, grade: str, name: str | None, document: str | None) -> dict[str, Any]:
+    return {"date": str(date), "grade": grade, "name": name, "document": document}
+
+
 def _upsert_figure(
     session: Session, actor: Actor, row: dict[str, Any], reason: str, current: Observation | None
-) -> None:
+) -> bool:
+    """Write one figure; False where the store holds it already (a second import of a file changes nothing)."""
     new = {"value": row["value"], "state": row["state"], "source": row.get("source"), "note": row.get("note")}
     if current is None:
         session.add(Observation(region=row["region"], year=row["year"], metric=row["metric"], version=1, **new))
         old = None
     else:
+        if all(getattr(current, key) == value for key, value in new.items()):
+            return False
         old = {"value": current.value, "state": current.state}
         for key, value in new.items():
             setattr(current, key, value)
@@ -322,6 +425,7 @@ def _upsert_figure(
     session.add(AuditRecord(user=actor.name, entity="figure", region=row["region"],
                             key={"year": row["year"], "metric": row["metric"]}, old=old,
                             new={"value": row["value"], "state": row["state"]}, reason=reason))
+    return True
 
 
 def load_dataset(session: Session, actor: Actor, region: str | None = None) -> Dataset:

@@ -68,7 +68,9 @@ SOURCE_COLUMNS: Final = (COL_REGION, COL_METRIC, "年份", "数据来源", "备�
 COL_CONDITION: Final = "条件编号（勿改）"
 VETO_COLUMNS: Final = (COL_REGION, COL_REGION_NAME, COL_CONDITION, "条件", "回溯期限", "影响", "回答",
                        "文号", "日期", "说明", "附件路径", "推翻理由")
-INCIDENT_COLUMNS: Final = (COL_REGION, "发生日期", "级别", "事件名称", "定级文件")
+# 删除 = 是 deletes the stored incident the row describes; an incident a file leaves out stays stored
+COL_INCIDENT_REMOVE: Final = "删除"
+INCIDENT_COLUMNS: Final = (COL_REGION, "发生日期", "级别", "事件名称", "定级文件", COL_INCIDENT_REMOVE)
 
 
 LINE_HEIGHT: Final = 13.5  # points per line of 10-pt 宋体

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,7 +25,7 @@ from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.engine.plan_rows import figure_plan
 from ecozone.errors import InputError, Location
-from ecozone.io.answers import normalise_answer, normalise_grade, parse_date
+from ecozone.io.answers import normalise_answer, normalise_grade, parse_date, split_removed
 from ecozone.io.excel import layout as L
 from ecozone.io.excel.formats import SheetLook, sheet_look
 from ecozone.io.excel.guard import cell_text, guard_workbook, open_workbook
@@ -49,6 +49,9 @@ class WorkbookImport:
     problems: ProblemList
     standard_id: str | None
     cells: pl.DataFrame | None = None  # the figures as read, for diagnostics and tests
+    # where a value of a profile or an assigned target was read: ("region", code, field) or
+    # ("assigned", region, year, metric) → (sheet, cell); an adapter names the cell of a refusal with it
+    places: dict[tuple[Any, ...], tuple[str, str]] = field(default_factory=dict)
 
 
 # --- cells -----------------------------------------------------------------------------
@@ -154,7 +157,8 @@ def read_workbook(
     if regions_sheet is None or figures_sheet is None:
         return WorkbookImport(file, None, problems, standard_id)
 
-    profiles = _regions(regions_sheet, problems, file)
+    places: dict[tuple[Any, ...], tuple[str, str]] = {}
+    profiles = _regions(regions_sheet, problems, file, places)
     known = set(profiles["code"].to_list()) if profiles is not None else set()
     cells = _figure_cells(figures_sheet, metrics, known, problems, file)
     if cells is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -169,10 +173,10 @@ def read_workbook(
         observations = _observations(cells, metrics, problems, file, figures_sheet.name)
         if profiles is not None and standard is not None:
             _check_against_standard(cells, profiles, standard, problems, file, figures_sheet.name)
-    assigned = _assigned(assigned_sheet, metrics, known, problems, file) if assigned_sheet else None
+    assigned = _assigned(assigned_sheet, metrics, known, problems, file, places) if assigned_sheet else None
     if observations is not None and sources_sheet is not None:
         observations = _attach_sources(observations, sources_sheet)
-    answers = incidents = None
+    answers = incidents = removed = None
     vetoes_sheet = _find_sheet(book, L.SHEET_VETOES, (L.COL_REGION, L.COL_CONDITION, "回答"), (), problems, file,
                                required=False, max_rows=max_rows)
     if vetoes_sheet is not None:
@@ -181,12 +185,12 @@ def read_workbook(
     incidents_sheet = _find_sheet(book, L.SHEET_INCIDENTS, (L.COL_REGION, "发生日期", "级别"), (), problems, file,
                                   required=False, max_rows=max_rows)
     if incidents_sheet is not None:
-        incidents = _incidents(incidents_sheet, known, problems, file)
+        incidents, removed = _incidents(incidents_sheet, known, problems, file)
     dataset = None
     if not problems.errors and profiles is not None and observations is not None:
         dataset = Dataset(regions=profiles, observations=observations, assigned=assigned, answers=answers,
-                          incidents=incidents)
-    return WorkbookImport(file, dataset, problems, standard_id, cells)
+                          incidents=incidents, incidents_removed=removed)
+    return WorkbookImport(file, dataset, problems, standard_id, cells, places)
 
 
 def _as_shown(cells: pl.DataFrame, percent: set[str], metrics: Mapping[str, Metric]) -> pl.DataFrame:
@@ -242,7 +246,8 @@ def _meta_standard(book: CalamineWorkbook) -> str | None:
         return None
 
 
-def _regions(sheet: _Sheet, problems: ProblemList, file: str) -> pl.DataFrame | None:
+def _regions(sheet: _Sheet, problems: ProblemList, file: str,
+             places: dict[tuple[Any, ...], tuple[str, str]]) -> pl.DataFrame | None:
     columns: dict[str, int] = {}
     for header, column in L.REGION_COLUMNS.items():
         index = sheet.col(header)
@@ -255,11 +260,13 @@ def _regions(sheet: _Sheet, problems: ProblemList, file: str) -> pl.DataFrame | 
                                  file=file, sheet=sheet.name, cell="A1"))
             return None
     _fill_merged(sheet, set(columns.values()), problems, file)
-    rows = [
-        {"_row": r + 1, **{column: cell_text(row[i]) if i < len(row) else "" for column, i in columns.items()}}
-        for r, row in enumerate(sheet.grid[1:], start=1)
-        if not _blank_row(row)
-    ]
+    rows: list[dict[str, Any]] = []
+    for r, row in enumerate(sheet.grid[1:], start=1):
+        if _blank_row(row):
+            continue
+        texts = {column: cell_text(row[i]) if i < len(row) else "" for column, i in columns.items()}
+        rows.append({"_row": r + 1, **texts})
+        places.update({("region", texts["code"], column): (sheet.name, _cell(r, i)) for column, i in columns.items()})
     schema = {"_row": pl.Int64, **{column: pl.String for column in columns}}
     frame = pl.DataFrame(rows, schema=schema)
     profiles, groups = validate_regions(frame)
@@ -450,7 +457,8 @@ def _check_against_standard(
 
 
 def _assigned(
-    sheet: _Sheet, metrics: Mapping[str, Metric], known: set[str], problems: ProblemList, file: str
+    sheet: _Sheet, metrics: Mapping[str, Metric], known: set[str], problems: ProblemList, file: str,
+    places: dict[tuple[Any, ...], tuple[str, str]],
 ) -> pl.DataFrame | None:
     c_region, c_metric = sheet.col(L.COL_REGION), sheet.col(L.COL_METRIC)
     if c_region is None or c_metric is None:
@@ -472,6 +480,8 @@ def _assigned(
               "number": pl.Float64}
     frame = pl.DataFrame(records, schema=schema).with_columns(
         target=pl.coalesce(pl.col("number"), parse_number(pl.col("text"))))
+    for record in records:
+        places[("assigned", record["region"], record["year"], record["metric"])] = (sheet.name, str(record["cell"]))
     _add(problems, frame, pl.col("target").is_null(), ERROR, "not_a_number", "上级目标不是数字：「{text}」",
          "数字，单位与指标相同", file, sheet.name, "cell")
     _add(problems, frame, ~pl.col("region").is_in(list(known)), ERROR, "unknown_region",
@@ -566,7 +576,9 @@ def _answers(sheet: _Sheet, known: set[str], conditions: set[str] | None, proble
     return pl.DataFrame(rows, schema=ANSWER_SCHEMA)
 
 
-def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList, file: str) -> pl.DataFrame | None:
+def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList,
+               file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the incidents listed, those marked 删除); a workbook made before the 删除 column lists only."""
     columns = {name: sheet.col(name) for name in L.INCIDENT_COLUMNS}
     rows = []
     for r, row in enumerate(sheet.grid[1:], start=1):
@@ -577,6 +589,8 @@ def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList, file: str)
         if _blank_row(row):
             continue
         grade = normalise_grade(cell_text(at("级别")))
+        marked = cell_text(at(L.COL_INCIDENT_REMOVE))
+        remove = (normalise_answer(marked) or marked) if marked else ""
         date = parse_date(at("发生日期")) or parse_date(cell_text(at("发生日期")))
         def problem(code: str, message: str, expected: str, column: str, r: int = r) -> Problem:
             return Problem(ERROR, code, message, expected, file=file, sheet=sheet.name,
@@ -591,7 +605,10 @@ def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList, file: str)
         elif date is None:
             problems.add(problem("bad_date", f"日期「{cell_text(at('发生日期'))}」无法识别", "如 2023-05-01",
                                  "发生日期"))
+        elif remove not in ("", "yes", "no"):
+            problems.add(problem("bad_remove", f"「删除」列的「{cell_text(at(L.COL_INCIDENT_REMOVE))}」无法识别",
+                                 "是（删除库中这起事件）或留空", L.COL_INCIDENT_REMOVE))
         else:
             rows.append({"region": region, "date": date, "grade": grade, "name": cell_text(at("事件名称")) or None,
-                         "document": cell_text(at("定级文件")) or None})
-    return pl.DataFrame(rows, schema=INCIDENT_SCHEMA)
+                         "document": cell_text(at("定级文件")) or None, "remove": remove == "yes"})
+    return split_removed(pl.DataFrame(rows, schema={**INCIDENT_SCHEMA, "remove": pl.Boolean}))

@@ -329,4 +329,9 @@ def _incidents(sheet: Worksheet, fmt: _Formats) -> None:
             sheet.write_blank(r, c, None, fmt.input_text)
     sheet.data_validation(1, 2, 100, 2, {"validate": "list", "source": list(GRADES),
                                          "error_message": "官方定级：Ⅰ（特别重大）、Ⅱ（重大）、Ⅲ（较大）、Ⅳ（一般）"})
+    remove = headers.index(L.COL_INCIDENT_REMOVE)
+    sheet.data_validation(1, remove, 100, remove, {
+        "validate": "list", "source": ["是"], "input_title": "删除已登记的事件",
+        "input_message": "填「是」并照登记内容填写地区、日期、级别、名称，载入时删除库中这起事件；"
+                         "未列出的已登记事件保持不变"})
     sheet.freeze_panes(1, 0)

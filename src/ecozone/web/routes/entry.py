@@ -14,6 +14,7 @@ from urllib.parse import quote
 import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecozone import api
@@ -22,21 +23,25 @@ from ecozone.catalogue.vetoes import condition_ids, load_veto_catalogue
 from ecozone.errors import ConflictError, EcozoneError, InputError, Location, ScopeError
 from ecozone.io.excel.read import WorkbookImport
 from ecozone.io.problems import ERROR, Problem
-from ecozone.store.models import StoredFile
+from ecozone.store.models import Region, StoredFile
 from ecozone.store.repository import (
     MAX_FILE_BYTES,
     answers_of,
+    audit_mark,
     claim_upload,
     county_overreach,
+    describe_import,
     evaluable_dataset,
     import_dataset,
     safe_filename,
     save_file,
     set_answer,
     stored_file,
+    written_since,
     years_with_data,
 )
 from ecozone.vocabulary import ANSWER
+from ecozone.web.changes import upload_changes
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
 from ecozone.web.views import region_view
@@ -162,9 +167,11 @@ async def upload(
         with session.begin():
             # what the role may not set is an error of the preview, as the confirm would refuse it
             overreach = county_overreach(session, checked.dataset, who.actor) if checked.dataset is not None else []
-            for sheet, region, what in overreach:
-                checked.problems.add(Problem(ERROR, "not_for_county", f"县级填报员不能修改 {region} 的{what}",
-                                             "由州（市）级审核员确定；请保持原值，或请审核员修改", sheet=sheet))
+            for found in overreach:
+                sheet, cell = checked.places.get(found.key, (found.sheet, None))
+                checked.problems.add(Problem(
+                    ERROR, "not_for_county", f"县级填报员不能修改 {found.region} 的{found.what}",
+                    "由州（市）级审核员确定；请保持原值，或请审核员修改", sheet=sheet, cell=cell))
             stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
             preview = _preview(session, who, checked, stored, state(request).standard)
     except EcozoneError as exc:
@@ -187,29 +194,36 @@ def _preview(session: Session, who: Viewer, checked: WorkbookImport, stored: Sto
     problems = checked.problems
     preview: dict[str, Any] = {
         "file": stored, "errors": len(problems.errors), "to_confirm": len(problems.to_confirm),
-        "problems": problems.sorted(), "regions": [], "figures": 0, "answers": 0, "kept_incidents": [],
+        "problems": problems.sorted(), "regions": [], "changes": None, "kept_incidents": [],
     }
     if checked.dataset is None or problems.errors:
         return preview
     dataset = checked.dataset
     standard = load_standard(standard_id)
     codes = dataset.regions["code"].to_list()
+    reason = f"上传预览（不写入，文件 {stored.id}）"
     dry = session.begin_nested()
     try:
-        import_dataset(session, dataset, who.actor, "上传预览（不写入）")
+        mark = audit_mark(session)
+        import_dataset(session, dataset, who.actor, reason)
+        written = written_since(session, mark, reason)
+        names = {code: name for code, name in session.execute(select(Region.code, Region.name)
+                                                              .where(Region.code.in_(codes)))}
+        changes = upload_changes(written, standard, names)
         after = evaluable_dataset(session, who.actor, standard)
         years = years_with_data(session)
     finally:
         dry.rollback()
     after = after.restricted_to(codes)
     evaluation = api.evaluate(standard, after, vetoes=True, years=years)
-    preview["figures"] = dataset.observations.height
+    preview["changes"] = changes
     preview["regions"] = evaluation.regions.select("region", "name", "verdict", "met", "applicable").to_dicts()
-    preview["answers"] = dataset.answers.height if dataset.answers is not None else 0
-    listed = set(dataset.incidents["region"].to_list()) if dataset.incidents is not None else set()
-    if after.incidents is not None:
-        kept = after.incidents.filter(~pl.col("region").is_in(list(listed))).group_by("region").len()
-        preview["kept_incidents"] = kept.sort("region").to_dicts()
+    if after.incidents is not None:  # stored, and not in the file: kept as they are, and said so
+        same = ["region", "date", "grade", "name"]
+        listed = dataset.incidents if dataset.incidents is not None else after.incidents.head(0)
+        kept = after.incidents.with_columns(pl.col("name").fill_null("")).join(
+            listed.with_columns(pl.col("name").fill_null("")), on=same, how="anti")
+        preview["kept_incidents"] = kept.group_by("region").len().sort("region").to_dicts()
     return preview
 
 
@@ -237,7 +251,7 @@ def confirm_upload(
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=409)
     except EcozoneError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
-    return page(request, who, "upload.html", preview=None, error=None, imported=counts, file=stored)
+    return page(request, who, "upload.html", preview=None, error=None, imported=describe_import(counts), file=stored)
 
 
 def _pending_upload(session: Session, who: Viewer, file_id: int) -> StoredFile:

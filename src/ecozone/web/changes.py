@@ -1,0 +1,98 @@
+"""What an upload would change, as its preview lists it: read from the audit records the import itself
+writes (in a savepoint that is then rolled back), so the preview cannot say other than the confirm does."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ecozone.catalogue import LoadedStandard, load_metrics
+from ecozone.catalogue.vetoes import load_veto_catalogue
+from ecozone.store.models import AuditRecord
+from ecozone.vocabulary import ANSWER
+
+__all__ = ["Change", "UploadChanges", "upload_changes"]
+
+_KINDS = {"figure": "数值", "assigned": "上级目标", "answer": "否决项回答", "incident": "突发环境事件",
+          "region": "地区信息"}
+# what a reader must not miss comes first: deletions, then answers and profiles, then figures
+_ORDER = {"删除": 0, "修改": 1, "新增": 2}
+_KIND_ORDER = {"突发环境事件": 0, "否决项回答": 1, "地区信息": 2, "上级目标": 3, "数值": 4}
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # 新增 / 修改 / 删除
+    kind: str
+    region: str
+    what: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class UploadChanges:
+    changes: list[Change]
+    counts: dict[tuple[str, str], int]  # (kind, action) → n
+
+    @property
+    def deletions(self) -> list[Change]:
+        return [c for c in self.changes if c.action == "删除"]
+
+    def summary(self) -> str:
+        """「数值 新增 3、修改 2；突发环境事件 删除 1」, or that nothing changes."""
+        by_kind: dict[str, list[str]] = {}
+        for (kind, action), n in sorted(self.counts.items(), key=lambda x: (_KIND_ORDER[x[0][0]], _ORDER[x[0][1]])):
+            by_kind.setdefault(kind, []).append(f"{action} {n}")
+        said = "；".join(f"{kind} {'、'.join(parts)}" for kind, parts in by_kind.items())
+        return said or "与库中数据完全相同，不会写入任何内容"
+
+
+def upload_changes(records: list[AuditRecord], standard: LoadedStandard, names: dict[str, str]) -> UploadChanges:
+    """Each written record as a line a clerk reads: which place, what, from what, to what."""
+    metrics = load_metrics()
+    catalogue = standard.standard.veto_catalogue
+    wording = {c.id: c.wording for c in load_veto_catalogue(catalogue).conditions} if catalogue else {}
+    changes = []
+    for record in records:
+        kind = _KINDS.get(record.entity)
+        if kind is None:
+            continue
+        action = "新增" if record.old is None else "删除" if record.new is None else "修改"
+        place = f"{names.get(record.region, record.region)}（{record.region}）"
+        changes.append(Change(action, kind, place, _what(record, metrics, wording), _shown(record.entity, record.old),
+                              _shown(record.entity, record.new)))
+    changes.sort(key=lambda c: (_ORDER[c.action], _KIND_ORDER[c.kind], c.region))
+    return UploadChanges(changes, dict(Counter((c.kind, c.action) for c in changes)))
+
+
+def _what(record: AuditRecord, metrics: dict[str, Any], wording: dict[str, str]) -> str:
+    key = record.key or {}
+    if record.entity in ("figure", "assigned"):
+        metric = metrics.get(key.get("metric", ""))
+        name = metric.name if metric is not None else key.get("metric", "")
+        return f"{key.get('year')} 年 {name}"
+    if record.entity == "answer":
+        condition = key.get("condition", "")
+        return str(wording.get(condition, condition))
+    if record.entity == "incident":
+        shown = record.old or record.new or {}
+        return f"{shown.get('date')} {shown.get('grade')}级 {shown.get('name') or '（未填事件名称）'}"
+    return "地区信息"
+
+
+def _shown(entity: str, values: dict[str, Any] | None) -> str:
+    if values is None:
+        return ""
+    if entity == "figure":
+        value, state = values.get("value"), values.get("state")
+        return f"{value:.6g}" if isinstance(value, int | float) else str(state or "")
+    if entity == "assigned":
+        target = values.get("target")
+        return f"{target:.6g}" if isinstance(target, int | float) else ""
+    if entity == "answer":
+        return ANSWER[values["answer"]] if values.get("answer") else ""
+    if entity == "incident":
+        return f"定级文件：{values.get('document')}" if values.get("document") else "（未填定级文件）"
+    return "、".join(f"{v}" for v in values.values() if v not in (None, "", False))
