@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ecozone"
 # lowest first. Within the foundation (errors, the codebook, atomic files) and among the entry points an
 # area may import its neighbours; elsewhere an area imports only lower layers.
 LAYERS: list[set[str]] = [
-    {"errors", "vocabulary", "_files"},
+    {"errors", "vocabulary", "_files", "_text"},
     {"regions"},
     {"catalogue"},
     {"dataset"},

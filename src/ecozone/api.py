@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import multiprocessing
+import os
 import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Literal
 
@@ -249,21 +253,38 @@ def write_region_reports(
     regions: list[str] | None,
     folder: Path,
     template: Path | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> dict[str, dict[str, Path]]:
-    """Write each region's reports (html/pdf/docx/xlsx) into ``folder``; returns region → format → file."""
+    """Write each region's reports (html/pdf/docx/xlsx) into ``folder``; returns region → format → file.
+
+    The contexts are built here, once; several regions are rendered in parallel processes (``workers``,
+    default: one per core, at most one per region). ``progress`` is told each region's code when it is done."""
     # reports pull in matplotlib and WeasyPrint: import them only when a report is asked for
     from ecozone.reports import build_context, write_reports
-    from ecozone.reports.charts import board_heatmap
-    from ecozone.reports.workbook import write_results_workbook
+    from ecozone.reports.render import check_docx_template
 
-    heatmap = board_heatmap(evaluation.indicators, evaluation.names) if "xlsx" in formats else None
-
-    def workbook(target: Path) -> None:
-        write_results_workbook(evaluation, target, {"指标判定矩阵": heatmap} if heatmap else None, with_plan=True)
-
-    written = {}
-    for code in regions or evaluation.regions["region"].to_list():
-        context = build_context(evaluation, code)
-        stem = f"{evaluation.names.get(code, code)}{code}_{evaluation.standard.id}_{evaluation.year}"
-        written[code] = write_reports(formats, context, folder, stem, template=template, workbook=workbook)
-    return written
+    codes = regions or evaluation.regions["region"].to_list()
+    jobs = {code: (formats, build_context(evaluation, code), folder,
+                   f"{evaluation.names.get(code, code)}{code}_{evaluation.standard.id}_{evaluation.year}")
+            for code in codes}
+    if template is not None and "docx" in formats and jobs:  # refused once, before any process starts
+        check_docx_template(template, next(iter(jobs.values()))[1])
+    workers = min(workers or os.cpu_count() or 1, len(codes))
+    written: dict[str, dict[str, Path]] = {}
+    if workers <= 1:
+        for code, (fmts, context, target, stem) in jobs.items():
+            written[code] = write_reports(fmts, context, target, stem, template=template)
+            if progress:
+                progress(code)
+        return written
+    # spawned, not forked: a fork of a process running polars' thread pool can deadlock
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(write_reports, fmts, context, target, stem, template=template): code
+                   for code, (fmts, context, target, stem) in jobs.items()}
+        for future in as_completed(futures):
+            written[futures[future]] = future.result()
+            if progress:
+                progress(futures[future])
+    return {code: written[code] for code in codes}

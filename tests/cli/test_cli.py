@@ -291,7 +291,7 @@ def test_assess_json_carries_trend_score_and_weak_points() -> None:
     assert 0 <= sewage["score"] < 100
     assert shimen["score"]["coverage"] == 1.0 and "生态生活" in shimen["score"]["by_domain"]
     assert shimen["weak_points"][0]["indicator"] == "29"
-    assert doc["parameters"]["outlook_method"].startswith("趋势分级采用")
+    assert doc["parameters"]["outlook_method"].startswith("趋势与预计达标年份")
 
 
 def test_assess_shows_one_verdict_per_county_in_the_board_and_in_its_own_table() -> None:

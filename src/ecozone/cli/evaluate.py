@@ -263,8 +263,19 @@ def report(
     template: Annotated[Path | None, typer.Option("--template", help="自定义 Word 模板（字段同内置模板）")] = None,
     sets: SetOption = None,
 ) -> None:
-    """写出上交用的报告：自评报告（Word）、结果工作簿（Excel）、PDF 和单文件网页（HTML），内容一致。"""
+    """写出上交用的报告：自评报告（Word）、指标完成情况表（Excel）、PDF 和单文件网页（HTML），内容一致。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     evaluation = prepare(path, standard, year, sets)
-    written = api.write_region_reports(evaluation, formats or list(FORMATS), region, output, template)
+    codes = region or evaluation.regions["region"].to_list()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=len(codes) < 2) as bar:
+        task = bar.add_task("写出报告", total=len(codes))
+
+        def done(code: str) -> None:
+            bar.update(task, description=f"已写出 {evaluation.names.get(code, code)}", advance=1)
+
+        written = api.write_region_reports(evaluation, formats or list(FORMATS), codes, output, template,
+                                           progress=done)
     for region_code, files in written.items():
         out.print(f"{region_code}：" + "、".join(str(p) for p in files.values()))

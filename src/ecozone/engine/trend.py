@@ -15,7 +15,8 @@ from ecozone.vocabulary import TREND_CLASS
 
 __all__ = ["TREND_CLASSES", "TREND_METHOD", "classify_trends", "outlook_method", "window_stats"]
 
-TREND_METHOD = "线性回归（OLS）斜率，判定期内逐年数值；基期缺数据时不计算变化"
+TREND_METHOD = ("「保持稳定或持续改善」「不降低」按判定期内逐年数值拟合的直线（最小二乘）判断升降；"
+                "判定期首年缺数据时不计算变化")
 # Totality: every finite series gets a class and a target year or none. A slope smaller than this share of
 # the series' size is a flat series seen through binary floating point; a target more than
 # PROJECTION_LIMIT_YEARS away at the observed pace is not given a year (it is "进展有限", no year).
@@ -77,14 +78,19 @@ def outlook_method(params: Outlook) -> str:
     """The outlook method in words, with the cut-offs of the pack that produced the results."""
     on, acc, cut = _num(params.on_track_ratio), _num(params.acceleration_ratio), _num(params.progress_cutoff)
     return (
-        "趋势分级采用 StatCan / Open SDG 进展评估方法："
-        "以首年至评价年度的观测增速（年均复合增长率，百分比类指标用线性斜率）"
-        f"与按期达标（评价年度后 {params.horizon_years} 年）所需增速之比 R 分级（R≥{on} 按期可达，{acc}≤R<{on} 需加快，"
-        f"0≤R<{acc} 进展有限，R<0 背离目标）；"
-        f"无数值目标时按年均变化 ±{cut}% 分为改善、停滞、变差，接近 100% 上限的比例类指标按剩余空间缩小改善阈值；"
-        f"少于 {params.min_points} 个数据点不分级；背离目标的序列、按现速 {PROJECTION_LIMIT_YEARS} 年内达不到目标的序列"
-        "不推算达标年份。"
+        "趋势与预计达标年份：把首年至评价年度的实际年均变化（比例类指标按每年变化几个百分点，其余按年均增长率）"
+        f"与评价年度后 {params.horizon_years} 年内达标所需的年均变化相比——"
+        f"达到所需的 {_share(on)} 及以上为「按期可达」，"
+        f"{_share(acc)} 至 {_share(on)} 为「需加快」，不足 {_share(acc)} 为「进展有限」，方向相反为「背离目标」；"
+        f"没有数值目标的指标按每年变化是否超过 {cut}% 分为改善、停滞、变差"
+        "（接近 100% 的比例类指标按剩余空间相应放宽）；"
+        f"数据少于 {params.min_points} 年不分级；背离目标、或按现有速度 {PROJECTION_LIMIT_YEARS} 年内仍达不到目标的，"
+        "不给出预计达标年份。（方法参照加拿大统计局与联合国可持续发展目标进展评估的通行做法。）"
     )
+
+
+def _share(ratio: str) -> str:
+    return f"{float(ratio) * 100:g}%"
 
 
 def _num(value: float) -> str:

@@ -2,9 +2,9 @@
 
 Weak points (短板弱项) per region, in this order: binding indicators not met, binding data
 missing, reference indicators not met, then risks — met but within the pack's margin of the
-target, or met but moving away so that the target is projected to be lost within the
-horizon. Within a class, the largest relative gap first. Each names the lead department
-recorded in the pack (指标分解、责任到人).
+target (not at the metric's best value, which cannot gain a margin), or met but moving away so
+that the target is projected to be lost within the horizon. Within a class, the largest relative
+gap first. Each names the lead department recorded in the pack (指标分解、责任到人).
 
 The score (得分) sits beside the verdict, never instead of it: per unit 0–100 linear from a
 floor to the target (clipped), state and trend-only units 0 or 100; averaged per indicator,
@@ -25,9 +25,9 @@ __all__ = ["WEAK_CLASSES", "Outlook", "outlook"]
 
 WEAK_CLASSES = WEAK_CLASS.codes
 SCORE_METHOD = (
-    "得分：各指标按「距目标」线性计分（下限 0 分、达到目标 100 分，超出截断；下限取标准包中的 score_floor，"
+    "得分：各指标按「距目标」线性计分（下限 0 分、达到目标 100 分，超出截断；下限取标准包给出的计分下限，"
     "未给出时取统计量的合理下限，越低越好的指标取合理上限，均无则按达标/未达标计 100/0 分）；"
-    "状态类与趋势类指标达标 100 分、否则 0 分；按领域平均、再按领域平均得总分，不适用指标不计入并重新归一，"
+    "状态类与趋势类指标达标 100 分、否则 0 分；先按指标、再按领域平均得总分，不适用指标不计入并重新归一，"
     "缺数据不计分但降低覆盖率。得分仅供排序参考，不改变申报结论。"
 )
 
@@ -147,11 +147,15 @@ def _weak_points(units: pl.DataFrame, margin: float, horizon: int) -> pl.DataFra
     projected_value = pl.col("value") + pl.col("slope") * horizon
     losing = (pl.col("sign") * (projected_value - pl.col("target")) < 0) & pl.col("trend_class").is_in(
         ["moving_away", "decline", "stagnation", "limited", "acceleration_needed"])
+    # a value at the metric's best (100 % of a share, 0 of a rate) cannot gain a margin: listing it as
+    # 「余量小」 would pad the list with every indicator met in full; it is still a risk if it trends away
+    at_best = ((pl.col("sign") > 0) & (pl.col("value") >= pl.col("metric_max"))) | (
+        (pl.col("sign") < 0) & (pl.col("value") <= pl.col("metric_min")))
     weak_class = (
         pl.when(gates & (status == "not_met")).then(pl.lit("binding_not_met"))
         .when(gates & status.is_in(["missing", "needs_review"])).then(pl.lit("binding_missing"))
         .when(~gates & (status == "not_met")).then(pl.lit("reference_not_met"))
-        .when((status == "met") & (pl.col("relative_gap") < margin)).then(pl.lit("risk_margin"))
+        .when((status == "met") & (pl.col("relative_gap") < margin) & ~at_best).then(pl.lit("risk_margin"))
         .when((status == "met") & pl.col("slope").is_not_null() & losing).then(pl.lit("risk_trend"))
     )
     order = {c: i for i, c in enumerate(WEAK_CLASSES)}
@@ -160,7 +164,9 @@ def _weak_points(units: pl.DataFrame, margin: float, horizon: int) -> pl.DataFra
         .filter(pl.col("weak_class").is_not_null())
         .with_columns(_class_rank=pl.col("weak_class").replace_strict(order, return_dtype=pl.Int8))
         .sort("region", "_class_rank", "relative_gap", nulls_last=True)
-        .with_columns(rank=pl.int_range(1, pl.len() + 1).over("region"))
+        .with_columns(rank=pl.int_range(1, pl.len() + 1).over("region"),
+                      # a year of reaching the target is said only of a figure that is there to project
+                      projected_year=pl.when(status.is_in(["met", "not_met"])).then(pl.col("projected_year")))
         .select("region", "rank", "weak_class", "unit_id", "indicator_id", "unit_name", "domain", "attribute",
                 "status", "value", "target", "gap", "relative_gap", "trend_class", "projected_year",
                 "lead_department")

@@ -24,22 +24,26 @@ def _png(fig: Any) -> bytes:
 
 
 def domain_chart(context: dict[str, Any]) -> bytes:
-    """Applicable indicators per domain: met, not met, missing."""
+    """Applicable indicators per domain: met, not met, missing; hatched so a greyscale print tells them apart."""
     use_in_matplotlib()
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     domains = context["domains"]
     names = [d["name"] for d in domains]
-    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(names) + 1))
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(names) + 1.3))
     left = [0] * len(names)
-    for key, label, colour in (("met", "达标", GREEN), ("not_met", "未达标", RED), ("missing", "缺数据/待核实", AMBER)):
+    for key, label, colour, hatch in (("met", "达标", GREEN, ""), ("not_met", "未达标", RED, "///"),
+                                      ("missing", "缺数据/待核实", AMBER, "...")):
         values = [d[key] for d in domains]
-        ax.barh(names, values, left=left, color=colour, label=label)
+        ax.barh(names, values, left=left, color=colour, label=label, hatch=hatch, edgecolor="black", linewidth=0.5)
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.invert_yaxis()
-    ax.set_xlabel("指标数")
+    ax.set_xlabel("适用指标数（项）")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts of indicators: no 2.5
     ax.set_title(f"{context['region']['name']} 分领域达标情况（{context['year']} 年）")
-    ax.legend(loc="lower right", fontsize=8)
+    # the legend under the axes, never over a bar
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
     return _png(fig)
 
 
@@ -53,16 +57,17 @@ def weak_gap_chart(context: dict[str, Any]) -> bytes | None:
 
     fig, ax = plt.subplots(figsize=(6.5, 0.4 * len(points) + 1))
     labels = [f"{w['id']} {w['name']}" for w in points]
-    ax.barh(labels, [w["relative_gap"] * 100 for w in points], color=RED)
+    ax.barh(labels, [w["relative_gap"] * 100 for w in points], color=RED, hatch="///", edgecolor="black",
+            linewidth=0.5)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("距目标（%，负数为差距）")
+    ax.set_xlabel("距目标的相对差距（%，负数为差距）")
     ax.set_title("短板指标距目标的相对差距")
     return _png(fig)
 
 
 def series_chart(point: dict[str, Any]) -> bytes | None:
-    """One weak point's series against its target line."""
+    """One weak point's series against its target line, both inside the plotted range, the unit on the axis."""
     if len(point["series"]) < 2:
         return None
     use_in_matplotlib()
@@ -70,13 +75,19 @@ def series_chart(point: dict[str, Any]) -> bytes | None:
 
     years = [y for y, _ in point["series"]]
     values = [v for _, v in point["series"]]
-    fig, ax = plt.subplots(figsize=(4.2, 2.4))
-    ax.plot(years, values, marker="o", color="#1E88E5", label="实际")
+    fig, ax = plt.subplots(figsize=(4.6, 2.6))
+    ax.plot(years, values, marker="o", color="#1565C0", label="历年数值")
+    shown = list(values)
     if point["target_value"] is not None:
-        ax.axhline(point["target_value"], color=RED, linestyle="--", label=f"目标 {point['target']}")
+        ax.axhline(point["target_value"], color=RED, linestyle="--", linewidth=1.2, label=f"目标 {point['target']}")
+        shown.append(point["target_value"])
+    low, high = min(shown), max(shown)
+    pad = (high - low) * 0.15 or abs(high) * 0.05 or 1.0
+    ax.set_ylim(low - pad, high + pad)
     ax.set_xticks(years)
+    ax.set_ylabel(point["unit"] or "数值", fontsize=8)
     ax.set_title(f"{point['id']} {point['name']}", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=7, frameon=False)
     return _png(fig)
 
 

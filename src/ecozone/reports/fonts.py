@@ -1,8 +1,11 @@
-"""The CJK font every renderer names explicitly: without it Chinese renders as boxes.
+"""The CJK fonts every renderer names explicitly: without them Chinese renders as boxes.
 
-WenQuanYi Zen Hei (Debian fonts-wqy-zenhei) is used because it makes WeasyPrint about 7×
-faster than Noto Sans CJK (stack-notes.md). HTML and PDF embed a subset holding only the
-characters of the page, so the HTML file is self-contained and small.
+An official document (GB/T 9704) sets its title in 小标宋, headings in 黑体 and 楷体, the text in 仿宋.
+Word names the fonts a Windows or WPS office has (``OFFICE``); the PDF and the HTML page embed free
+stand-ins from Debian (``FREE``), each subset to the characters of the page, so the HTML file is
+self-contained and small. There is no free 仿宋 with the simplified character set in Debian (cwTeX 仿宋
+is traditional only), so the PDF's text is set in AR PL SungtiL GB (报宋). WenQuanYi Zen Hei serves 黑体
+and the charts: WeasyPrint writes a page about 7× faster with it than with Noto Sans CJK (stack-notes.md).
 """
 
 from __future__ import annotations
@@ -12,29 +15,59 @@ import io
 import logging
 import shutil
 import subprocess
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Final
 
 from ecozone.errors import Location, UsageError
 
-__all__ = ["FONT_FAMILY", "embedded_font_css", "font_path", "use_in_matplotlib"]
+__all__ = ["FONT_FAMILY", "FREE", "OFFICE", "css_families", "embedded_font_css", "font_path", "use_in_matplotlib"]
 
 FONT_FAMILY = "WenQuanYi Zen Hei"
-_KNOWN = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
+
+# role → the font Windows (and WPS) ships: Word documents name these
+OFFICE: Final = {"title": "宋体", "heading": "黑体", "kai": "楷体", "body": "仿宋", "table": "宋体"}
+
+
+@dataclass(frozen=True)
+class FreeFont:
+    family: str  # the name the page gives its embedded subset
+    path: str
+    package: str
+    name: str  # as people know it
+
+
+_HEI = FreeFont("ecz-hei", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "fonts-wqy-zenhei", "文泉驿正黑")
+_SONG = FreeFont("ecz-song", "/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf", "fonts-arphic-gbsn00lp",
+                 "文鼎PL简报宋")
+_KAI = FreeFont("ecz-kai", "/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf", "fonts-arphic-gkai00mp",
+                "文鼎PL简中楷")
+# role → the free stand-in the PDF and HTML embed
+FREE: Final = {"title": _SONG, "heading": _HEI, "kai": _KAI, "body": _SONG, "table": _SONG}
 
 
 @cache
 def font_path() -> Path:
-    for known in _KNOWN:
-        if Path(known).exists():
-            return Path(known)
+    """WenQuanYi Zen Hei, for the charts."""
+    if Path(_HEI.path).exists():
+        return Path(_HEI.path)
     if shutil.which("fc-match"):
         found = subprocess.run(["fc-match", "-f", "%{file}", FONT_FAMILY], capture_output=True, text=True,
                                check=False).stdout.strip()
         if found and "zenhei" in found.lower():
             return Path(found)
-    raise UsageError("找不到中文字体「文泉驿正黑」，报告中的中文会显示为方框", Location(field="font"),
-                     expected="安装 Debian 软件包 fonts-wqy-zenhei（apt-get install fonts-wqy-zenhei）")
+    raise _missing(_HEI)
+
+
+def _missing(font: FreeFont) -> UsageError:
+    return UsageError(f"找不到中文字体「{font.name}」，报告中的中文会显示为方框", Location(field="font"),
+                      expected=f"安装 Debian 软件包 {font.package}（apt-get install {font.package}）")
+
+
+def css_families() -> dict[str, str]:
+    """role → a CSS font-family list: the embedded stand-in, then the office font of the same style."""
+    return {role: f"'{FREE[role].family}', '{OFFICE[role]}', serif" for role in OFFICE}
 
 
 @cache
@@ -51,20 +84,27 @@ def use_in_matplotlib() -> None:
 
 
 def embedded_font_css(text: str) -> str:
-    """An @font-face rule with the font subset to ``text``'s characters, as a data: URI."""
+    """One @font-face rule per free font, each subset to ``text``'s characters, as data: URIs."""
+    rules = []
+    for font in {f.family: f for f in FREE.values()}.values():
+        rules.append(f"@font-face {{ font-family: '{font.family}'; "
+                     f"src: url(data:font/ttf;base64,{_subset(font, text)}) format('truetype'); }}")
+    return "\n".join(rules)
+
+
+def _subset(font: FreeFont, text: str) -> str:
     from fontTools.subset import Options, Subsetter
+    from fontTools.ttLib import TTCollection, TTFont
 
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # bitmap tables are dropped, as intended
-    from fontTools.ttLib import TTCollection
-
-    font = TTCollection(str(font_path())).fonts[0]
+    if not Path(font.path).exists():
+        raise _missing(font)
+    loaded = TTCollection(font.path).fonts[0] if font.path.endswith(".ttc") else TTFont(font.path)
     options = Options()
     options.name_IDs = ["*"]
     subsetter = Subsetter(options)
     subsetter.populate(text=text + "0123456789.%-–—·（），。：；、")
-    subsetter.subset(font)
+    subsetter.subset(loaded)
     buffer = io.BytesIO()
-    font.save(buffer)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f"@font-face {{ font-family: 'ecozone-cjk'; "
-            f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}")
+    loaded.save(buffer)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,10 @@ from typing import Any
 from ecozone._files import atomic_path
 from ecozone.errors import Location, UsageError
 from ecozone.reports import charts
-from ecozone.reports.fonts import FONT_FAMILY, embedded_font_css
+from ecozone.reports.fonts import css_families, embedded_font_css
+from ecozone.reports.report_workbook import write_report_workbook
 
-__all__ = ["FORMATS", "lint_docx_template", "render_html", "write_reports"]
+__all__ = ["FORMATS", "check_docx_template", "lint_docx_template", "render_html", "write_reports"]
 
 FORMATS = ("docx", "xlsx", "pdf", "html")
 
@@ -43,10 +43,11 @@ def render_html(context: dict[str, Any], images: dict[str, Any] | None = None) -
     }
     env = Environment(loader=FileSystemLoader(_templates()), autoescape=select_autoescape(["html", "j2"]))
     template = env.get_template("report.html.j2")
-    draft = template.render(**context, charts=encoded, font_css="", font_family=FONT_FAMILY)
-    # subset the font to exactly the characters on the page, template text included
+    fonts = {role: Markup(family) for role, family in css_families().items()}  # CSS, not text
+    draft = template.render(**context, charts=encoded, font_css="", fonts=fonts)
+    # subset the fonts to exactly the characters on the page, template text included
     font_css = Markup(embedded_font_css(draft))
-    return template.render(**context, charts=encoded, font_css=font_css, font_family=FONT_FAMILY)
+    return template.render(**context, charts=encoded, font_css=font_css, fonts=fonts)
 
 
 def _write_pdf(html: str, path: Path) -> None:
@@ -63,21 +64,32 @@ def lint_docx_template(template: Path, context: dict[str, Any]) -> list[str]:
     return sorted(document.get_undeclared_template_variables(context={**context, "charts": {}}))
 
 
+def check_docx_template(template: Path, context: dict[str, Any]) -> None:
+    """Refuse a Word template that uses a field the context does not provide, naming the fields."""
+    unknown = lint_docx_template(template, context)
+    if unknown:
+        raise UsageError(
+            f"Word 模板中有未定义的字段：{'、'.join(unknown)}",
+            Location(file=str(template)),
+            expected="报告字段：" + "、".join(sorted(context)),
+        )
+
+
 def _write_docx(context: dict[str, Any], path: Path, images: dict[str, Any], template: Path | None = None) -> None:
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
     source = template or _templates() / "report.docx"
-    unknown = lint_docx_template(source, context)
-    if unknown:
-        raise UsageError(
-            f"Word 模板中有未定义的字段：{'、'.join(unknown)}",
-            Location(file=str(source)),
-            expected="报告字段：" + "、".join(sorted(context)),
-        )
+    check_docx_template(source, context)
     document = DocxTemplate(str(source))
-    image = InlineImage(document, _tmp_png(images["domains"]), width=Mm(150))
-    document.render({**context, "charts": {"domains": image}}, autoescape=True)
+
+    def picture(data: bytes, width: float) -> InlineImage:
+        return InlineImage(document, _tmp_png(data), width=Mm(width))
+
+    pictures = {"domains": picture(images["domains"], 150),
+                "gaps": picture(images["gaps"], 150) if images["gaps"] else None,
+                "series": [picture(s, 120) for s in images["series"]]}
+    document.render({**context, "charts": pictures}, autoescape=True)
     document.save(str(path))
 
 
@@ -95,14 +107,11 @@ def write_reports(
     stem: str,
     *,
     template: Path | None = None,
-    workbook: Callable[[Path], None] | None = None,
 ) -> dict[str, Path]:
-    """Write the reports asked for; charts and HTML are made once and shared by the formats."""
+    """Write the reports asked for, all from the one context; charts and HTML are made once and shared."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"不支持的报告格式「{unknown[0]}」", Location(field="--format"), expected="、".join(FORMATS))
-    if "xlsx" in formats and workbook is None:
-        raise UsageError("Excel 报告需要完整的评估结果", Location(field="--format"))
     images = _charts(context) if {"html", "pdf", "docx"} & set(formats) else {}
     html = render_html(context, images) if {"html", "pdf"} & set(formats) else ""
     written: dict[str, Path] = {}
@@ -116,7 +125,6 @@ def write_reports(
             elif fmt == "docx":
                 _write_docx(context, tmp, images, template)
             else:
-                assert workbook is not None
-                workbook(tmp)
+                write_report_workbook(context, tmp)
         written[fmt] = path
     return written

@@ -7,8 +7,6 @@ clerk who inserts or moves a column does not break the import.
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from typing import Final
 
 from ecozone.regions.profile import FLAGS
@@ -76,9 +74,3 @@ INCIDENT_COLUMNS: Final = (COL_REGION, "发生日期", "级别", "事件名称",
 LINE_HEIGHT: Final = 13.5  # points per line of 10-pt 宋体
 
 
-def wrapped_lines(text: str, width: float) -> int:
-    """Lines a wrapped ``text`` takes in a column ``width`` characters wide (a CJK character is two).
-
-    Neither Excel nor WPS grows a row on opening a generated file, so every writer sets the height."""
-    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return max(1, math.ceil(shown / max(width - 1, 1)))

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from ecozone._files import atomic_path
+from ecozone._text import wrapped_lines
 from ecozone.io.excel import layout as L
 from ecozone.io.excel.guard import cell_text
 from ecozone.io.problems import ERROR, NOTE, WARNING, Problem, ProblemList
@@ -135,7 +136,7 @@ def _error_list(book: Workbook, problems: list[Problem], context: _RowContext, *
         for cell in row:
             cell.alignment = Alignment(wrap_text=cell.column > 6, vertical="top")
         texts = (str(cell.value or "") for cell in row[6:8])
-        needed = max(L.wrapped_lines(text, width) for text, width in zip(texts, (60, 40), strict=True))
+        needed = max(wrapped_lines(text, width) for text, width in zip(texts, (60, 40), strict=True))
         if needed > 1:
             sheet.row_dimensions[row[0].row].height = needed * L.LINE_HEIGHT
     sheet.freeze_panes = "A2"

@@ -17,6 +17,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from ecozone._text import wrapped_lines
 from ecozone.catalogue import LoadedStandard
 from ecozone.catalogue.vetoes import GRADES, VetoCatalogue, load_veto_catalogue
 from ecozone.engine.plan_rows import figure_plan, omitted_units
@@ -130,7 +131,7 @@ def _header(sheet: Worksheet, columns: list[str], fmt: _Formats, widths: dict[st
 
 def _fit_row(sheet: Worksheet, row: int, texts: list[str], widths: list[int]) -> None:
     """Give a row the height its wrapped texts need, so long names do not overlap the next row."""
-    needed = max((L.wrapped_lines(text, width) for text, width in zip(texts, widths, strict=False)), default=1)
+    needed = max((wrapped_lines(text, width) for text, width in zip(texts, widths, strict=False)), default=1)
     if needed > 1:
         sheet.set_row(row, needed * L.LINE_HEIGHT)
 
