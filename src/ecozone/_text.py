@@ -1,12 +1,26 @@
-"""How much room a text takes in a spreadsheet column: every workbook writer sizes its rows with it,
-because neither Excel nor WPS grows a row for wrapped text when it opens a generated file."""
+"""How a text is shown to a user: the room it takes in a spreadsheet column (every workbook writer sizes
+its rows with it, because neither Excel nor WPS grows a row for wrapped text when it opens a generated
+file), and a time in Beijing time, the only time a user reads."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
+from zoneinfo import ZoneInfo
 
-__all__ = ["wrapped_lines"]
+__all__ = ["BEIJING", "shown_time", "wrapped_lines"]
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def shown_time(moment: dt.datetime | None = None) -> str:
+    """「2026年12月2日 08:21（北京时间）」: a stored time (naive ones are UTC, as the databases keep them), or now."""
+    moment = moment or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    moment = moment.astimezone(BEIJING)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}（北京时间）"
 
 
 def wrapped_lines(text: str, width: float) -> int:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ecozone import api
+from ecozone._text import shown_time
 from ecozone.catalogue import load_standard
 from ecozone.cli.app import app, err, out
 from ecozone.cli.sample import sample_path
@@ -140,7 +141,7 @@ def user_list() -> None:
     table = Table("用户名", "角色", "地区", "状态", "创建时间")
     for user in users:
         table.add_row(user.name, user.role, user.region, "启用" if user.active else "已停用",
-                      f"{user.created_at:%Y-%m-%d %H:%M}" if user.created_at else "")
+                      shown_time(user.created_at) if user.created_at else "")
     out.print(table)
 
 

@@ -6,12 +6,11 @@ can never disagree. Numbers are formatted here; renderers only lay them out.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from ecozone._text import shown_time
 from ecozone.catalogue import load_metrics
 from ecozone.catalogue.describe import describe_words
 from ecozone.catalogue.model import Indicator, Metric
@@ -30,9 +29,7 @@ from ecozone.vocabulary import (
     WEAK_CLASS,
 )
 
-__all__ = ["BEIJING", "build_context", "shown_time"]
-
-BEIJING = ZoneInfo("Asia/Shanghai")  # every time a user reads is Beijing time
+__all__ = ["build_context"]
 
 def _num(value: Any) -> str:
     if value is None:
@@ -40,12 +37,6 @@ def _num(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return str(value)
-
-
-def shown_time(moment: dt.datetime | None = None) -> str:
-    """「2026年12月2日 08:21（北京时间）」: a stored UTC time, or now, as a user reads it."""
-    moment = (moment or dt.datetime.now(dt.UTC)).astimezone(BEIJING)
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}（北京时间）"
 
 
 def _gap(gap: float | None, unit: str, status: str | None = None) -> str:

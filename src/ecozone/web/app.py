@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ecozone._text import shown_time
 from ecozone.catalogue import load_standard
 from ecozone.errors import EcozoneError, InputError, Location, NotLoggedIn, ScopeError, UsageError
 from ecozone.store import db
@@ -89,6 +90,12 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["beijing"] = shown_time  # every time a page shows is Beijing time
+    return templates
+
+
 def create_app(database_url: str | None = None, secret: str | None = None, standard: str = "mee-2019") -> FastAPI:
     load_standard(standard)  # refuse to start on an unknown pack, not at the first request
     secret = secret or os.environ.get("ECOZONE_SECRET")
@@ -106,7 +113,7 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
         engine=engine,
         sessions=db.session_factory(engine),
         signer=URLSafeTimedSerializer(secret or secrets.token_hex(32), "ecozone"),
-        templates=Jinja2Templates(directory=str(HERE / "templates")),
+        templates=_templates(),
         standard=standard,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
