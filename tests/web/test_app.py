@@ -70,6 +70,14 @@ def test_submit_and_review_through_the_api(client: TestClient) -> None:
     assert returned.json() == {"id": submitted.json()["id"], "status": "returned", "comment": "请补充台账"}
     frozen = client.get("/api/regions/990104/submission").json()
     assert frozen["snapshot"]["result"]["regions"][0]["code"] == "990104"
+    # the page says when, in Beijing time, as every time a user reads
+    import datetime as dt
+
+    from ecozone._text import BEIJING
+
+    shown = client.get("/regions/990104/submission").text
+    today = dt.datetime.now(BEIJING)
+    assert f"提交时间 {today.year}年{today.month}月{today.day}日" in shown and "（北京时间）" in shown
 
 
 def test_repeated_failed_logins_are_locked_out(client: TestClient) -> None:
