@@ -190,3 +190,36 @@ def test_a_custom_word_template_with_an_unknown_field_is_refused(tmp_path: Path,
         api.write_region_reports(evaluation, ["docx"], [REGION], tmp_path / "out", template)
     assert "county_head" in caught.value.message
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_no_county_of_the_sample_reads_code_or_none(evaluation) -> None:  # type: ignore[no-untyped-def]
+    """Every word any format shows, for all eight counties (the renderers print only the context)."""
+    for code in evaluation.regions["region"].to_list():
+        context = build_context(evaluation, code)
+        shown = [context["verdict"]["text"], *context["reasons"], context["standard"]["verification_note"],
+                 context["methods"]["outlook"], context["generated"]]
+        for line in context["annex"]:
+            shown += [str(v) for k, v in line.items() if k not in ("items", "status_code", "level")]
+        for w in context["weak_points"] + context["watch"]:
+            shown += [w[k] for k in ("class", "name", "value", "target", "gap", "trend", "projected_year",
+                                     "lead_department", "direction")]
+        for v in context["vetoes"] or []:
+            shown += [v[k] for k in ("wording", "answer", "source", "effect", "window", "evidence")]
+        _clean("\n".join(shown))
+        assert all(w["class_code"] != "risk_margin" for w in context["weak_points"]), code
+
+
+def test_several_counties_are_written_in_parallel_with_the_same_content(evaluation, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    codes = ["990101", REGION]
+    said: list[str] = []
+    parallel = api.write_region_reports(evaluation, ["docx", "xlsx"], codes, tmp_path / "p", workers=2,
+                                        progress=said.append)
+    serial = api.write_region_reports(evaluation, ["docx", "xlsx"], codes, tmp_path / "s", workers=1)
+    assert sorted(said) == sorted(codes) and list(parallel) == codes
+    for code in codes:
+        texts = [[c.text for t in Document(str(files[code]["docx"])).tables for r in t.rows for c in r.cells]
+                 for files in (parallel, serial)]
+        assert texts[0] == texts[1]
+        sheets = [[r for r in load_workbook(files[code]["xlsx"])["指标完成情况表"].iter_rows(values_only=True)]
+                  for files in (parallel, serial)]
+        assert sheets[0][2:] == sheets[1][2:]
