@@ -180,6 +180,12 @@ def test_html_report_is_self_contained(reports: dict[str, Path], context: dict) 
         assert f">{number}<" in page and name in text
 
 
+def test_the_shipped_word_template_uses_only_fields_of_the_context(context: dict) -> None:  # type: ignore[type-arg]
+    from ecozone.reports.render import _templates
+
+    assert lint_docx_template(_templates() / "report.docx", context) == []
+
+
 def test_a_custom_word_template_with_an_unknown_field_is_refused(tmp_path: Path, evaluation) -> None:  # type: ignore[no-untyped-def]
     template = tmp_path / "mine.docx"
     document = Document()

@@ -22,7 +22,8 @@ from typing import Final
 
 from ecozone.errors import Location, UsageError
 
-__all__ = ["FONT_FAMILY", "FREE", "OFFICE", "css_families", "embedded_font_css", "font_path", "use_in_matplotlib"]
+__all__ = ["FONT_FAMILY", "FREE", "OFFICE", "css_families", "embedded_font_css", "font_file_css", "font_path",
+           "use_in_matplotlib"]
 
 FONT_FAMILY = "WenQuanYi Zen Hei"
 
@@ -89,6 +90,16 @@ def embedded_font_css(text: str) -> str:
     for font in {f.family: f for f in FREE.values()}.values():
         rules.append(f"@font-face {{ font-family: '{font.family}'; "
                      f"src: url(data:font/ttf;base64,{_subset(font, text)}) format('truetype'); }}")
+    return "\n".join(rules)
+
+
+def font_file_css() -> str:
+    """@font-face rules naming the installed font files, for WeasyPrint (which embeds subsets itself)."""
+    rules = []
+    for font in {f.family: f for f in FREE.values()}.values():
+        if not Path(font.path).exists():
+            raise _missing(font)
+        rules.append(f"@font-face {{ font-family: '{font.family}'; src: url('{Path(font.path).as_uri()}'); }}")
     return "\n".join(rules)
 
 
