@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -50,10 +51,10 @@ def test_a_year_out_of_range_is_refused_and_the_pages_stay_whole(client: TestCli
     assert client.get("/").status_code == 200  # the prefecture board
 
 
-def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(client: TestClient, database_url: str,
-                                                                            sample, tmp_path) -> None:
-    """云溪县's Ⅱ级 incident is in the store; its clerk uploads the template with the incident sheet left empty."""
-
+@pytest.fixture()
+def yunxi(database_url: str, sample, tmp_path) -> Path:  # type: ignore[no-untyped-def]
+    """云溪县 with its Ⅱ级 incident in the store, its clerk's account, and its template filled from the sample
+    (the incident sheet of a fresh template is empty)."""
     from ecozone.store.repository import Actor, add_user, import_dataset
     from tests.fixtures.excel.make_fixtures import filled
 
@@ -64,7 +65,14 @@ def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(clien
         add_user(session, "yunxi", "county", "990102", "correct horse battery")
     engine.dispose()
     workbook = tmp_path / "yunxi.xlsx"
-    filled(workbook, "990102")  # the incident sheet of a fresh template is empty
+    filled(workbook, "990102")
+    return workbook
+
+
+def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(client: TestClient, database_url: str,
+                                                                            yunxi: Path) -> None:
+    """云溪县's Ⅱ级 incident is in the store; its clerk uploads the template with the incident sheet left empty."""
+    workbook = yunxi
     client.cookies.clear()
     login(client, "yunxi")
     before = client.get("/api/regions/990102/selfcheck").json()
@@ -87,24 +95,14 @@ def test_an_upload_with_an_empty_incident_sheet_keeps_the_stored_incidents(clien
 
 
 def test_an_incident_is_deleted_only_when_a_row_says_so_and_the_preview_lists_it(
-        client: TestClient, database_url: str, sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        client: TestClient, database_url: str, yunxi: Path) -> None:
     """云溪县's clerk lists the stored Ⅱ级 incident with 删除 = 是 and one new Ⅳ级 incident; then uploads the
     same file again, which changes nothing."""
-
     from openpyxl import load_workbook
 
     from ecozone.io.excel import layout as L
-    from ecozone.store.repository import Actor, add_user, import_dataset
-    from tests.fixtures.excel.make_fixtures import filled
 
-    engine = create_engine(database_url)
-    with Session(engine) as session, session.begin():
-        import_dataset(session, sample.with_observations(sample.observations.head(0)), Actor("t", "province", "990000"),
-                       "事件登记")
-        add_user(session, "yunxi", "county", "990102", "correct horse battery")
-    engine.dispose()
-    workbook = tmp_path / "yunxi.xlsx"
-    filled(workbook, "990102")
+    workbook = yunxi
     book = load_workbook(workbook)
     sheet = book[L.SHEET_INCIDENTS]
     header = {cell.value: cell.column for cell in sheet[1]}
