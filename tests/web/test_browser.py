@@ -174,3 +174,30 @@ def test_a_county_user_is_denied_another_countys_page(page: Page, console: list[
     console.remove("Failed to load resource: the server responded with a status of 403 (Forbidden)")
     expect(p.locator("h1")).to_have_text("无权访问")
     expect(p.locator(".error")).to_contain_text("990105 不在范围内")
+
+
+def test_the_questionnaire_keeps_every_answer_whatever_the_order_they_are_saved_in(page: Page) -> None:
+    """Three questions answered out of their order: each is saved alone as it changes (autosave), which never
+    resets another question's input; 保存全部回答 then finds nothing left to write; after a reload all three
+    stand as answered."""
+    p = page
+    log_in(p, "shimen")
+    p.goto("/regions/990104/selfcheck")
+    fraud, summoned, objection = (p.locator(f"#q-{c}") for c in
+                                  ("data_fraud", "summoned_or_restricted", "public_notice_objection"))
+    objection.get_by_label("说明").fill("公示期 2024-05-01 至 05-10，无异议")  # typed, not yet saved
+    summoned.get_by_label("是（存在）").check()
+    expect(summoned.locator(".autosave")).to_contain_text("已自动保存")
+    fraud.get_by_label("依据文件").fill("自查报告〔2024〕7号")
+    fraud.get_by_label("依据文件").press("Tab")
+    expect(fraud.locator(".autosave")).to_contain_text("已自动保存")
+    # the autosaves left the unsaved note of the third question as typed
+    assert objection.get_by_label("说明").input_value() == "公示期 2024-05-01 至 05-10，无异议"
+    expect(objection.locator(".autosave")).to_contain_text("已自动保存")
+    p.get_by_role("button", name="保存全部回答").click()
+    expect(p.locator("#answers-saved")).to_contain_text("本次写入 0 项")  # every change was already saved
+    p.reload()
+    assert p.locator("#q-summoned_or_restricted").get_by_label("是（存在）").is_checked()
+    assert p.locator("#q-data_fraud").get_by_label("依据文件").input_value() == "自查报告〔2024〕7号"
+    note = p.locator("#q-public_notice_objection").get_by_label("说明").input_value()
+    assert note == "公示期 2024-05-01 至 05-10，无异议"

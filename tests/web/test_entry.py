@@ -92,7 +92,7 @@ def test_a_reviewer_sees_the_grid_but_cannot_edit(client: TestClient) -> None:
 def _question_form(client: TestClient, condition: str) -> dict[str, str]:
     page = client.get("/regions/990104/selfcheck").text
     block = page[page.index(f'id="q-{condition}"'):]
-    version = re.search(r'name="version" value="(\d+)"', block).group(1)  # type: ignore[union-attr]
+    version = re.search(rf'name="version__{condition}" value="(\d+)"', block).group(1)  # type: ignore[union-attr]
     return {"csrf": csrf_of(client, "/regions/990104/selfcheck"), "version": version}
 
 
@@ -192,3 +192,42 @@ def test_an_upload_that_is_not_a_workbook_is_refused(client: TestClient) -> None
     refused = client.post("/upload", data={"csrf": csrf_of(client, "/upload")},
                           files={"workbook": ("数据.txt", b"hello", "text/plain")})
     assert refused.status_code == 422 and "不是 Excel 工作簿" in refused.text
+
+
+def _questionnaire_fields(page: str) -> dict[str, str]:
+    """Every field of the questionnaire form as the page fills it (what a browser would send)."""
+    form = page[page.index('id="questionnaire"'):page.index("</form>", page.index('id="questionnaire"'))]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields.update(dict(re.findall(r'<input name="([^"]+)" value="([^"]*)"', form)))
+    fields.update(dict(re.findall(r'<input type="radio" name="([^"]+)" value="([^"]+)" checked>', form)))
+    return fields
+
+
+def test_the_questionnaire_is_saved_as_one_form_and_a_refusal_keeps_every_answer_typed(client: TestClient) -> None:
+    login(client, "shimen")
+    page = client.get("/regions/990104/selfcheck").text
+    fields = _questionnaire_fields(page)
+    before = {a["condition"]: a for a in client.get("/api/regions/990104/answers").json()}
+    # two answers changed, in the page's order reversed; everything else sent as shown
+    fields |= {"answer__summoned_or_restricted": "yes", "document__summoned_or_restricted": "约谈通知〔2023〕1号",
+               "answer__inspection_unrectified": "no", "note__inspection_unrectified": "已整改销号"}
+    saved = client.post("/regions/990104/selfcheck", data=fields)
+    assert saved.status_code == 200 and "本次写入 2 项有改动的回答" in saved.text
+    after = {a["condition"]: a for a in client.get("/api/regions/990104/answers").json()}
+    assert after["summoned_or_restricted"]["answer"] == "yes"
+    assert after["inspection_unrectified"]["note"] == "已整改销号"
+    untouched = set(before) - {"summoned_or_restricted", "inspection_unrectified"}
+    assert all(after[c]["version"] == before[c]["version"] for c in untouched)  # nothing else rewritten
+    # a second tab opened before the save changes one of the saved questions again: stale → 409, every typed
+    # value shown again, nothing saved (not even the other question it changed)
+    fields |= {"answer__summoned_or_restricted": "unknown", "note__data_fraud": "自查无此情形",
+               "date__data_fraud": "2024-03-02"}
+    refused = client.post("/regions/990104/selfcheck", data=fields)
+    assert refused.status_code == 409 and "已被他人修改" in refused.text
+    assert 'value="自查无此情形"' in refused.text and 'value="约谈通知〔2023〕1号"' in refused.text
+    assert 'name="answer__summoned_or_restricted" value="unknown" checked' in refused.text
+    assert client.get("/api/regions/990104/answers").json() == list(after.values())
+    # a date the validator refuses is an error at its question, with the page as typed
+    again = _questionnaire_fields(client.get("/regions/990104/selfcheck").text)
+    bad = client.post("/regions/990104/selfcheck", data={**again, "date__data_fraud": "去年"})
+    assert bad.status_code == 422 and "日期「去年」无法识别" in bad.text and 'value="去年"' in bad.text

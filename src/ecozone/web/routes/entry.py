@@ -21,9 +21,10 @@ from ecozone import api
 from ecozone.catalogue import load_standard
 from ecozone.catalogue.vetoes import condition_ids, load_veto_catalogue
 from ecozone.errors import ConflictError, EcozoneError, InputError, Location, ScopeError
+from ecozone.io.answers import normalise_answer, parse_date
 from ecozone.io.excel.read import WorkbookImport
 from ecozone.io.problems import ERROR, Problem
-from ecozone.store.models import Region, StoredFile
+from ecozone.store.models import Answer, Region, StoredFile
 from ecozone.store.repository import (
     MAX_FILE_BYTES,
     answers_of,
@@ -62,7 +63,10 @@ def questionnaire(code: str, request: Request, session: Annotated[Session, Depen
 
 
 def _questionnaire(request: Request, session: Session, code: str, error: str | None = None,
-                   failed: str | None = None, status: int = 200) -> Any:
+                   failed: str | None = None, status: int = 200,
+                   typed: dict[str, dict[str, str]] | None = None) -> Any:
+    """The questionnaire; ``typed``: what the user sent, shown again instead of the stored answers after a
+    refusal, so nothing typed is lost."""
     who = viewer(request)
     standard = load_standard(state(request).standard)
     view = region_view(session, who.actor, standard, code)
@@ -76,8 +80,61 @@ def _questionnaire(request: Request, session: Session, code: str, error: str | N
     questions = [c for c in catalogue.conditions if c.answered_by == "question" and "apply" in c.modes] \
         if catalogue else []
     return page(request, who, "selfcheck.html", view=view, questions=questions, answers=answers,
-                evidence=evidence, answer_text=ANSWER, error=error, failed=failed,
+                evidence=evidence, answer_text=ANSWER, error=error, failed=failed, typed=typed or {},
                 can_edit=may(who, "edit", code), catalogue=catalogue, status_code=status)
+
+
+_ANSWER_FIELDS = ("answer", "document", "date", "note")
+
+
+@router.post("/regions/{code}/selfcheck")
+async def answer_all(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    """Save the whole questionnaire at once, all or nothing: every question whose answer, 文号, date, note or
+    evidence differs from what is stored is written (compare-and-set, each at the version the page showed);
+    a refusal shows the page again with everything as typed and the question that failed marked."""
+    who = viewer(request)
+    allowed(who, "edit", code)  # before the body is parsed
+    form = await request.form(max_files=64, max_fields=1000)
+    check_csrf(request, str(form.get("csrf") or ""))
+    questions = condition_ids(load_standard(state(request).standard).standard.veto_catalogue, questions_only=True)
+    typed = {condition: {field: str(form.get(f"{field}__{condition}") or "").strip() for field in _ANSWER_FIELDS}
+             for condition in sorted(questions) if f"version__{condition}" in form}  # a question not on the page
+    saved = 0                                                                      # (an older page) stays as it is
+    try:
+        with session.begin():  # read, compare and write in one transaction
+            stored = answers_of(session, who.actor, code)
+            for condition, given in typed.items():
+                upload = form.get(f"evidence__{condition}")
+                file = upload if isinstance(upload, UploadFile) and upload.filename else None
+                if file is None and not _differs(given, stored.get(condition)):
+                    continue
+                file_name = None
+                if file is not None:
+                    data = await file.read(MAX_FILE_BYTES + 1)
+                    kept = save_file(session, who.actor, "evidence", code, file.filename or "", data,
+                                     file.content_type, condition)
+                    file_name = f"{kept.filename}（附件 {kept.id}）"
+                version = int(str(form.get(f"version__{condition}") or 0))
+                set_answer(session, who.actor, code, condition, given["answer"] or "unknown", version,
+                           document=given["document"], date=given["date"], note=given["note"], file=file_name)
+                saved += 1
+    except EcozoneError as exc:
+        session.rollback()
+        failed = (exc.location.field or "").split(".")[0] if exc.location else None
+        return _questionnaire(request, session, code, error=exc.message, failed=failed, typed=typed,
+                              status=409 if isinstance(exc, ConflictError) else 422)
+    return RedirectResponse(f"/regions/{code}/selfcheck?done=answered&saved={saved}", status_code=303)
+
+
+def _differs(given: dict[str, str], current: Answer | None) -> bool:
+    """Whether what the form says of one question is not what is stored (a blank and a missing value agree)."""
+    if current is None:
+        return (normalise_answer(given["answer"]) or "unknown") != "unknown" or any(
+            given[f] for f in ("document", "date", "note"))
+    return (normalise_answer(given["answer"]) != current.answer
+            or (given["document"] or None) != current.document
+            or (given["note"] or None) != current.note
+            or (str(parse_date(given["date"])) if given["date"] else None) != current.date)
 
 
 @router.post("/regions/{code}/selfcheck/{condition}")

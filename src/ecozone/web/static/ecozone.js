@@ -65,6 +65,45 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { regionCharts(); heatmap(); });
+  // The questionnaire: a changed question is saved alone through the API, at the version the page holds;
+  // the other questions' inputs are never read or touched, so nothing typed elsewhere is lost.
+  function autosave() {
+    var form = document.getElementById("questionnaire");
+    if (!form) return;
+    var csrf = form.querySelector("input[name=csrf]").value, region = form.dataset.region;
+    form.querySelectorAll("fieldset[data-condition]").forEach(function (box) {
+      var id = box.dataset.condition, status = box.querySelector(".autosave");
+      function value(name) {
+        var node = box.querySelector("[name='" + name + "__" + id + "']" + (name === "answer" ? ":checked" : ""));
+        return node ? node.value : "";
+      }
+      box.addEventListener("change", function (event) {
+        if (event.target.type === "file") { status.textContent = "证明材料将在「保存全部回答」时上传。"; return; }
+        var version = box.querySelector("[name='version__" + id + "']");
+        status.textContent = "正在保存……";
+        fetch("/api/regions/" + region + "/answers/" + id, {
+          method: "PUT", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: JSON.stringify({ answer: value("answer") || "unknown", version: parseInt(version.value, 10),
+            document: value("document") || null, date: value("date") || null, note: value("note") || null }),
+        }).then(function (response) {
+          return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+        }).then(function (result) {
+          if (result.ok) {
+            version.value = result.body.version;
+            status.textContent = "已自动保存（第 " + result.body.version + " 版）";
+            status.className = "autosave muted";
+          } else {
+            var detail = result.body.detail;
+            if (Array.isArray(detail)) detail = detail.map(function (d) { return d.msg; }).join("；");
+            status.textContent = "未保存：" + (detail || "请检查填写内容");
+            status.className = "autosave error";
+          }
+        }).catch(function () { status.textContent = "未保存：网络错误，请点「保存全部回答」"; status.className = "autosave error"; });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { regionCharts(); heatmap(); autosave(); });
   document.addEventListener("htmx:afterSettle", regionCharts);
 })();
