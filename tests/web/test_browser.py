@@ -201,3 +201,16 @@ def test_the_questionnaire_keeps_every_answer_whatever_the_order_they_are_saved_
     assert p.locator("#q-data_fraud").get_by_label("依据文件").input_value() == "自查报告〔2024〕7号"
     note = p.locator("#q-public_notice_objection").get_by_label("说明").input_value()
     assert note == "公示期 2024-05-01 至 05-10，无异议"
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (768, 1024), (390, 844)])
+def test_the_questionnaire_fits_every_screen(page: Page, width: int, height: int) -> None:
+    p = page
+    p.set_viewport_size({"width": width, "height": height})
+    log_in(p, "shimen")
+    p.goto("/regions/990104/selfcheck")
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"  # for a human look; not committed
+    artifacts.mkdir(exist_ok=True)
+    p.screenshot(path=str(artifacts / f"questionnaire-{width}.png"), full_page=True)
+    # nothing wider than the screen: the page never scrolls sideways (a wide table scrolls inside its box)
+    assert p.evaluate("document.documentElement.scrollWidth") <= width
