@@ -88,3 +88,19 @@ def test_repeated_failed_logins_are_locked_out(client: TestClient) -> None:
     assert codes == [401] * 5
     locked = client.post("/login", data={"name": "shimen", "password": PASSWORD, "csrf": token})
     assert locked.status_code == 429 and "登录失败次数过多" in locked.text  # even the right password waits
+
+
+def test_a_change_after_submission_is_said_at_the_top_of_the_region_page(client: TestClient) -> None:
+    login(client, "shimen")
+    token = csrf_of(client)
+    assert client.post("/api/regions/990104/submit", headers={"X-CSRF-Token": token}).status_code == 200
+    page = client.get("/regions/990104").text
+    assert 'id="notice-990104"' in page and "石门县已提交，待审核" in page and "提交后又修改" not in page
+    figures = {(f["metric"], f["year"]): f for f in client.get("/api/regions/990104/figures").json()}
+    current = figures[("urban_sewage_treatment_rate", 2023)]
+    edited = client.put("/api/regions/990104/figures/urban_sewage_treatment_rate/2023",
+                        json={"value": "84", "version": current["version"]}, headers={"X-CSRF-Token": token})
+    assert edited.status_code == 200, edited.text
+    page = client.get("/regions/990104").text
+    assert "提交后又修改了 1 处数据" in page and "提交时的快照与现在的数据不同" in page
+    assert page.index('id="notice-990104"') < page.index('id="assessment"')  # above everything else

@@ -137,7 +137,7 @@ def test_a_province_uploads_a_workbook_previews_and_confirms(page: Page, tmp_pat
     expect(p.locator("#imported")).to_contain_text("已载入「青岚县填报.xlsx」")
 
 
-def test_submit_return_with_a_comment_and_the_clerk_sees_it(page: Page) -> None:
+def test_submit_return_with_a_comment_and_the_clerk_sees_it(page: Page, console: list[str]) -> None:
     p = page
     log_in(p, "shimen")
     p.get_by_role("button", name="提交审核").click()
@@ -145,12 +145,25 @@ def test_submit_return_with_a_comment_and_the_clerk_sees_it(page: Page) -> None:
     log_out(p)
     log_in(p, "zhou")
     expect(p.locator("#heatmap canvas")).to_have_count(1)
+    expect(p.locator("#notice-990104")).to_contain_text("石门县已提交，待审核")  # the board's list
     p.get_by_role("link", name="990104").click()
+    # a return without a comment is refused beside the comment box, the page otherwise as it was
+    p.get_by_role("button", name="退回（须写意见）").click()
+    expect(p.locator("#review-error")).to_have_text("退回必须写明意见（需要修改的内容）")
+    expect(p.locator("#submission-status")).to_have_text("已提交")
+    console.remove("Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
     p.get_by_label("审核意见").fill("第29项请附污水厂运行台账")
     p.get_by_role("button", name="退回（须写意见）").click()
     expect(p.locator("#submission-status")).to_have_text("已退回")
     log_out(p)
     log_in(p, "shimen")
+    # the county's home page opens with the notice at the top: who returned it, when, and why
+    notice = p.locator("#notice-990104")
+    expect(notice).to_contain_text("石门县的提交被退回")
+    expect(notice).to_contain_text("zhou")
+    expect(notice).to_contain_text("北京时间")
+    expect(notice.locator(".review-comment")).to_have_text("第29项请附污水厂运行台账")
+    assert notice.bounding_box()["y"] < 300  # type: ignore[index]  # at the top, not at the foot of the page
     expect(p.locator("#review-comment")).to_have_text("第29项请附污水厂运行台账")
     expect(p.get_by_role("button", name="提交审核")).to_be_visible()
 

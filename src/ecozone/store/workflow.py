@@ -7,21 +7,24 @@ changes afterwards. Every transition is permission-checked and audited.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
 from ecozone.errors import Location, UsageError
 from ecozone.evaluation import evaluate
 from ecozone.reports.results_json import evaluation_to_dict
-from ecozone.store.models import AuditRecord, Observation, Submission
+from ecozone.store.models import AuditRecord, Observation, Region, Submission
+from ecozone.store.permissions import scope_prefix
 from ecozone.store.repository import Actor, evaluable_dataset, years_with_data
 from ecozone.vocabulary import SUBMISSION_STATUS
 
-__all__ = ["TRANSITIONS", "latest", "submit", "transition"]
+__all__ = ["TRANSITIONS", "Notice", "latest", "notices", "submit", "transition"]
 
 # status → (action needed, statuses it may come from)
 TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -57,7 +60,9 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
     submission = Submission(region=region, standard_id=loaded.id, pack_hash=loaded.hash, status="submitted",
                             snapshot=snapshot, created_by=actor.name)
     session.add(submission)
-    session.add(AuditRecord(user=actor.name, entity="submission", region=region, key={"standard": loaded.id},
+    session.flush()  # its id, for the audit record that says it was made
+    session.add(AuditRecord(user=actor.name, entity="submission", region=region,
+                            key={"id": submission.id, "standard": loaded.id},
                             old={"status": current.status} if current else None, new={"status": "submitted"},
                             reason="提交"))
     return submission
@@ -82,3 +87,53 @@ def transition(session: Session, actor: Actor, region: str, to: str, comment: st
                             old={"status": old}, new={"status": to}, reason=comment))
     return current
 
+
+
+# what was written to a region's data, as the audit names it: a change of any of these after a submission
+# means the submission no longer shows what is stored
+_DATA = ("figure", "answer", "incident", "assigned", "region")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a user must see about a region's submission: returned (by whom, when, why), accepted,
+    recommended — and data changed since it was submitted."""
+
+    region: str
+    name: str
+    status: str  # the submission's status
+    by: str
+    at: dt.datetime | None
+    comment: str | None
+    changed_since: int  # data records written after the submission
+
+    @property
+    def text(self) -> str:
+        said = {"returned": "被退回", "accepted": "已审核通过", "recommended": "已推荐", "submitted": "已提交，待审核"}
+        return said.get(self.status, SUBMISSION_STATUS[self.status])
+
+
+def notices(session: Session, actor: Actor, region: str | None = None) -> list[Notice]:
+    """The latest submission of each region in the actor's scope (or of one region), with the review's
+    author and time from the audit, and how many data records were written since it was submitted."""
+    prefix = scope_prefix(actor.role, actor.region)
+    newest = select(func.max(Submission.id)).group_by(Submission.region)
+    query = select(Submission, Region.name).join(Region, Region.code == Submission.region).where(
+        Submission.id.in_(newest), Submission.region.startswith(prefix))
+    if region is not None:
+        actor.require("view", region)
+        query = query.where(Submission.region == region)
+    found = []
+    for submission, name in session.execute(query.order_by(Submission.region)).tuples():
+        records = session.scalars(select(AuditRecord).where(
+            AuditRecord.entity == "submission", AuditRecord.region == submission.region,
+            AuditRecord.key["id"].as_integer() == submission.id).order_by(AuditRecord.id)).all()
+        made = records[0].id if records else 0
+        review = records[-1] if records else None
+        changed = session.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.region == submission.region, AuditRecord.entity.in_(_DATA), AuditRecord.id > made)) or 0
+        found.append(Notice(submission.region, name, submission.status,
+                            review.user if review else submission.created_by,
+                            review.at if review else submission.created_at, submission.comment,
+                            changed if made else 0))
+    return found

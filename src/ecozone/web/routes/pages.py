@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
-from ecozone.errors import ConfirmationNeeded, EcozoneError
+from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.store import workflow
 from ecozone.store.permissions import can
 from ecozone.store.repository import set_figure
@@ -62,19 +62,25 @@ def board(request: Request, session: Annotated[Session, Depends(database)]) -> A
     if who.role == "county":  # a county has no board: its own page is its board
         return RedirectResponse(f"/regions/{who.region}", status_code=303)
     view = board_view(session, who.actor, load_standard(state(request).standard))
-    return page(request, who, "board.html", board=view)
+    return page(request, who, "board.html", board=view, notices=workflow.notices(session, who.actor))
 
 
 @router.get("/regions/{code}", response_class=HTMLResponse)
 def region_page(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
     who = viewer(request)
     allowed(who, "view", code)
+    return _region_page(request, session, code)
+
+
+def _region_page(request: Request, session: Session, code: str, status: int = 200, **shown: Any) -> Any:
+    who = viewer(request)
     view = region_view(session, who.actor, load_standard(state(request).standard), code)
     if view is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
     return page(request, who, "region.html", view=view, can_edit=may(who, "edit", code),
                 can_submit=may(who, "submit", code), can_review=may(who, "review", code),
-                can_recommend=may(who, "recommend", code))
+                can_recommend=may(who, "recommend", code), notices=workflow.notices(session, who.actor, code),
+                status_code=status, **shown)
 
 
 @router.post("/regions/{code}/figures", response_class=HTMLResponse)
@@ -131,8 +137,13 @@ def review(
     who = viewer(request)
     check_csrf(request, csrf)
     allowed(who, workflow.TRANSITIONS.get(to, ("review", ()))[0], code)
-    with session.begin():
-        workflow.transition(session, who.actor, code, to, comment)
+    try:
+        with session.begin():
+            workflow.transition(session, who.actor, code, to, comment)
+    except UsageError as exc:  # e.g. a return without a comment: said beside the comment box, not on a dead end
+        session.rollback()
+        said = exc.problem + (f"（{exc.expected}）" if exc.expected else "")
+        return _region_page(request, session, code, status=422, review_error=said, review_comment=comment)
     return RedirectResponse(f"/regions/{code}?done={to}", status_code=303)
 
 
