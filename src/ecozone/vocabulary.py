@@ -108,6 +108,7 @@ PLAN_STATUS = Codebook("plan_status", {"planned": "已排期", "blocked": "受�
 
 SUBMISSION_STATUS = Codebook("submission_status", {
     "submitted": "已提交", "returned": "已退回", "accepted": "已通过", "recommended": "已推荐",
+    "reopened": "已重新打开",
 })
 ROLE = Codebook("role", {"county": "县级填报员", "prefecture": "州（市）级审核员", "province": "省级管理员"})
 ORIGIN = Codebook("origin", {"shipped": "内置", "user": "用户"})

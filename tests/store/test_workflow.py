@@ -22,6 +22,15 @@ def test_a_submission_freezes_what_was_submitted(session: Session) -> None:
     frozen = submission.snapshot
     assert submission.pack_hash.startswith("sha256:") and submission.status == "submitted"
     assert frozen["result"]["regions"][0]["verdict"] == "not_ready"
+    # submitted data are locked: an edit is refused until a reviewer reopens the submission with a reason
+    with pytest.raises(ScopeError) as caught, session.begin():
+        set_figure(session, CLERK, "990104", 2023, "urban_sewage_treatment_rate", "86", 1)
+    assert "数据已锁定" in caught.value.message
+    with pytest.raises(UsageError) as unreasoned, session.begin():
+        transition(session, REVIEWER, "990104", "reopened", "")
+    assert "重新打开必须写明理由" in unreasoned.value.message
+    with session.begin():
+        transition(session, REVIEWER, "990104", "reopened", "补充台账后的数值")
     with session.begin():  # a later edit changes the live figure, not the snapshot
         set_figure(session, CLERK, "990104", 2023, "urban_sewage_treatment_rate", "86", 1)
     again = latest(session, "990104")

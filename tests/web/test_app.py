@@ -90,17 +90,36 @@ def test_repeated_failed_logins_are_locked_out(client: TestClient) -> None:
     assert locked.status_code == 429 and "登录失败次数过多" in locked.text  # even the right password waits
 
 
-def test_a_change_after_submission_is_said_at_the_top_of_the_region_page(client: TestClient) -> None:
+def test_submitted_data_are_locked_until_reopened_with_a_reason_and_changes_are_said(client: TestClient) -> None:
     login(client, "shimen")
     token = csrf_of(client)
     assert client.post("/api/regions/990104/submit", headers={"X-CSRF-Token": token}).status_code == 200
     page = client.get("/regions/990104").text
-    assert 'id="notice-990104"' in page and "石门县已提交，待审核" in page and "提交后又修改" not in page
+    assert 'id="notice-990104"' in page and "石门县已提交，待审核" in page and "数据已随提交锁定" in page
+    assert 'hx-post="/regions/990104/figures"' not in page  # the grid is read-only
     figures = {(f["metric"], f["year"]): f for f in client.get("/api/regions/990104/figures").json()}
     current = figures[("urban_sewage_treatment_rate", 2023)]
-    edited = client.put("/api/regions/990104/figures/urban_sewage_treatment_rate/2023",
-                        json={"value": "84", "version": current["version"]}, headers={"X-CSRF-Token": token})
-    assert edited.status_code == 200, edited.text
+
+    def edit(value: str, version: int):  # type: ignore[no-untyped-def]
+        return client.put("/api/regions/990104/figures/urban_sewage_treatment_rate/2023",
+                          json={"value": value, "version": version}, headers={"X-CSRF-Token": token})
+
+    locked = edit("84", current["version"])
+    assert locked.status_code == 403 and "数据已锁定" in locked.text and "重新打开" in locked.text
+    client.cookies.clear()
+    login(client, "zhou")
+    token = csrf_of(client)
+    refused = client.post("/regions/990104/review", data={"csrf": token, "to": "reopened", "comment": " "})
+    assert refused.status_code == 422 and "重新打开必须写明理由" in refused.text
+    reopened = client.post("/regions/990104/review", data={"csrf": token, "to": "reopened",
+                                                           "comment": "补充第29项污水厂台账后的数值"})
+    assert reopened.status_code == 200 and "已重新打开" in reopened.text
+    client.cookies.clear()
+    login(client, "shimen")
+    token = csrf_of(client)
+    assert edit("84", current["version"]).status_code == 200
     page = client.get("/regions/990104").text
+    assert "已重新打开，可以修改后重新提交" in page and "补充第29项污水厂台账后的数值" in page
     assert "提交后又修改了 1 处数据" in page and "提交时的快照与现在的数据不同" in page
     assert page.index('id="notice-990104"') < page.index('id="assessment"')  # above everything else
+    assert "提交审核" in page  # and it may be submitted again

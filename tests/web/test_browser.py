@@ -227,3 +227,32 @@ def test_the_questionnaire_fits_every_screen(page: Page, width: int, height: int
     p.screenshot(path=str(artifacts / f"questionnaire-{width}.png"), full_page=True)
     # nothing wider than the screen: the page never scrolls sideways (a wide table scrolls inside its box)
     assert p.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_an_approved_county_cannot_edit_until_the_reviewer_reopens_it(page: Page) -> None:
+    p = page
+    log_in(p, "shimen")
+    p.get_by_role("button", name="提交审核").click()
+    expect(p.locator("#submission-status")).to_have_text("已提交")
+    log_out(p)
+    log_in(p, "zhou")
+    p.goto("/regions/990104")
+    p.get_by_role("button", name="审核通过").click()
+    expect(p.locator("#submission-status")).to_have_text("已通过")
+    log_out(p)
+    log_in(p, "shimen")
+    expect(p.locator("#notice-990104")).to_contain_text("石门县已审核通过")
+    expect(p.get_by_text("数据已随提交锁定")).to_be_visible()
+    expect(p.get_by_label("城镇污水处理率 2023")).to_have_count(0)  # no input: the grid is read-only
+    p.goto("/regions/990104/selfcheck")
+    expect(p.get_by_role("button", name="保存全部回答")).to_have_count(0)
+    log_out(p)
+    log_in(p, "zhou")
+    p.goto("/regions/990104")
+    p.get_by_label("重新打开的理由").fill("补充第29项污水厂运行台账后的数值")
+    p.get_by_role("button", name="重新打开（须写理由）").click()
+    expect(p.locator("#submission-status")).to_have_text("已重新打开")
+    log_out(p)
+    log_in(p, "shimen")
+    expect(p.locator("#notice-990104")).to_contain_text("补充第29项污水厂运行台账后的数值")
+    expect(p.get_by_label("城镇污水处理率 2023")).to_have_count(1)  # editable again

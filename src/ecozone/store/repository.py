@@ -39,11 +39,13 @@ from ecozone.store.models import (
     Region,
     StoredFile,
     StoreMeta,
+    Submission,
     User,
 )
 from ecozone.store.permissions import ROLES, can, scope_prefix
 
 __all__ = [
+    "LOCKED",
     "Actor",
     "ConflictError",
     "Overreach",
@@ -61,7 +63,9 @@ __all__ = [
     "import_dataset",
     "list_users",
     "load_dataset",
+    "locked_by",
     "regions_in_scope",
+    "require_open",
     "revision",
     "safe_filename",
     "save_file",
@@ -74,6 +78,25 @@ __all__ = [
 ]
 
 _hasher = PasswordHash.recommended()  # argon2
+
+# a region whose latest submission is in one of these states keeps its data as submitted: what a reviewer
+# reads (and the snapshot) can never silently differ from the store; 「重新打开」 (with a reason) unlocks it
+LOCKED = ("submitted", "accepted", "recommended")
+
+
+def locked_by(session: Session, region: str) -> str | None:
+    """The submission status that locks the region's data, or None when they may be changed."""
+    status = session.scalar(select(Submission.status).where(Submission.region == region)
+                            .order_by(Submission.id.desc()).limit(1))
+    return status if status in LOCKED else None
+
+
+def require_open(session: Session, region: str) -> None:
+    """Refuse a write to a region whose data are locked by its submission."""
+    status = locked_by(session, region)
+    if status is not None:
+        shown = {"submitted": "已提交待审核", "accepted": "已审核通过", "recommended": "已推荐"}[status]
+        raise ScopeError(f"{region} {shown}，数据已锁定，不能修改；如需修改，请州（市）级审核员「重新打开」并写明理由")
 
 
 
@@ -257,6 +280,7 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
     """Write a whole dataset in one transaction; any error leaves the store as it was."""
     for code in dataset.regions["code"]:
         actor.require("load", code)
+        require_open(session, code)
     overreach = county_overreach(session, dataset, actor)
     if overreach:
         sheet, region, what, _ = overreach[0]
@@ -519,6 +543,7 @@ def set_figure(
     A value that needs confirmation (a share typed as a fraction) is refused until ``accept_warnings``.
     """
     actor.require("edit", region)
+    require_open(session, region)
     refused = year_problem(year)  # before the year reaches a query: 2147483648 overflows PostgreSQL's integer
     if refused:
         raise InputError(refused, Location(field="year"), expected=f"{FIRST_YEAR} 年至今年之间的年份")
@@ -571,6 +596,7 @@ def set_answer(
 ) -> Answer:
     """Record one self-check answer (是/否/不清楚 and its evidence); refuses a stale edit like ``set_figure``."""
     actor.require("edit", region)
+    require_open(session, region)
     normal = normalise_answer(answer)
     if normal is None:
         raise InputError(f"回答「{answer}」无法识别", Location(field=condition), expected="是、否 或 不清楚")

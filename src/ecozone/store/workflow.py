@@ -21,7 +21,7 @@ from ecozone.evaluation import evaluate
 from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.store.models import AuditRecord, Observation, Region, Submission
 from ecozone.store.permissions import scope_prefix
-from ecozone.store.repository import Actor, evaluable_dataset, years_with_data
+from ecozone.store.repository import LOCKED, Actor, evaluable_dataset, years_with_data
 from ecozone.vocabulary import SUBMISSION_STATUS
 
 __all__ = ["TRANSITIONS", "Notice", "latest", "notices", "submit", "transition"]
@@ -31,6 +31,8 @@ TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "returned": ("review", ("submitted",)),
     "accepted": ("review", ("submitted",)),
     "recommended": ("recommend", ("accepted",)),
+    # the explicit way to change data a reviewer has seen: said with a reason, audited, then submitted again
+    "reopened": ("review", ("submitted", "accepted", "recommended")),
 }
 
 
@@ -43,7 +45,7 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
     """Freeze the county's figures, answers and results, with the rules' fingerprint."""
     actor.require("submit", region)
     current = latest(session, region)
-    if current is not None and current.status in ("submitted", "accepted", "recommended"):
+    if current is not None and current.status in LOCKED:
         raise UsageError(f"{region} 已处于「{SUBMISSION_STATUS[current.status]}」状态，不能重复提交",
                          Location(field="status"), expected="被退回后修改再提交")
     # the very dataset the region's page evaluates: figures, targets, answers and incidents
@@ -80,6 +82,9 @@ def transition(session: Session, actor: Actor, region: str, to: str, comment: st
         raise UsageError(f"{region} 当前为「{state}」，不能改为「{SUBMISSION_STATUS[to]}」", Location(field="status"))
     if to == "returned" and not (comment or "").strip():
         raise UsageError("退回必须写明意见", Location(field="comment"), expected="需要修改的内容")
+    if to == "reopened" and not (comment or "").strip():
+        raise UsageError("重新打开必须写明理由", Location(field="comment"),
+                         expected="为什么要修改已提交（已通过）的数据")
     old = current.status
     current.status = to
     current.comment = comment
@@ -109,7 +114,8 @@ class Notice:
 
     @property
     def text(self) -> str:
-        said = {"returned": "被退回", "accepted": "已审核通过", "recommended": "已推荐", "submitted": "已提交，待审核"}
+        said = {"returned": "被退回", "accepted": "已审核通过", "recommended": "已推荐", "submitted": "已提交，待审核",
+                "reopened": "已重新打开，可以修改后重新提交"}
         return said.get(self.status, SUBMISSION_STATUS[self.status])
 
 

@@ -34,6 +34,7 @@ from ecozone.store.repository import (
     describe_import,
     evaluable_dataset,
     import_dataset,
+    locked_by,
     safe_filename,
     save_file,
     set_answer,
@@ -81,7 +82,8 @@ def _questionnaire(request: Request, session: Session, code: str, error: str | N
         if catalogue else []
     return page(request, who, "selfcheck.html", view=view, questions=questions, answers=answers,
                 evidence=evidence, answer_text=ANSWER, error=error, failed=failed, typed=typed or {},
-                can_edit=may(who, "edit", code), catalogue=catalogue, status_code=status)
+                can_edit=may(who, "edit", code) and locked_by(session, code) is None, catalogue=catalogue,
+                status_code=status)
 
 
 _ANSWER_FIELDS = ("answer", "document", "date", "note")

@@ -12,7 +12,7 @@ from ecozone.catalogue import load_standard
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.store import workflow
 from ecozone.store.permissions import can
-from ecozone.store.repository import set_figure
+from ecozone.store.repository import locked_by, set_figure
 from ecozone.vocabulary import (
     ANSWER,
     ANSWERED_BY,
@@ -77,8 +77,9 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
     view = region_view(session, who.actor, load_standard(state(request).standard), code)
     if view is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
-    return page(request, who, "region.html", view=view, can_edit=may(who, "edit", code),
-                can_submit=may(who, "submit", code), can_review=may(who, "review", code),
+    locked = locked_by(session, code)
+    return page(request, who, "region.html", view=view, can_edit=may(who, "edit", code) and locked is None,
+                locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),
                 can_recommend=may(who, "recommend", code), notices=workflow.notices(session, who.actor, code),
                 status_code=status, **shown)
 
