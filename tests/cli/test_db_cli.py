@@ -41,3 +41,12 @@ def test_demo_load_fills_the_database_and_prints_working_accounts(tmp_path: Path
     with db.session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Incident)) == 3
     engine.dispose()
+    # the passwords scrolled away: new ones on request, printed, and the old ones no longer work
+    renewed = run(tmp_path, "demo", "--load", "--new-passwords", "-o", str(tmp_path / "out"))
+    fresh = dict(re.findall(r"演示账号 (\w+)（.*?）密码 (\S+)", renewed.stdout))
+    assert renewed.returncode == 0 and set(fresh) == {"shimen", "shizhou", "sheng"}
+    engine = db.engine_for(f"sqlite:///{tmp_path / 'ecozone.sqlite'}")
+    with db.session_factory(engine)() as session:
+        assert check_password(session, "shimen", fresh["shimen"]) is not None
+        assert check_password(session, "shimen", accounts["shimen"]) is None
+    engine.dispose()

@@ -26,6 +26,8 @@ def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="结果 JSON 写入的文件夹")] = Path("ecozone-demo"),
     standard: Annotated[str, typer.Option("--standard", "-s", help="标准编号")] = "mee-2019",
     load: Annotated[bool, typer.Option("--load", help="同时载入数据库并建立演示账号（供 ecozone serve）")] = False,
+    new_passwords: Annotated[bool, typer.Option(
+        "--new-passwords", help="与 --load 同用：给已有的演示账号生成新密码并显示（原密码失效）")] = False,
 ) -> None:
     """用内置示例（虚构的示例州，8 个县）跑一遍评估，打印总表并把结果写成 JSON。"""
     from ecozone.reports.charts import board_heatmap
@@ -34,7 +36,7 @@ def demo(
     if load:
         from ecozone.cli.store import load_demo
 
-        load_demo()
+        load_demo(new_passwords=new_passwords)
     evaluation = api.evaluate(load_standard(standard), api.load_dataset(sample_path()), vetoes=True)
     out.print("[dim]示例数据为虚构（示例州及其 8 个县均不存在），仅用于演示。[/]")
     print_header(out, evaluation)

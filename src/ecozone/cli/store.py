@@ -78,15 +78,16 @@ DEMO_USERS = (("shimen", "county", "990104", "石门县填报员"), ("shizhou", 
               ("sheng", "province", "990000", "省级管理员"))
 
 
-def load_demo() -> None:
-    """The sample in the database, with one account per role (new random passwords, printed once)."""
+def load_demo(*, new_passwords: bool = False) -> None:
+    """The sample in the database, with one account per role (random passwords, printed once; a password is
+    never stored readably, so ``new_passwords`` gives the existing demo accounts new ones and prints those)."""
     import secrets
 
     from sqlalchemy import select
 
     from ecozone.store import db
     from ecozone.store.models import User
-    from ecozone.store.repository import Actor, add_user, describe_import, import_dataset
+    from ecozone.store.repository import Actor, add_user, change_user, describe_import, import_dataset
 
     dataset = api.load_dataset(sample_path())
     db.upgrade()
@@ -95,16 +96,20 @@ def load_demo() -> None:
     with db.session_factory(engine)() as session, session.begin():
         counts = import_dataset(session, dataset, Actor("system", "province", "990000"), "载入演示数据")
         for name, role, region, label in DEMO_USERS:
+            password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(90) + 10}"  # meets the password rule
             if session.scalar(select(User).where(User.name == name)) is None:
-                password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(90) + 10}"  # meets the password rule
                 add_user(session, name, role, region, password)
+                created.append((name, label, region, password))
+            elif new_passwords:  # ends the account's sessions, like every password change
+                change_user(session, name, password=password)
                 created.append((name, label, region, password))
     engine.dispose()
     out.print(f"已载入演示数据到 {db.shown_url()}：" + describe_import(counts))
     for name, label, region, password in created:
         out.print(f"  演示账号 [bold]{name}[/]（{label}，{region}）密码 [bold]{password}[/]")
     if not created:
-        out.print("  演示账号已存在（shimen / shizhou / sheng），密码未改。")
+        out.print("  演示账号已存在（shimen / shizhou / sheng），密码未改；"
+                  "忘记密码时用 ecozone demo --load --new-passwords 重新生成并显示。")
     out.print("启动网页：ecozone serve，然后在浏览器打开 http://127.0.0.1:8000/")
 
 

@@ -130,7 +130,7 @@ def notices(session: Session, actor: Actor, region: str | None = None) -> list[N
         actor.require("view", region)
         query = query.where(Submission.region == region)
     found = []
-    for submission, name in session.execute(query.order_by(Submission.region)).tuples():
+    for submission, name in session.execute(query.order_by(Submission.region)):
         records = session.scalars(select(AuditRecord).where(
             AuditRecord.entity == "submission", AuditRecord.region == submission.region,
             AuditRecord.key["id"].as_integer() == submission.id).order_by(AuditRecord.id)).all()
