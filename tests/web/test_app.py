@@ -29,6 +29,7 @@ def test_a_county_user_sees_its_county_and_is_refused_another(client: TestClient
     assert "城镇污水处理率" in page.text
     denied = client.get("/regions/990105")  # a page: a Chinese page that says why
     assert denied.status_code == 403 and "只能访问代码以 990104 开头的地区" in denied.text and "无权访问" in denied.text
+    assert "县级填报员" in denied.text and "（county" not in denied.text  # the error page names the role in Chinese
     api_denied = client.get("/api/regions/990105/assessment")  # the API: JSON that says why
     assert api_denied.status_code == 403 and "990105 不在范围内" in api_denied.json()["detail"]
     assert [r["code"] for r in client.get("/api/regions").json()] == ["990104"]

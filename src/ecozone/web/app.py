@@ -26,6 +26,7 @@ from ecozone._text import shown_time
 from ecozone.catalogue import load_standard
 from ecozone.errors import EcozoneError, InputError, Location, NotLoggedIn, ScopeError, UsageError
 from ecozone.store import db
+from ecozone.vocabulary import ROLE
 from ecozone.web.routes import api, auth, entry, pages, reports
 from ecozone.web.security import SESSION_COOKIE, WebState, viewer_or_none
 
@@ -93,6 +94,7 @@ async def _too_large(send: Send) -> None:
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["beijing"] = shown_time  # every time a page shows is Beijing time
+    templates.env.globals["role_text"] = ROLE  # every page, error pages included, names a role in Chinese
     return templates
 
 
