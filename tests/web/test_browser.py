@@ -137,13 +137,17 @@ def test_a_province_uploads_a_workbook_previews_and_confirms(page: Page, tmp_pat
     expect(p.locator("#imported")).to_contain_text("已载入「青岚县填报.xlsx」")
 
 
-def test_submit_return_with_a_comment_and_the_clerk_sees_it(page: Page, console: list[str]) -> None:
-    p = page
+def the_county_submits_and_the_reviewer_logs_in(p: Page) -> None:
     log_in(p, "shimen")
     p.get_by_role("button", name="提交审核").click()
     expect(p.locator("#submission-status")).to_have_text("已提交")
     log_out(p)
     log_in(p, "zhou")
+
+
+def test_submit_return_with_a_comment_and_the_clerk_sees_it(page: Page, console: list[str]) -> None:
+    p = page
+    the_county_submits_and_the_reviewer_logs_in(p)
     expect(p.locator("#heatmap canvas")).to_have_count(1)
     expect(p.locator("#notice-990104")).to_contain_text("石门县已提交，待审核")  # the board's list
     p.get_by_role("link", name="990104").click()
@@ -231,11 +235,7 @@ def test_the_questionnaire_fits_every_screen(page: Page, width: int, height: int
 
 def test_an_approved_county_cannot_edit_until_the_reviewer_reopens_it(page: Page) -> None:
     p = page
-    log_in(p, "shimen")
-    p.get_by_role("button", name="提交审核").click()
-    expect(p.locator("#submission-status")).to_have_text("已提交")
-    log_out(p)
-    log_in(p, "zhou")
+    the_county_submits_and_the_reviewer_logs_in(p)
     p.goto("/regions/990104")
     p.get_by_role("button", name="审核通过").click()
     expect(p.locator("#submission-status")).to_have_text("已通过")

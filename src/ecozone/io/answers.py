@@ -21,8 +21,10 @@ import yaml
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA
 from ecozone.errors import InputError, Location
 
-__all__ = ["incident_key", "normalise_answer", "normalise_grade", "parse_date", "read_answers", "read_incidents",
-           "split_removed"]
+__all__ = ["REMOVE_EXPECTED", "incident_key", "normalise_answer", "normalise_grade", "parse_date", "parse_remove",
+           "read_answers", "read_incidents", "split_removed"]
+
+REMOVE_EXPECTED = "是（删除库中这起事件）或留空"
 
 _ANSWERS = {"是": "yes", "有": "yes", "yes": "yes", "y": "yes", "true": "yes", "否": "no", "无": "no", "no": "no",
             "n": "no", "false": "no", "不清楚": "unknown",
@@ -39,6 +41,14 @@ def normalise_answer(text: str) -> str | None:
 def normalise_grade(text: str) -> str | None:
     cleaned = str(text).strip().upper().removesuffix("级").removesuffix("突发环境事件").strip()
     return _GRADES.get(cleaned) or _GRADES.get(str(text).strip().removesuffix("级"))
+
+
+def parse_remove(text: str | None) -> bool | None:
+    """An incident row's 「删除」 mark: True for 是, False for blank or 否, None for anything else."""
+    if text is None or not str(text).strip():
+        return False
+    answer = normalise_answer(str(text))
+    return {"yes": True, "no": False}.get(answer or "")
 
 
 def parse_date(text: Any) -> dt.date | None:
@@ -76,9 +86,9 @@ def incidents_frame(rows: list[dict[str, Any]], where: list[Location]) -> pl.Dat
     """Normalised incidents, with a ``remove`` column (the rows marked 删除)."""
     out = []
     for row, location in zip(rows, where, strict=True):
-        remove = _blank(row.get("remove"))
-        if remove is not None and normalise_answer(remove) not in ("yes", "no"):
-            raise InputError(f"「删除」列的「{remove}」无法识别", location, expected="是（删除库中这起事件）或留空")
+        remove = parse_remove(row.get("remove"))
+        if remove is None:
+            raise InputError(f"「删除」列的「{row.get('remove')}」无法识别", location, expected=REMOVE_EXPECTED)
         grade = normalise_grade(row.get("grade") or "")
         if grade is None:
             raise InputError(f"事件级别「{row.get('grade')}」无法识别", location,
@@ -88,7 +98,7 @@ def incidents_frame(rows: list[dict[str, Any]], where: list[Location]) -> pl.Dat
             raise InputError(f"日期「{row.get('date')}」无法识别", location, expected="如 2023-05-01 或 2023年5月1日")
         out.append({"region": str(row.get("region") or ""), "date": date, "grade": grade,
                     "name": _blank(row.get("name")), "document": _blank(row.get("document")),
-                    "remove": remove is not None and normalise_answer(remove) == "yes"})
+                    "remove": remove})
     return pl.DataFrame(out, schema={**INCIDENT_SCHEMA, "remove": pl.Boolean})
 
 

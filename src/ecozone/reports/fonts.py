@@ -66,6 +66,11 @@ def _missing(font: FreeFont) -> UsageError:
                       expected=f"安装 Debian 软件包 {font.package}（apt-get install {font.package}）")
 
 
+def _families() -> list[FreeFont]:
+    """Each free font once (several roles share 报宋)."""
+    return list({f.family: f for f in FREE.values()}.values())
+
+
 def css_families() -> dict[str, str]:
     """role → a CSS font-family list: the embedded stand-in, then the office font of the same style."""
     return {role: f"'{FREE[role].family}', '{OFFICE[role]}', serif" for role in OFFICE}
@@ -87,7 +92,7 @@ def use_in_matplotlib() -> None:
 def embedded_font_css(text: str) -> str:
     """One @font-face rule per free font, each subset to ``text``'s characters, as data: URIs."""
     rules = []
-    for font in {f.family: f for f in FREE.values()}.values():
+    for font in _families():
         rules.append(f"@font-face {{ font-family: '{font.family}'; "
                      f"src: url(data:font/ttf;base64,{_subset(font, text)}) format('truetype'); }}")
     return "\n".join(rules)
@@ -96,7 +101,7 @@ def embedded_font_css(text: str) -> str:
 def font_file_css() -> str:
     """@font-face rules naming the installed font files, for WeasyPrint (which embeds subsets itself)."""
     rules = []
-    for font in {f.family: f for f in FREE.values()}.values():
+    for font in _families():
         if not Path(font.path).exists():
             raise _missing(font)
         rules.append(f"@font-face {{ font-family: '{font.family}'; src: url('{Path(font.path).as_uri()}'); }}")

@@ -25,7 +25,14 @@ from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.engine.plan_rows import figure_plan
 from ecozone.errors import InputError, Location
-from ecozone.io.answers import normalise_answer, normalise_grade, parse_date, split_removed
+from ecozone.io.answers import (
+    REMOVE_EXPECTED,
+    normalise_answer,
+    normalise_grade,
+    parse_date,
+    parse_remove,
+    split_removed,
+)
 from ecozone.io.excel import layout as L
 from ecozone.io.excel.formats import SheetLook, sheet_look
 from ecozone.io.excel.guard import cell_text, guard_workbook, open_workbook
@@ -589,8 +596,7 @@ def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList,
         if _blank_row(row):
             continue
         grade = normalise_grade(cell_text(at("级别")))
-        marked = cell_text(at(L.COL_INCIDENT_REMOVE))
-        remove = (normalise_answer(marked) or marked) if marked else ""
+        remove = parse_remove(cell_text(at(L.COL_INCIDENT_REMOVE)))
         date = parse_date(at("发生日期")) or parse_date(cell_text(at("发生日期")))
         def problem(code: str, message: str, expected: str, column: str, r: int = r) -> Problem:
             return Problem(ERROR, code, message, expected, file=file, sheet=sheet.name,
@@ -605,10 +611,10 @@ def _incidents(sheet: _Sheet, known: set[str], problems: ProblemList,
         elif date is None:
             problems.add(problem("bad_date", f"日期「{cell_text(at('发生日期'))}」无法识别", "如 2023-05-01",
                                  "发生日期"))
-        elif remove not in ("", "yes", "no"):
+        elif remove is None:
             problems.add(problem("bad_remove", f"「删除」列的「{cell_text(at(L.COL_INCIDENT_REMOVE))}」无法识别",
-                                 "是（删除库中这起事件）或留空", L.COL_INCIDENT_REMOVE))
+                                 REMOVE_EXPECTED, L.COL_INCIDENT_REMOVE))
         else:
             rows.append({"region": region, "date": date, "grade": grade, "name": cell_text(at("事件名称")) or None,
-                         "document": cell_text(at("定级文件")) or None, "remove": remove == "yes"})
+                         "document": cell_text(at("定级文件")) or None, "remove": remove})
     return split_removed(pl.DataFrame(rows, schema={**INCIDENT_SCHEMA, "remove": pl.Boolean}))
