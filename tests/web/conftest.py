@@ -1,24 +1,32 @@
-"""The web app's fixtures: a migrated store holding the sample, users of each role, a logged-in client."""
+"""The web app's fixtures: a migrated store holding the sample, users of each role, a logged-in client; and for the
+browser tests, the app served on PostgreSQL and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import polars as pl
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 
+from ecozone.catalogue import load_metrics
 from ecozone.dataset import Dataset
+from ecozone.io.tables import read_dataset
 from ecozone.store import db
 from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app
+from tests.conftest import SAMPLE
+from tests.databases import _postgres
 
 PASSWORD = "correct horse battery"
 
@@ -77,3 +85,77 @@ def served(app: FastAPI) -> Iterator[str]:
         running.should_exit = True
         thread.join(timeout=10)
         app.state.engine.dispose()
+
+
+# --- the browser tests: Debian's Chromium (never `playwright install`), the app served on PostgreSQL -------------
+
+CHROMIUM = os.environ.get("ECOZONE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def server(postgres_admin_url: str | None) -> Iterator[str]:
+    """The sample in a fresh PostgreSQL database, users of each role, and the app on a free port."""
+    databases = _postgres(postgres_admin_url)
+    url = next(databases)
+
+    sample: Dataset = read_dataset(SAMPLE, load_metrics())
+    db.upgrade(url)
+    engine = db.engine_for(url)
+    with db.session_factory(engine)() as session, session.begin():
+        import_dataset(session, sample, Actor("t", "province", "990000"), "浏览器测试")
+        add_user(session, "shimen", "county", "990104", PASSWORD)
+        add_user(session, "zhou", "prefecture", "990100", PASSWORD)
+        add_user(session, "sheng", "province", "990000", PASSWORD)
+    engine.dispose()
+    app = create_app(url, secret="browser-test-0123456789abcdef0123456789abcdef")
+    try:
+        with served(app) as base:
+            yield base
+    finally:
+        next(databases, None)  # drop the database
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        reason = f"没有 Chromium（{CHROMIUM}）：运行 bash scripts/setup-system --test"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as play:
+        launched = play.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def console() -> list[str]:
+    """Errors the browser reported; a test that expects one (a 403 page) removes it."""
+    return []
+
+
+@pytest.fixture()
+def page(browser: Browser, server: str, console: list[str]) -> Iterator[Page]:
+    context = browser.new_context(base_url=server, accept_downloads=True, locale="zh-CN")
+    opened = context.new_page()
+    opened.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: console.append(str(e)))
+    yield opened
+    context.close()
+    # a script error or a CSP refusal in the console is a broken page, even if the test's steps passed
+    assert not console, console
+
+
+def log_in(page: Page, name: str) -> None:
+    page.goto("/login")
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/login")

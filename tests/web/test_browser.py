@@ -7,96 +7,15 @@ skipped elsewhere, with the reason.
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from docx import Document
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from ecozone.catalogue import load_metrics
-from ecozone.dataset import Dataset
-from ecozone.io.tables import read_dataset
-from ecozone.store import db
-from ecozone.store.repository import Actor, add_user, import_dataset
-from ecozone.web.app import create_app
-from tests.conftest import SAMPLE
-from tests.databases import _postgres
-from tests.web.conftest import PASSWORD, served
+from tests.web.conftest import log_in, log_out
 
-CHROMIUM = os.environ.get("ECOZONE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 EXCEL = Path(__file__).parents[1] / "fixtures" / "excel"
-
-
-@pytest.fixture(scope="module")
-def server(postgres_admin_url: str | None) -> Iterator[str]:
-    """The sample in a fresh PostgreSQL database, users of each role, and the app on a free port."""
-    databases = _postgres(postgres_admin_url)
-    url = next(databases)
-
-    sample: Dataset = read_dataset(SAMPLE, load_metrics())
-    db.upgrade(url)
-    engine = db.engine_for(url)
-    with db.session_factory(engine)() as session, session.begin():
-        import_dataset(session, sample, Actor("t", "province", "990000"), "浏览器测试")
-        add_user(session, "shimen", "county", "990104", PASSWORD)
-        add_user(session, "zhou", "prefecture", "990100", PASSWORD)
-        add_user(session, "sheng", "province", "990000", PASSWORD)
-    engine.dispose()
-    app = create_app(url, secret="browser-test-0123456789abcdef0123456789abcdef")
-    try:
-        with served(app) as base:
-            yield base
-    finally:
-        next(databases, None)  # drop the database
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        reason = f"没有 Chromium（{CHROMIUM}）：运行 bash scripts/setup-system --test"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as play:
-        launched = play.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture()
-def console() -> list[str]:
-    """Errors the browser reported; a test that expects one (a 403 page) removes it."""
-    return []
-
-
-@pytest.fixture()
-def page(browser: Browser, server: str, console: list[str]) -> Iterator[Page]:
-    context = browser.new_context(base_url=server, accept_downloads=True, locale="zh-CN")
-    opened = context.new_page()
-    opened.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    opened.on("pageerror", lambda e: console.append(str(e)))
-    yield opened
-    context.close()
-    # a script error or a CSP refusal in the console is a broken page, even if the test's steps passed
-    assert not console, console
-
-
-def log_in(page: Page, name: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_url("**/login")
 
 
 def test_a_clerk_enters_a_figure_and_sees_the_status_change(page: Page) -> None:
@@ -218,19 +137,6 @@ def test_the_questionnaire_keeps_every_answer_whatever_the_order_they_are_saved_
     assert p.locator("#q-data_fraud").get_by_label("依据文件").input_value() == "自查报告〔2024〕7号"
     note = p.locator("#q-public_notice_objection").get_by_label("说明").input_value()
     assert note == "公示期 2024-05-01 至 05-10，无异议"
-
-
-@pytest.mark.parametrize(("width", "height"), [(1366, 768), (768, 1024), (390, 844)])
-def test_the_questionnaire_fits_every_screen(page: Page, width: int, height: int) -> None:
-    p = page
-    p.set_viewport_size({"width": width, "height": height})
-    log_in(p, "shimen")
-    p.goto("/regions/990104/selfcheck")
-    artifacts = Path(__file__).resolve().parents[1] / "artifacts"  # for a human look; not committed
-    artifacts.mkdir(exist_ok=True)
-    p.screenshot(path=str(artifacts / f"questionnaire-{width}.png"), full_page=True)
-    # nothing wider than the screen: the page never scrolls sideways (a wide table scrolls inside its box)
-    assert p.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_an_approved_county_cannot_edit_until_the_reviewer_reopens_it(page: Page) -> None:

@@ -31,14 +31,16 @@ def write_results_workbook(
     charts: dict[str, bytes] | None = None,
     *,
     with_plan: bool = False,
+    plan_cap: int | None = None,
 ) -> None:
     """Write the workbook: the board and every region's sheet show the evaluation's verdict; with a
-    self-check, a 否决项 sheet; ``with_plan``, a 分期分批 sheet; with charts (PNG bytes by title), a 图表 sheet."""
-    plan = evaluation.plan if with_plan else None
+    self-check, a 否决项 sheet; ``with_plan``, a 分期分批 sheet (``plan_cap``: at most that many regions a
+    year); with charts (PNG bytes by title), a 图表 sheet."""
+    plan = evaluation.replan(cap=plan_cap) if with_plan else None
     with atomic_path(target) as tmp:
         _write(evaluation, tmp)
         if plan is not None or charts:
-            _append(tmp, plan, charts or {})
+            _append(tmp, plan, charts or {}, plan_cap)
 
 
 def _write(evaluation: Evaluation, path: Path) -> None:
@@ -149,7 +151,7 @@ def _sheet_name(wanted: str, used: set[str]) -> str:
     return name
 
 
-def _append(path: Path, plan: pl.DataFrame | None, charts: dict[str, bytes]) -> None:
+def _append(path: Path, plan: pl.DataFrame | None, charts: dict[str, bytes], cap: int | None = None) -> None:
     """Add the plan and chart sheets (openpyxl: XlsxWriter cannot reopen a written file)."""
     import io
 
@@ -166,6 +168,9 @@ def _append(path: Path, plan: pl.DataFrame | None, charts: dict[str, bytes]) -> 
         for row in plan.iter_rows(named=True):
             sheet.append([row["batch"], row["planned_year"], row["region"], row["name"], FINAL_VERDICT[row["verdict"]],
                           PLAN_STATUS[row["plan_status"]], row["reason"]])
+        if cap is not None:
+            sheet.append([])
+            sheet.append([f"每年申报数量上限：{cap} 个（超出的顺延至下一年，差距小的优先）"])
         for column, width in zip("ABCDEFG", (6, 9, 9, 10, 10, 9, 80), strict=True):
             sheet.column_dimensions[column].width = width
     if charts:

@@ -17,11 +17,11 @@ __all__ = ["ACTIONS", "ROLES", "Decision", "can", "scope_prefix"]
 Role = Literal["county", "prefecture", "province"]
 ROLES: tuple[Role, ...] = ("county", "prefecture", "province")
 ACTIONS = {"view": "查看", "edit": "填报", "load": "整体载入", "submit": "提交", "review": "审核退回/通过",
-           "recommend": "推荐"}
+           "recommend": "推荐", "map": "上传县界地图"}
 _ALLOWED: dict[str, set[str]] = {
     "county": {"view", "edit", "load", "submit"},
-    "prefecture": {"view", "review"},
-    "province": {"view", "load", "recommend"},
+    "prefecture": {"view", "review", "map"},
+    "province": {"view", "load", "recommend", "map"},
 }
 _PREFIX = {"county": 6, "prefecture": 4, "province": 2}
 

@@ -663,9 +663,12 @@ def safe_filename(name: str) -> str:
     return cleaned
 
 
+_FILE_ACTION = {"evidence": "edit", "upload": "load", "map": "map"}  # what a role must be allowed to keep each kind
+
+
 def save_file(session: Session, actor: Actor, kind: str, region: str, filename: str, data: bytes,
               content_type: str | None, condition: str | None = None) -> StoredFile:
-    actor.require("edit" if kind == "evidence" else "load", region)
+    actor.require(_FILE_ACTION[kind], region)
     name = safe_filename(filename)
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"文件「{name}」太大（{len(data) / 1048576:.1f} MB）", Location(field="file"),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -212,7 +213,20 @@ class BoardView:
     heatmap: dict[str, Any] = field(default_factory=dict)
     shared: list[dict[str, Any]] = field(default_factory=list)
     plan: list[dict[str, Any]] = field(default_factory=list)
+    weak: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    watch: dict[str, int] = field(default_factory=dict)
+    tiles: list[dict[str, Any]] = field(default_factory=list)
     year: int | None = None
+    evaluation: Evaluation | None = None
+    _plans: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def plan_with(self, cap: int | None) -> list[dict[str, Any]]:
+        """The phased plan; with ``cap``, at most that many regions a year (the overflow moves on)."""
+        if cap is None or self.evaluation is None:
+            return self.plan
+        if cap not in self._plans:
+            self._plans[cap] = self.evaluation.replan(cap=cap).to_dicts()
+        return self._plans[cap]
 
 
 def board_view(session: Session, actor: Actor, standard: LoadedStandard) -> BoardView:
@@ -228,12 +242,28 @@ def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boa
         return board
     evaluation = evaluate(standard, dataset, vetoes=True, years=list(_store_years(session)))
     statuses = _statuses(session, scope_prefix(actor.role, actor.region))
+    board.evaluation = evaluation
     board.year = evaluation.year
     board.regions = [{**r, "submission": statuses.get(r["region"])} for r in evaluation.regions.to_dicts()]
     board.shared = evaluation.shared_weak_points.to_dicts()
     board.plan = evaluation.plan.to_dicts()
     board.heatmap = _heatmap(evaluation.indicators, evaluation.regions)
+    weak = evaluation.outlook.weak_points
+    # 「达标但余量小」 is the report's 需关注 list, not a weak point: counted here, listed in the report
+    board.watch = dict(weak.filter(pl.col("weak_class") == "risk_margin").group_by("region").len().iter_rows())
+    for row in weak.filter(pl.col("weak_class") != "risk_margin").iter_rows(named=True):
+        board.weak.setdefault(row["region"], []).append(row)
+    board.tiles = _tiles(evaluation.regions)
     return board
+
+
+def _tiles(regions: pl.DataFrame) -> list[dict[str, Any]]:
+    """A tile map: one square per region in code order, rows as near square as the count allows — a
+    schematic that needs no boundaries (and so no 审图号); the real map needs the user's GeoJSON."""
+    codes = regions["region"].to_list()
+    columns = max(1, math.ceil(math.sqrt(len(codes))))
+    return [{"region": code, "name": name, "verdict": verdict, "x": i % columns, "y": i // columns}
+            for i, (code, name, verdict) in enumerate(regions.select("region", "name", "verdict").iter_rows())]
 
 
 def _statuses(session: Session, prefix: str) -> dict[str, str]:
@@ -246,18 +276,21 @@ def _statuses(session: Session, prefix: str) -> dict[str, str]:
 
 
 def _heatmap(indicators: pl.DataFrame, regions: pl.DataFrame) -> dict[str, Any]:
-    """Regions × indicators, each cell the index of its status in STATUS_ORDER (ECharts heatmap data)."""
-    columns = indicators.select("indicator_id", "number").unique(maintain_order=True)
+    """Regions × indicators, each cell the index of its status in STATUS_ORDER (ECharts heatmap data), with
+    the indicator's name for the column and the engine's own sentence on the cell for its tooltip."""
+    columns = indicators.select("indicator_id", "number", "name").unique("indicator_id", maintain_order=True)
     ids = columns["indicator_id"].to_list()
     codes = regions["region"].to_list()
     at = {code: i for i, code in enumerate(codes)}
     col = {ind: i for i, ind in enumerate(ids)}
     cells = [
-        [col[r["indicator_id"]], at[r["region"]], STATUS_ORDER.index(r["status"])]
-        for r in indicators.select("region", "indicator_id", "status").iter_rows(named=True)
+        {"value": [col[r["indicator_id"]], at[r["region"]], STATUS_ORDER.index(r["status"])],
+         "said": r["explanation"] or ""}
+        for r in indicators.select("region", "indicator_id", "status", "explanation").iter_rows(named=True)
     ]
     return {
         "x": [str(n) for n in columns["number"].to_list()],
+        "names": columns["name"].to_list(),
         "y": [f"{n}（{c}）" for c, n in zip(codes, regions["name"].to_list(), strict=True)],
         "cells": cells,
         "statuses": list(STATUS_ORDER),

@@ -1,4 +1,4 @@
-"""The board, the region page with its entry grid, and the review workflow's buttons."""
+"""The region page with its entry grid, and the review workflow's buttons (the board is in board.py)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ from ecozone.vocabulary import (
     ROLE,
     STATUS,
     SUBMISSION_STATUS,
+    TREND_CLASS,
     WEAK_CLASS,
 )
-from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer, viewer_or_none
+from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
 from ecozone.web.views import STATUS_ORDER, region_view
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,7 @@ router = APIRouter(include_in_schema=False)
 TEXTS = {
     "status_text": STATUS, "verdict_text": FINAL_VERDICT, "submission_text": SUBMISSION_STATUS,
     "plan_text": PLAN_STATUS, "answer_text": ANSWER, "answered_by_text": ANSWERED_BY, "attribute_text": ATTRIBUTE,
-    "weak_text": WEAK_CLASS,
+    "weak_text": WEAK_CLASS, "trend_text": TREND_CLASS,
     "role_text": ROLE, "status_order": STATUS_ORDER,
 }
 NOTICES = {
@@ -50,19 +51,6 @@ def page(request: Request, who: Viewer | None, template: str, status_code: int =
 
 def may(who: Viewer, action: str, region: str) -> bool:
     return can(who.role, who.region, action, region).allowed
-
-
-@router.get("/", response_class=HTMLResponse)
-def board(request: Request, session: Annotated[Session, Depends(database)]) -> Any:
-    from ecozone.web.views import board_view
-
-    who = viewer_or_none(request)
-    if who is None:
-        return RedirectResponse("/login", status_code=303)
-    if who.role == "county":  # a county has no board: its own page is its board
-        return RedirectResponse(f"/regions/{who.region}", status_code=303)
-    view = board_view(session, who.actor, load_standard(state(request).standard))
-    return page(request, who, "board.html", board=view, notices=workflow.notices(session, who.actor))
 
 
 @router.get("/regions/{code}", response_class=HTMLResponse)

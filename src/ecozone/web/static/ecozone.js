@@ -50,18 +50,146 @@
     });
   }
 
+  // Region names come from users' files: whatever a tooltip shows is escaped, never read as HTML.
+  function esc(text) { return echarts.format.encodeHTML(String(text)); }
+
   function heatmap() {
     var map = data("heatmap-data"), node = document.getElementById("heatmap");
     if (!map || !node) return;
-    node.style.height = Math.max(240, 60 + map.y.length * 28) + "px";
-    echarts.init(node).setOption({
-      tooltip: { formatter: function (p) { return map.y[p.value[1]] + " 第" + map.x[p.value[0]] + "项：" + NAMES[map.statuses[p.value[2]]]; } },
-      grid: { left: 170, right: 20, top: 10, bottom: 60 },
-      xAxis: { type: "category", data: map.x, name: "指标序号", nameLocation: "middle", nameGap: 28 },
-      yAxis: { type: "category", data: map.y, inverse: true },
+    node.style.height = Math.max(320, 200 + map.y.length * 28) + "px";
+    var chart = echarts.init(node);
+    chart.setOption({
+      tooltip: { formatter: function (p) {
+        var x = p.value[0], y = p.value[1];
+        return esc(map.y[y]) + "<br>第" + esc(map.x[x]) + "项 " + esc(map.names[x]) + "：<b>" +
+          esc(NAMES[map.statuses[p.value[2]]]) + "</b>" + (p.data.said ? "<br>" + esc(p.data.said) : "");
+      }, extraCssText: "max-width: 360px; white-space: normal;" },
+      grid: { left: 150, right: 20, top: 10, bottom: 190 },
+      xAxis: { type: "category", data: map.x, axisLabel: { interval: 0, rotate: 90, fontSize: 11,
+        // the column's number and the start of its name; the tooltip has the whole name
+        formatter: function (value, i) { var n = map.names[i] || ""; return value + " " + (n.length > 11 ? n.slice(0, 10) + "…" : n); } } },
+      yAxis: { type: "category", data: map.y, inverse: true, axisLabel: { interval: 0 } },
       visualMap: { type: "piecewise", orient: "horizontal", left: "center", bottom: 0,
         pieces: map.statuses.map(function (s, i) { return { value: i, label: NAMES[s], color: COLORS[s] }; }) },
       series: [{ type: "heatmap", data: map.cells, itemStyle: { borderColor: "#fff", borderWidth: 1 } }],
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  var VERDICT_COLORS = { ready: "#66BB6A", not_ready: "#EF5350", vetoed: "#8E24AA", incomplete: "#FFCA28" };
+
+  function verdictScale(labels) {
+    var codes = labels.map(function (l) { return l[0]; }).filter(function (c) { return c in VERDICT_COLORS; });
+    var text = {};
+    labels.forEach(function (l) { text[l[0]] = l[1]; });
+    return { codes: codes, text: text, visualMap: { type: "piecewise", orient: "horizontal", left: "center", bottom: 0,
+      pieces: codes.map(function (c, i) { return { value: i, label: text[c], color: VERDICT_COLORS[c] }; }) } };
+  }
+
+  // Without the user's boundaries: one square per region in code order, no geography claimed.
+  function tileMap() {
+    var node = document.getElementById("tile-map"), found = data("map-data");
+    if (!node || !found) return;
+    var scale = verdictScale(found.labels), tiles = found.tiles;
+    var columns = Math.max.apply(null, tiles.map(function (t) { return t.x; }).concat([0])) + 1;
+    var rows = Math.max.apply(null, tiles.map(function (t) { return t.y; }).concat([0])) + 1;
+    node.style.height = Math.min(560, 70 + rows * 80) + "px";
+    var chart = echarts.init(node);
+    chart.setOption({
+      tooltip: { formatter: function (p) { var t = tiles[p.dataIndex]; return esc(t.name + "（" + t.region + "）") + "：" + esc(scale.text[t.verdict]); } },
+      grid: { left: 10, right: 10, top: 10, bottom: 50 },
+      xAxis: { type: "category", data: Array.apply(null, Array(columns)).map(function (_, i) { return i; }), show: false },
+      yAxis: { type: "category", data: Array.apply(null, Array(rows)).map(function (_, i) { return i; }), show: false, inverse: true },
+      visualMap: scale.visualMap,
+      series: [{ type: "heatmap", itemStyle: { borderColor: "#fff", borderWidth: 4 },
+        label: { show: true, color: "#222", fontSize: 13, formatter: function (p) { return tiles[p.dataIndex].name; } },
+        data: tiles.map(function (t) { return [t.x, t.y, scale.codes.indexOf(t.verdict)]; }) }],
+    });
+    chart.on("click", function (p) { window.location.href = "/regions/" + tiles[p.dataIndex].region; });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  // With the user's boundaries (GeoJSON with its 审图号): each feature carries the region code it matched.
+  function boundaryMap() {
+    var node = document.getElementById("map-chart"), found = data("map-data");
+    if (!node || !found) return;
+    var scale = verdictScale(found.labels), byCode = {};
+    found.tiles.forEach(function (t) { byCode[t.region] = t; });
+    fetch(node.dataset.source, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    }).then(function (geojson) {
+      echarts.registerMap("scope", geojson);
+      var names = {};
+      geojson.features.forEach(function (f) { names[f.properties.ecozone_code] = f.properties.name; });
+      var chart = echarts.init(node);
+      chart.setOption({
+        tooltip: { formatter: function (p) {
+          var t = byCode[p.name];
+          return esc((t ? t.name : names[p.name] || "") + (t ? "（" + t.region + "）：" + scale.text[t.verdict] : "：不在评估范围内"));
+        } },
+        visualMap: scale.visualMap,
+        series: [{ type: "map", map: "scope", nameProperty: "ecozone_code", roam: true, top: 10, bottom: 50,
+          label: { show: true, fontSize: 12, formatter: function (p) { return names[p.name] || ""; } },
+          itemStyle: { borderColor: "#fff", areaColor: "#E0E0E0" },
+          data: found.tiles.map(function (t) { return { name: t.region, value: scale.codes.indexOf(t.verdict) }; }) }],
+      });
+      chart.on("click", function (p) { if (byCode[p.name]) window.location.href = "/regions/" + p.name; });
+      window.addEventListener("resize", function () { chart.resize(); });
+    }).catch(function () { node.textContent = "地图加载失败，请刷新页面重试。"; });
+  }
+
+  // Reports take seconds (a PDF about 3 s a county, a zip of all much longer): the download is fetched here,
+  // with the seconds counting at the foot of the page, and then saved under the server's file name.
+  function slowDownloads() {
+    var status = document.querySelector(".download-status");
+    if (!status) return;
+    var busy = false;
+    function fileName(response, fallback) {
+      var said = response.headers.get("Content-Disposition") || "", found = /filename\*=UTF-8''([^;]+)/.exec(said);
+      return found ? decodeURIComponent(found[1]) : fallback;
+    }
+    function fetchFile(url, what) {
+      if (busy) { status.textContent = "上一个下载还在生成，请稍候。"; return; }
+      busy = true;
+      var started = Date.now();
+      function tick() { status.textContent = "正在生成「" + what + "」，已用 " + Math.round((Date.now() - started) / 1000) + " 秒……"; }
+      tick();
+      var timer = setInterval(tick, 1000);
+      fetch(url, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) {
+          return response.text().then(function (text) {
+            var detail = text;
+            try { detail = JSON.parse(text).detail; } catch (e) { /* a page, not JSON */ }
+            throw new Error(detail || ("服务器返回 " + response.status));
+          });
+        }
+        var name = fileName(response, what);
+        return response.blob().then(function (blob) {
+          var link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = name;
+          document.body.appendChild(link);
+          link.click();
+          setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 60000);
+          status.textContent = "已下载「" + name + "」（用时 " + Math.round((Date.now() - started) / 1000) + " 秒）。";
+        });
+      }).catch(function (error) {
+        status.textContent = "下载失败：" + (error.message || "网络错误") + "。请重试。";
+      }).then(function () { clearInterval(timer); busy = false; });
+    }
+    document.querySelectorAll("a.slow").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        fetchFile(link.href, link.getAttribute("aria-label") || link.textContent.trim());
+      });
+    });
+    document.querySelectorAll("form.slow").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var query = new URLSearchParams(new FormData(form)).toString();
+        fetchFile(form.action + (query ? "?" + query : ""), "各地报告打包");
+      });
     });
   }
 
@@ -104,6 +232,8 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { regionCharts(); heatmap(); autosave(); });
+  document.addEventListener("DOMContentLoaded", function () {
+    regionCharts(); heatmap(); tileMap(); boundaryMap(); slowDownloads(); autosave();
+  });
   document.addEventListener("htmx:afterSettle", regionCharts);
 })();

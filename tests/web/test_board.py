@@ -1,0 +1,68 @@
+"""The board's downloads, plan cap and map over HTTP, on SQLite and PostgreSQL: who may, what is refused, and what
+the files hold."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from tests.web.conftest import csrf_of, login
+
+BOUNDARIES = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"adcode": "990104"},
+     "geometry": {"type": "Polygon", "coordinates": [[[109, 28], [110, 28], [110, 27], [109, 28]]]}}]}).encode()
+
+
+def test_the_summary_workbook_carries_the_plan_at_the_cap_on_the_board(client: TestClient) -> None:
+    login(client, "zhou")
+    response = client.get("/board/summary.xlsx", params={"cap": "1"})
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    plan = book["分期分批"]
+    codes = [row[2] for row in plan.iter_rows(min_row=2, values_only=True) if row[2]]
+    assert sorted(codes) == [f"99010{i}" for i in range(1, 9)]
+    assert any("每年申报数量上限：1 个" in str(row[0]) for row in plan.iter_rows(values_only=True))
+    assert client.get("/board/summary.xlsx", params={"cap": "0"}).status_code == 422
+
+
+def test_a_bad_cap_is_said_beside_the_plan(client: TestClient) -> None:
+    login(client, "zhou")
+    page = client.get("/", params={"cap": "-3"})
+    assert page.status_code == 200 and 'id="cap-error"' in page.text and "1 至 999 的整数" in page.text
+
+
+def test_a_zip_of_unknown_formats_is_refused_before_anything_is_made(client: TestClient) -> None:
+    login(client, "zhou")
+    response = client.get("/board/reports.zip", params={"formats": ["docx", "exe"]})
+    assert response.status_code == 422 and "exe" in response.text
+
+
+def test_a_county_may_not_upload_a_map_and_is_told_why(client: TestClient) -> None:
+    login(client, "shimen")
+    token = csrf_of(client, "/regions/990104")
+    response = client.post("/board/map", data={"csrf": token, "approval": "GS（2099）0001号"},
+                           files={"boundaries": ("a.geojson", BOUNDARIES, "application/geo+json")})
+    assert response.status_code == 403 and "上传县界地图" in response.text
+
+
+def test_a_reviewer_keeps_a_map_which_the_province_does_not_see_as_its_own(client: TestClient) -> None:
+    login(client, "zhou")
+    assert client.get("/board/map.json").status_code == 404
+    token = csrf_of(client)
+    refused = client.post("/board/map", data={"csrf": token, "approval": "GS（2099）0001号"},
+                          files={"boundaries": ("a.geojson", b'{"type": "Feature"}', "application/geo+json")})
+    assert refused.status_code == 422 and "最外层不是 FeatureCollection" in refused.text
+    assert client.get("/board/map.json").status_code == 404  # nothing kept
+    saved = client.post("/board/map", data={"csrf": token, "approval": "GS（2099）0001号"},
+                        files={"boundaries": ("a.geojson", BOUNDARIES, "application/geo+json")})
+    assert saved.status_code == 200 and "对应 1 个地区" in saved.text and "7 个地区没有边界" in saved.text
+    assert "审图号：GS（2099）0001号" in saved.text
+    shown = client.get("/board/map.json").json()
+    assert shown["features"][0]["properties"]["ecozone_code"] == "990104"
+    client.cookies.clear()
+    login(client, "sheng")
+    assert client.get("/board/map.json").status_code == 404  # the province's own board has no map yet
