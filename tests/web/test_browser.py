@@ -11,8 +11,10 @@ import shutil
 from pathlib import Path
 
 from docx import Document
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from ecozone.io.excel import layout as L
 from tests.web.conftest import log_in, log_out
 
 EXCEL = Path(__file__).parents[1] / "fixtures" / "excel"
@@ -46,12 +48,25 @@ def test_a_province_uploads_a_workbook_previews_and_confirms(page: Page, tmp_pat
     p = page
     workbook = tmp_path / "青岚县填报.xlsx"
     shutil.copy(EXCEL / "filled.xlsx", workbook)
+    book = load_workbook(workbook)
+    book[L.SHEET_FIGURES]["M4"] = 18  # 青岚县 2023, 第3项: 24.04 → 18, below its ≥20
+    book.save(workbook)
     log_in(p, "sheng")
     p.get_by_role("link", name="上传工作簿").click()
     p.get_by_label("工作簿").set_input_files(str(workbook))
     p.get_by_role("button", name="检查").click()
     expect(p.get_by_text("检查结果（尚未写入）")).to_be_visible()
+    # the diff: the one figure from → to, the indicator's judgement before → after, the verdicts before and after
+    expect(p.locator("#change-summary")).to_contain_text("数值 修改 1")
+    expect(p.locator("#changes")).to_contain_text("24.04")
+    shift = p.locator("#indicator-shifts tr", has_text="生态文明建设工作占党政实绩考核的比例")
+    expect(shift).to_contain_text("达标 → 未达标")
     expect(p.locator("#preview")).to_contain_text("青岚县")
+    expect(p.locator("#preview tr", has_text="青岚县")).to_contain_text("可申报")
+    expect(p.locator("#preview tr", has_text="青岚县")).to_contain_text("暂不具备（变化）")
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"  # for a human look; not committed
+    artifacts.mkdir(exist_ok=True)
+    p.screenshot(path=str(artifacts / "upload-preview-1366.png"), full_page=True)
     p.get_by_role("button", name="确认载入").click()
     expect(p.locator("#imported")).to_contain_text("已载入「青岚县填报.xlsx」")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
@@ -231,3 +232,40 @@ def test_the_questionnaire_is_saved_as_one_form_and_a_refusal_keeps_every_answer
     again = _questionnaire_fields(client.get("/regions/990104/selfcheck").text)
     bad = client.post("/regions/990104/selfcheck", data={**again, "date__data_fraud": "去年"})
     assert bad.status_code == 422 and "日期「去年」无法识别" in bad.text and 'value="去年"' in bad.text
+
+
+def test_the_preview_shows_each_indicator_and_verdict_before_and_after(client: TestClient, tmp_path: Path) -> None:
+    login(client, "sheng")
+    token = csrf_of(client, "/upload")
+    workbook = _filled_copy(tmp_path, {"M4": 18})  # 青岚县 2023, 第3项: 24.04 (≥20, met) → 18
+    preview = client.post("/upload", data={"csrf": token},
+                          files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
+    assert preview.status_code == 200
+    shifts = preview.text[preview.text.index('id="indicator-shifts"'):]
+    cells = r"<td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>\s*<td[^>]*>(.+?)</td>"
+    row = re.search(r"<td[^>]*>青岚县</td><td>3</td>" + cells, shifts)
+    assert row is not None, shifts[:1500]
+    assert row.group(1) == "生态文明建设工作占党政实绩考核的比例" and (row.group(2), row.group(3)) == ("24.04", "18")
+    assert row.group(4) == "达标 → <strong>未达标</strong>"
+    assert shifts.count("<tr class=") == 1  # only the indicator that moved
+    assert 'id="problem-counts">文件「青岚县填报.xlsx」：没有发现问题' in preview.text
+
+
+def test_the_marked_workbook_of_an_upload_marks_the_bad_cell(client: TestClient, tmp_path: Path) -> None:
+    login(client, "sheng")
+    token = csrf_of(client, "/upload")
+    broken = _filled_copy(tmp_path, {"L6": "六十二"})
+    preview = client.post("/upload", data={"csrf": token},
+                          files={"workbook": (broken.name, broken.read_bytes(), "application/octet-stream")})
+    assert re.search(r'<span class="error">错误 1 条</span>', preview.text)
+    link = re.search(r'href="(/upload/\d+/marked\.xlsx)"', preview.text)
+    assert link is not None
+    marked = client.get(link.group(1))
+    assert marked.status_code == 200 and "%E9%97%AE%E9%A2%98%E6%A0%87%E6%B3%A8" in marked.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(marked.content))
+    assert book.sheetnames[0] == "错误清单"
+    cell = book[L.SHEET_FIGURES]["L6"]
+    assert cell.value == "六十二" and cell.comment is not None and "不是数字" in cell.comment.text
+    client.cookies.clear()
+    login(client, "zhou")  # someone else's upload is not theirs to download, even in scope
+    assert client.get(link.group(1)).status_code == 404

@@ -1,5 +1,6 @@
 """What an upload would change, as its preview lists it: read from the audit records the import itself
-writes (in a savepoint that is then rolled back), so the preview cannot say other than the confirm does."""
+writes (in a savepoint that is then rolled back), so the preview cannot say other than the confirm does;
+and how each region's verdict and indicators move, from the evaluations of the store before and after."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from ecozone.catalogue import LoadedStandard, load_metrics
 from ecozone.catalogue.vetoes import load_veto_catalogue
+from ecozone.evaluation import Evaluation
 from ecozone.store.models import AuditRecord
 from ecozone.vocabulary import ANSWER
 
-__all__ = ["Change", "UploadChanges", "upload_changes"]
+__all__ = ["Change", "UploadChanges", "VerdictShift", "upload_changes", "verdict_shifts"]
 
 _KINDS = {"figure": "数值", "assigned": "上级目标", "answer": "否决项回答", "incident": "突发环境事件",
           "region": "地区信息"}
@@ -96,3 +100,43 @@ def _shown(entity: str, values: dict[str, Any] | None) -> str:
     if entity == "incident":
         return f"定级文件：{values.get('document')}" if values.get("document") else "（未填定级文件）"
     return "、".join(f"{v}" for v in values.values() if v not in (None, "", False))
+
+
+@dataclass(frozen=True)
+class VerdictShift:
+    """One region's standing before and after an upload, with the indicators whose judgement moves."""
+
+    region: str
+    name: str
+    before: str | None  # verdict code; None: the region is not in the store yet
+    after: str
+    met_before: int | None
+    met: int
+    applicable: int
+    indicators: list[dict[str, Any]]  # number, name, status_before, status, value_before, value
+
+
+def verdict_shifts(before: Evaluation | None, after: Evaluation) -> list[VerdictShift]:
+    """Per region of ``after``: its verdict before → after, and each indicator whose status or value moves —
+    both read from the one evaluation of the store as it is and as it would be."""
+    key = ["region", "indicator_id"]
+    # figures written as the change list writes them (6 significant digits: 18, not 18.0)
+    shown = pl.coalesce(pl.col("value").map_elements(lambda v: f"{v:.6g}", return_dtype=pl.String), pl.col("state"),
+                        pl.lit(""))
+    now = after.indicators.select(*key, "number", "name", "status", value=shown)
+    if before is not None:
+        was = before.indicators.select(*key, status_before="status", value_before=shown)
+        now = now.join(was, on=key, how="left")
+    else:
+        now = now.with_columns(status_before=pl.lit(None, pl.String), value_before=pl.lit(None, pl.String))
+    # a region new to the store has no before: its verdict is said, its indicators are not listed as moves
+    moved = now.filter((pl.col("status") != pl.col("status_before")) | (pl.col("value") != pl.col("value_before")))
+    old = {r["region"]: r for r in before.regions.iter_rows(named=True)} if before is not None else {}
+    shifts = []
+    for row in after.regions.iter_rows(named=True):
+        was_row = old.get(row["region"])
+        lines = moved.filter(pl.col("region") == row["region"]).sort("number").drop(key).to_dicts()
+        shifts.append(VerdictShift(row["region"], row["name"], was_row["verdict"] if was_row else None,
+                                   row["verdict"], was_row["met"] if was_row else None, row["met"], row["applicable"],
+                                   lines))
+    return shifts

@@ -22,6 +22,7 @@ from ecozone.catalogue import load_standard
 from ecozone.catalogue.vetoes import condition_ids, load_veto_catalogue
 from ecozone.errors import ConflictError, EcozoneError, InputError, Location, ScopeError
 from ecozone.io.answers import normalise_answer, parse_date
+from ecozone.io.excel.marked_copy import write_errors_workbook
 from ecozone.io.excel.read import WorkbookImport
 from ecozone.io.problems import ERROR, Problem
 from ecozone.store.models import Answer, Region, StoredFile
@@ -43,7 +44,7 @@ from ecozone.store.repository import (
     years_with_data,
 )
 from ecozone.vocabulary import ANSWER
-from ecozone.web.changes import upload_changes
+from ecozone.web.changes import upload_changes, verdict_shifts
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
 from ecozone.web.views import region_view
@@ -219,23 +220,29 @@ async def upload(
         if len(data) > MAX_FILE_BYTES:  # said as such, not read in part and then called damaged
             raise InputError(f"文件「{name}」超过 {MAX_FILE_BYTES // 1048576} MB 的上限", Location(field="workbook"),
                              expected="拆分为多个工作簿（如每个县一个）后分别上传")
-        checked = _check(data, name, state(request).standard)
-        regions = checked.dataset.regions["code"].to_list() if checked.dataset is not None else []
-        for code in regions:
-            allowed(who, "load", code)
         with session.begin():
-            # what the role may not set is an error of the preview, as the confirm would refuse it
-            overreach = county_overreach(session, checked.dataset, who.actor) if checked.dataset is not None else []
-            for found in overreach:
-                sheet, cell = checked.places.get(found.key, (found.sheet, None))
-                checked.problems.add(Problem(
-                    ERROR, "not_for_county", f"县级填报员不能修改 {found.region} 的{found.what}",
-                    "由州（市）级审核员确定；请保持原值，或请审核员修改", sheet=sheet, cell=cell))
+            checked = _checked(session, who, data, name, state(request).standard)
             stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
             preview = _preview(session, who, checked, stored, state(request).standard)
     except EcozoneError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
     return page(request, who, "upload.html", error=None, preview=preview)
+
+
+def _checked(session: Session, who: Viewer, data: bytes, name: str, standard_id: str) -> WorkbookImport:
+    """Every problem of an upload, as the preview lists them and the marked copy marks them: the workbook's own,
+    and what the user's role may not set (an error of the preview, as the confirm would refuse it)."""
+    checked = _check(data, name, standard_id)
+    if checked.dataset is None:
+        return checked
+    for code in checked.dataset.regions["code"].to_list():
+        allowed(who, "load", code)
+    for found in county_overreach(session, checked.dataset, who.actor):
+        sheet, cell = checked.places.get(found.key, (found.sheet, None))
+        checked.problems.add(Problem(
+            ERROR, "not_for_county", f"县级填报员不能修改 {found.region} 的{found.what}",
+            "由州（市）级审核员确定；请保持原值，或请审核员修改", sheet=sheet, cell=cell))
+    return checked
 
 
 def _check(data: bytes, name: str, standard_id: str) -> WorkbookImport:
@@ -253,6 +260,7 @@ def _preview(session: Session, who: Viewer, checked: WorkbookImport, stored: Sto
     problems = checked.problems
     preview: dict[str, Any] = {
         "file": stored, "errors": len(problems.errors), "to_confirm": len(problems.to_confirm),
+        "counts": problems.counts(),
         "problems": problems.sorted(), "regions": [], "changes": None, "kept_incidents": [],
     }
     if checked.dataset is None or problems.errors:
@@ -260,6 +268,9 @@ def _preview(session: Session, who: Viewer, checked: WorkbookImport, stored: Sto
     dataset = checked.dataset
     standard = load_standard(standard_id)
     codes = dataset.regions["code"].to_list()
+    stored_now = evaluable_dataset(session, who.actor, standard).restricted_to(codes)
+    before = api.evaluate(standard, stored_now, vetoes=True, years=years_with_data(session)) \
+        if stored_now.observations.height else None
     reason = f"上传预览（不写入，文件 {stored.id}）"
     dry = session.begin_nested()
     try:
@@ -276,14 +287,38 @@ def _preview(session: Session, who: Viewer, checked: WorkbookImport, stored: Sto
     after = after.restricted_to(codes)
     evaluation = api.evaluate(standard, after, vetoes=True, years=years)
     preview["changes"] = changes
-    preview["regions"] = evaluation.regions.select("region", "name", "verdict", "met", "applicable").to_dicts()
+    preview["regions"] = verdict_shifts(before, evaluation)
     if after.incidents is not None:  # stored, and not in the file: kept as they are, and said so
         same = ["region", "date", "grade", "name"]
         listed = dataset.incidents if dataset.incidents is not None else after.incidents.head(0)
         kept = after.incidents.with_columns(pl.col("name").fill_null("")).join(
             listed.with_columns(pl.col("name").fill_null("")), on=same, how="anti")
-        preview["kept_incidents"] = kept.group_by("region").len().sort("region").to_dicts()
+        names = dict(zip(after.regions["code"], after.regions["name"], strict=True))
+        preview["kept_incidents"] = [{**k, "name": names.get(k["region"], "")}
+                                     for k in kept.group_by("region").len().sort("region").to_dicts()]
     return preview
+
+
+@router.get("/upload/{file_id}/marked.xlsx")
+def marked_upload(file_id: int, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    """The user's own upload with every problem of its preview marked at its cell, and a 错误清单 sheet."""
+    who = viewer(request)
+    with session.begin():
+        try:
+            stored = stored_file(session, who.actor, file_id)
+        except ScopeError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        if stored.kind != "upload" or stored.uploaded_by != who.name:
+            raise HTTPException(status_code=404, detail=f"没有编号为 {file_id} 的上传")
+        checked = _checked(session, who, stored.data, stored.filename, state(request).standard)
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / Path(stored.filename).name
+        source.write_bytes(stored.data)
+        target = Path(folder) / f"{Path(stored.filename).stem}_问题标注.xlsx"
+        write_errors_workbook(source, checked.problems, target)
+        body = target.read_bytes()
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(target.name)}"})
 
 
 @router.post("/upload/{file_id}/confirm")

@@ -130,7 +130,8 @@
         } },
         visualMap: scale.visualMap,
         series: [{ type: "map", map: "scope", nameProperty: "ecozone_code", roam: true, top: 10, bottom: 50,
-          label: { show: true, fontSize: 12, formatter: function (p) { return names[p.name] || ""; } },
+          // the store's name of the region; the file's own name only for a feature outside the evaluation
+          label: { show: true, fontSize: 12, formatter: function (p) { return byCode[p.name] ? byCode[p.name].name : names[p.name] || ""; } },
           itemStyle: { borderColor: "#fff", areaColor: "#E0E0E0" },
           data: found.tiles.map(function (t) { return { name: t.region, value: scale.codes.indexOf(t.verdict) }; }) }],
       });
