@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from ecozone.dataset import Dataset
+from ecozone.store import db
+from ecozone.store.repository import Actor, import_dataset, set_figure
 from tests.web.conftest import csrf_of, login
 
 BOUNDARIES = json.dumps({"type": "FeatureCollection", "features": [
@@ -66,3 +70,28 @@ def test_a_reviewer_keeps_a_map_which_the_province_does_not_see_as_its_own(clien
     client.cookies.clear()
     login(client, "sheng")
     assert client.get("/board/map.json").status_code == 404  # the province's own board has no map yet
+
+
+def test_a_submitted_verdict_that_no_longer_holds_is_said_on_the_page_and_the_board(
+        client: TestClient, database_url: str, sample: Dataset) -> None:
+    """石门县 is submitted and locked; another county's 2024 figure moves the judged year of the whole store to
+    2024, for which 石门县 has no figures: its live verdict is no longer the one it submitted, and both say so."""
+    engine = db.engine_for(database_url)
+    with db.session_factory(engine)() as session, session.begin():  # the sample's answers and incidents too
+        import_dataset(session, sample, Actor("t", "province", "990000"), "测试")
+    login(client, "shimen")
+    token = csrf_of(client, "/regions/990104")
+    assert client.post("/api/regions/990104/submit", headers={"X-CSRF-Token": token}).status_code == 200
+    page = client.get("/regions/990104")
+    assert 'id="verdict-differs"' not in page.text and "提交时结论「暂不具备」" in page.text
+    with db.session_factory(engine)() as session, session.begin():
+        set_figure(session, Actor("t", "county", "990105"), "990105", 2024, "eco_plan", "制定实施", 0)
+    engine.dispose()
+    page = client.get("/regions/990104")
+    differs = re.search(r'id="verdict-differs">(.+?)</div>', page.text)
+    assert differs is not None and "提交的快照为「暂不具备」，按现在的数据和规则为「资料不全」" in differs.group(1)
+    client.cookies.clear()
+    login(client, "zhou")
+    board = client.get("/")
+    assert re.search(r'id="verdict-differs-990104"[^>]*>提交时为暂不具备', board.text)
+    assert 'id="verdict-differs-990105"' not in board.text  # not submitted: nothing to differ from

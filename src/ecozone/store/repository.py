@@ -345,7 +345,7 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                                         key={"condition": row["condition"]}, old=old_answer, new=row, reason=reason))
                 counts["answers"] += 1
         counts["incidents"], counts["incidents_removed"] = _import_incidents(session, dataset, actor, reason)
-        _write_or_conflict(session, "导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="file"),
+        _write_or_conflict(session, "导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="文件"),
                            one_row=False)
     return counts
 
@@ -546,7 +546,7 @@ def set_figure(
     require_open(session, region)
     refused = year_problem(year)  # before the year reaches a query: 2147483648 overflows PostgreSQL's integer
     if refused:
-        raise InputError(refused, Location(field="year"), expected=f"{FIRST_YEAR} 年至今年之间的年份")
+        raise InputError(refused, Location(field="年份"), expected=f"{FIRST_YEAR} 年至今年之间的年份")
     metrics = load_metrics()
     history = session.execute(select(Observation.region, Observation.year, Observation.metric, Observation.value)
                               .where(Observation.region == region, Observation.metric == metric_id,
@@ -657,7 +657,7 @@ def safe_filename(name: str) -> str:
     """An uploaded file's own name, refused if it tries to climb folders or hide itself."""
     cleaned = name.strip()
     if not cleaned or len(cleaned) > 200 or _UNSAFE_NAME.search(cleaned):
-        raise InputError(f"文件名不可接受：「{name[:80]}」", Location(field="file"),
+        raise InputError(f"文件名不可接受：「{name[:80]}」", Location(field="文件"),
                          expected="不含 / \\ : 或 ..、不含控制字符和文字方向控制符、不以点开头、不超过 200 字的文件名，"
                                   "如 整改报告.pdf")
     return cleaned
@@ -671,10 +671,10 @@ def save_file(session: Session, actor: Actor, kind: str, region: str, filename: 
     actor.require(_FILE_ACTION[kind], region)
     name = safe_filename(filename)
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"文件「{name}」太大（{len(data) / 1048576:.1f} MB）", Location(field="file"),
+        raise InputError(f"文件「{name}」太大（{len(data) / 1048576:.1f} MB）", Location(field="文件"),
                          expected=f"不超过 {MAX_FILE_BYTES // 1048576} MB")
     if not data:
-        raise InputError(f"文件「{name}」是空的", Location(field="file"))
+        raise InputError(f"文件「{name}」是空的", Location(field="文件"))
     if kind == "upload":  # uploads never confirmed are kept a day, for a confirm after lunch, then dropped
         session.execute(delete(StoredFile).where(
             StoredFile.kind == "upload", StoredFile.imported_at.is_(None),
@@ -701,7 +701,7 @@ def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(stored)
         when = f"{stored.imported_at:%Y-%m-%d %H:%M}" if stored.imported_at else "刚才"
-        raise ConflictError(f"「{stored.filename}」已于 {when} 载入，不会重复写入", Location(field="file"),
+        raise ConflictError(f"「{stored.filename}」已于 {when} 载入，不会重复写入", Location(field="文件"),
                             expected="在地区页面查看已写入的数据")
     session.refresh(stored)
     return stored

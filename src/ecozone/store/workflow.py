@@ -36,6 +36,12 @@ TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+def verdict_then(submission: Submission | None) -> str | None:
+    """The verdict the submission froze (its snapshot's), to set beside the live one."""
+    regions = (submission.snapshot or {}).get("result", {}).get("regions") if submission is not None else None
+    return str(regions[0]["verdict"]) if regions else None
+
+
 def latest(session: Session, region: str) -> Submission | None:
     return session.scalars(select(Submission).where(Submission.region == region)
                            .order_by(Submission.id.desc()).limit(1)).first()
@@ -47,7 +53,7 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
     current = latest(session, region)
     if current is not None and current.status in LOCKED:
         raise UsageError(f"{region} 已处于「{SUBMISSION_STATUS[current.status]}」状态，不能重复提交",
-                         Location(field="status"), expected="被退回后修改再提交")
+                         Location(field="提交状态"), expected="被退回后修改再提交")
     # the very dataset the region's page evaluates: figures, targets, answers and incidents
     loaded = load_standard(standard_id)
     dataset = evaluable_dataset(session, actor, loaded, region=region)
@@ -73,17 +79,17 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
 def transition(session: Session, actor: Actor, region: str, to: str, comment: str | None = None) -> Submission:
     """Return, accept or recommend the latest submission; a return needs a comment."""
     if to not in TRANSITIONS:
-        raise UsageError(f"未知的状态「{to}」", Location(field="status"), expected="、".join(TRANSITIONS))
+        raise UsageError(f"未知的状态「{to}」", Location(field="提交状态"), expected="、".join(TRANSITIONS))
     action, sources = TRANSITIONS[to]
     actor.require(action, region)
     current = latest(session, region)
     if current is None or current.status not in sources:
         state = SUBMISSION_STATUS[current.status] if current else "未提交"
-        raise UsageError(f"{region} 当前为「{state}」，不能改为「{SUBMISSION_STATUS[to]}」", Location(field="status"))
+        raise UsageError(f"{region} 当前为「{state}」，不能改为「{SUBMISSION_STATUS[to]}」", Location(field="提交状态"))
     if to == "returned" and not (comment or "").strip():
-        raise UsageError("退回必须写明意见", Location(field="comment"), expected="需要修改的内容")
+        raise UsageError("退回必须写明意见", Location(field="审核意见"), expected="需要修改的内容")
     if to == "reopened" and not (comment or "").strip():
-        raise UsageError("重新打开必须写明理由", Location(field="comment"),
+        raise UsageError("重新打开必须写明理由", Location(field="重新打开的理由"),
                          expected="为什么要修改已提交（已通过）的数据")
     old = current.status
     current.status = to

@@ -244,7 +244,8 @@ def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boa
     statuses = _statuses(session, scope_prefix(actor.role, actor.region))
     board.evaluation = evaluation
     board.year = evaluation.year
-    board.regions = [{**r, "submission": statuses.get(r["region"])} for r in evaluation.regions.to_dicts()]
+    board.regions = [{**r, "submission": statuses.get(r["region"], (None, None))[0],
+                      "verdict_then": statuses.get(r["region"], (None, None))[1]} for r in evaluation.regions.to_dicts()]
     board.shared = evaluation.shared_weak_points.to_dicts()
     board.plan = evaluation.plan.to_dicts()
     board.heatmap = _heatmap(evaluation.indicators, evaluation.regions)
@@ -266,13 +267,15 @@ def _tiles(regions: pl.DataFrame) -> list[dict[str, Any]]:
             for i, (code, name, verdict) in enumerate(regions.select("region", "name", "verdict").iter_rows())]
 
 
-def _statuses(session: Session, prefix: str) -> dict[str, str]:
-    """The latest submission status of every region under ``prefix``."""
+def _statuses(session: Session, prefix: str) -> dict[str, tuple[str, str | None]]:
+    """The latest submission of every region under ``prefix``: its status and the verdict its snapshot froze
+    (read inside the database, not by loading every snapshot)."""
+    then = Submission.snapshot["result"]["regions"][0]["verdict"].as_string()
     rows = session.execute(
-        select(Submission.region, Submission.status).where(Submission.region.startswith(prefix))
+        select(Submission.region, Submission.status, then).where(Submission.region.startswith(prefix))
         .order_by(Submission.id)
     ).all()
-    return {region: status for region, status in rows}  # later rows win: the latest submission
+    return {region: (status, verdict) for region, status, verdict in rows}  # later rows win: the latest
 
 
 def _heatmap(indicators: pl.DataFrame, regions: pl.DataFrame) -> dict[str, Any]:

@@ -218,7 +218,7 @@ async def upload(
         name = safe_filename(name)
         data = await workbook.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:  # said as such, not read in part and then called damaged
-            raise InputError(f"文件「{name}」超过 {MAX_FILE_BYTES // 1048576} MB 的上限", Location(field="workbook"),
+            raise InputError(f"文件「{name}」超过 {MAX_FILE_BYTES // 1048576} MB 的上限", Location(field="工作簿"),
                              expected="拆分为多个工作簿（如每个县一个）后分别上传")
         with session.begin():
             checked = _checked(session, who, data, name, state(request).standard)
