@@ -177,3 +177,26 @@ def test_an_approved_county_cannot_edit_until_the_reviewer_reopens_it(page: Page
     log_in(p, "shimen")
     expect(p.locator("#notice-990104")).to_contain_text("补充第29项污水厂运行台账后的数值")
     expect(p.get_by_label("城镇污水处理率 2023")).to_have_count(1)  # editable again
+
+
+def test_the_api_reference_works_offline_behind_the_login(page: Page) -> None:
+    """/docs: the vendored Swagger UI (no CDN: the CSP would refuse one, and the console check would fail), and
+    「Try it out」 answers as the logged-in clerk."""
+    p = page
+    response = p.goto("/docs")
+    assert response is not None and "/login" in p.url  # not logged in: sent to the login page
+    log_in(p, "shimen")
+    p.get_by_role("link", name="接口说明").click()
+    expect(p.locator("#api-guide")).to_contain_text("县级填报员（990104）")
+    operation = p.locator(".opblock", has_text="/api/regions/{code}/figures").first
+    expect(p.locator(".opblock")).not_to_have_count(0)
+    assert p.locator(".opblock").count() >= 11
+    p.locator(".opblock-summary", has_text="地区列表").click()
+    p.get_by_role("button", name="Try it out").click()
+    p.get_by_role("button", name="Execute").click()
+    body = p.locator(".responses-wrapper .response-col_description .microlight").first
+    expect(body).to_contain_text("990104")
+    expect(operation).to_be_visible()
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"  # for a human look; not committed
+    artifacts.mkdir(exist_ok=True)
+    p.screenshot(path=str(artifacts / "api-docs-1366.png"))

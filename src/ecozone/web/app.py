@@ -106,8 +106,9 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
                          Location(field="ECOZONE_SECRET"),
                          expected=f"至少 {MIN_SECRET_LENGTH} 个随机字符（可用 openssl rand -hex 32 生成）")
     engine = db.engine_for(database_url)
-    # no /docs or /redoc: their pages load scripts from a CDN (blocked here by the CSP, and absent on an
-    # intranet); the schema itself is at /openapi.json, for a developer's own tools
+    # FastAPI's own /docs and /redoc load scripts from a CDN (blocked here by the CSP, and absent on an
+    # intranet): /docs is ours (pages.py), the vendored Swagger UI behind the login; the schema itself stays
+    # at /openapi.json without login — it is the published package's API, the same on every install, no data
     app = FastAPI(title="ecozone", version="0.1", docs_url=None, redoc_url=None,
                   description="生态文明建设示范区指标评估 API。写操作须在 X-CSRF-Token 头中带会话令牌。")
     app.state.engine = engine  # so a host (or a test) can close the pool

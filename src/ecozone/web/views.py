@@ -244,8 +244,10 @@ def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boa
     statuses = _statuses(session, scope_prefix(actor.role, actor.region))
     board.evaluation = evaluation
     board.year = evaluation.year
-    board.regions = [{**r, "submission": statuses.get(r["region"], (None, None))[0],
-                      "verdict_then": statuses.get(r["region"], (None, None))[1]} for r in evaluation.regions.to_dicts()]
+    board.regions = []
+    for row in evaluation.regions.to_dicts():
+        status, then = statuses.get(row["region"], (None, None))
+        board.regions.append({**row, "submission": status, "verdict_then": then})
     board.shared = evaluation.shared_weak_points.to_dicts()
     board.plan = evaluation.plan.to_dicts()
     board.heatmap = _heatmap(evaluation.indicators, evaluation.regions)

@@ -66,7 +66,8 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
     if view is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
     locked = locked_by(session, code)
-    return page(request, who, "region.html", view=view, then=workflow.verdict_then(view.submission), can_edit=may(who, "edit", code) and locked is None,
+    return page(request, who, "region.html", view=view, then=workflow.verdict_then(view.submission),
+                can_edit=may(who, "edit", code) and locked is None,
                 locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),
                 can_recommend=may(who, "recommend", code), notices=workflow.notices(session, who.actor, code),
                 status_code=status, **shown)
@@ -146,3 +147,9 @@ def submission_page(code: str, request: Request, session: Annotated[Session, Dep
         raise HTTPException(status_code=404, detail=f"{code} 尚未提交")
     regions = found.snapshot["result"]["regions"]
     return page(request, who, "submission.html", code=code, submission=found, region=regions[0] if regions else None)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Any:
+    """The API reference for a logged-in user: the vendored Swagger UI, no CDN."""
+    return page(request, viewer(request), "api_docs.html")
