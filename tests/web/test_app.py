@@ -124,3 +124,19 @@ def test_submitted_data_are_locked_until_reopened_with_a_reason_and_changes_are_
     assert "提交后又修改了 1 处数据" in page and "提交时的快照与现在的数据不同" in page
     assert page.index('id="notice-990104"') < page.index('id="assessment"')  # above everything else
     assert "提交审核" in page  # and it may be submitted again
+
+
+def test_the_frameworks_own_refusals_are_said_in_chinese(client: TestClient) -> None:
+    login(client, "shimen")
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "没有这个页面或接口：/no-such-page" in missing.text
+    assert "Not Found" not in missing.text
+    wrong = client.delete("/api/regions", headers={"X-CSRF-Token": csrf_of(client)})
+    assert wrong.status_code == 405 and wrong.json() == {"detail": "/api/regions 不接受 DELETE 请求"}
+    token = csrf_of(client, "/regions/990104")
+    invalid = client.put("/api/regions/990104/figures/urban_sewage_treatment_rate/2023",
+                         headers={"X-CSRF-Token": token}, json={"value": "91"})
+    assert invalid.status_code == 422 and invalid.json()["detail"] == "请求不合格：请求体·version：缺少此项"
+    long = client.put("/api/regions/990104/figures/urban_sewage_treatment_rate/2023",
+                      headers={"X-CSRF-Token": token}, json={"value": "9" * 101, "version": 1})
+    assert long.json()["detail"] == "请求不合格：请求体·value：太长（最多 100 个字符）"

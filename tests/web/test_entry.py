@@ -269,3 +269,23 @@ def test_the_marked_workbook_of_an_upload_marks_the_bad_cell(client: TestClient,
     client.cookies.clear()
     login(client, "zhou")  # someone else's upload is not theirs to download, even in scope
     assert client.get(link.group(1)).status_code == 404
+
+
+def test_confirming_without_ticking_the_warning_box_shows_the_preview_again_and_writes_nothing(
+        client: TestClient, tmp_path: Path) -> None:
+    login(client, "sheng")
+    token = csrf_of(client, "/upload")
+    before = client.get("/api/regions/990101/figures").json()
+    workbook = _filled_copy(tmp_path, {"M4": 0.24})  # a share typed as a fraction: a warning to confirm
+    preview = client.post("/upload", data={"csrf": token},
+                          files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
+    assert "（其中需确认 1 条）" in preview.text and 'name="accept_warnings"' in preview.text
+    action = re.search(r'action="(/upload/\d+/confirm)"', preview.text).group(1)  # type: ignore[union-attr]
+    refused = client.post(action, data={"csrf": token})
+    said = re.search(r'<p class="error" role="alert">(.+?)</p>', refused.text)
+    assert refused.status_code == 422 and said is not None and "勾选「我已核对上述警告，数值无误」" in said.group(1)
+    assert "--accept-warnings" not in said.group(1)  # a web user is not told to add a command-line flag
+    assert 'name="accept_warnings"' in refused.text and action in refused.text  # the preview, to tick and confirm
+    assert client.get("/api/regions/990101/figures").json() == before
+    done = client.post(action, data={"csrf": token, "accept_warnings": "true"})
+    assert done.status_code == 200 and "数值 1 个" in done.text

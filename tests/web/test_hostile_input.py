@@ -202,9 +202,16 @@ def test_disguised_names_and_macro_workbooks_are_refused(client: TestClient, nam
     assert response.status_code == 422 and fragment in response.text
 
 
-def test_the_api_docs_pages_that_need_a_cdn_are_not_served(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+def test_the_api_docs_load_nothing_from_outside_and_need_a_login(client: TestClient) -> None:
+    assert client.get("/redoc").status_code == 404  # FastAPI's CDN-bound page is not served
+    assert client.get("/docs", follow_redirects=False).headers["location"] == "/login"
     assert client.get("/openapi.json").status_code == 200
+    login(client, "shimen")
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert "/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js" in sources
+    assert not [s for s in sources if "//" in s]  # every script, style and link is this server's own
 
 
 def test_a_county_upload_cannot_set_its_targets_or_its_profile(client: TestClient, database_url: str,

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -143,6 +144,31 @@ async def _security_headers(request: Request, call_next: RequestResponseEndpoint
     return response
 
 
+_STARLETTE = {
+    "Not Found": "没有这个页面或接口：{path}", "Method Not Allowed": "{path} 不接受 {method} 请求",
+    "Unauthorized": "请先登录", "Forbidden": "无权访问", "Bad Request": "请求不合格",
+}
+_PARTS = {"body": "请求体", "query": "查询参数", "path": "路径参数", "header": "请求头", "cookie": "Cookie"}
+
+
+def _invalid(error: Any) -> str:
+    """One of pydantic's refusals in Chinese: where (请求体 / 查询参数 / …, then the field) and what is wrong."""
+    location = [str(p) for p in error.get("loc", ())]
+    where = "·".join([_PARTS.get(location[0], location[0]), *location[1:]]) if location else "请求"
+    context = error.get("ctx") or {}
+    said = {
+        "missing": "缺少此项", "int_parsing": "应为整数", "int_type": "应为整数", "float_parsing": "应为数字",
+        "float_type": "应为数字", "bool_parsing": "应为 true 或 false", "string_type": "应为文字",
+        "string_too_long": f"太长（最多 {context.get('max_length')} 个字符）",
+        "string_too_short": f"太短（至少 {context.get('min_length')} 个字符）",
+        "greater_than_equal": f"应不小于 {context.get('ge')}", "less_than_equal": f"应不大于 {context.get('le')}",
+        "literal_error": f"应为 {context.get('expected')} 之一", "json_invalid": "不是合格的 JSON",
+        "model_attributes_type": "应为 JSON 对象", "dict_type": "应为 JSON 对象", "list_type": "应为列表",
+        "enum": f"应为 {context.get('expected')} 之一", "int_from_float": "应为整数",
+    }.get(str(error.get("type")))
+    return f"{where}：{said or error.get('msg', '不合格')}"
+
+
 def _errors(app: FastAPI) -> None:
     def answer(request: Request, status: int, detail: str) -> Response:
         if request.url.path.startswith("/api/") or request.headers.get("HX-Request"):
@@ -161,7 +187,11 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        return answer(request, exc.status_code, str(exc.detail))
+        # Starlette's own refusals (no such route, wrong method) carry English phrases: said in Chinese
+        detail = str(exc.detail)
+        if detail in _STARLETTE:
+            detail = _STARLETTE[detail].format(path=request.url.path, method=request.method)
+        return answer(request, exc.status_code, detail)
 
     @app.exception_handler(ScopeError)
     async def refused(request: Request, exc: ScopeError) -> Response:
@@ -173,7 +203,7 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        where = "；".join(f"{'.'.join(str(p) for p in e['loc'])}：{e['msg']}" for e in exc.errors()[:5])
+        where = "；".join(_invalid(e) for e in exc.errors()[:5])
         return answer(request, 422, f"请求不合格：{where}")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ecozone import api
 from ecozone.catalogue import load_standard
 from ecozone.catalogue.vetoes import condition_ids, load_veto_catalogue
-from ecozone.errors import ConflictError, EcozoneError, InputError, Location, ScopeError
+from ecozone.errors import ConfirmationNeeded, ConflictError, EcozoneError, InputError, Location, ScopeError
 from ecozone.io.answers import normalise_answer, parse_date
 from ecozone.io.excel.marked_copy import write_errors_workbook
 from ecozone.io.excel.read import WorkbookImport
@@ -343,6 +343,14 @@ def confirm_upload(
             counts = import_dataset(session, dataset, who.actor, f"网页上传「{stored.filename}」（文件 {stored.id}）")
     except ConflictError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=409)
+    except ConfirmationNeeded:  # the box was not ticked: the same preview again, with what to do said on the page
+        session.rollback()
+        with session.begin():
+            stored = stored_file(session, who.actor, file_id)
+            checked = _checked(session, who, stored.data, stored.filename, state(request).standard)
+            preview = _preview(session, who, checked, stored, state(request).standard)
+        return page(request, who, "upload.html", preview=preview, status_code=422,
+                    error="有需要确认的警告，尚未写入：请核对下表中的警告，勾选「我已核对上述警告，数值无误」后再点「确认载入」")
     except EcozoneError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
     return page(request, who, "upload.html", preview=None, error=None, imported=describe_import(counts), file=stored)
