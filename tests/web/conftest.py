@@ -29,24 +29,28 @@ from tests.conftest import SAMPLE
 from tests.databases import _postgres
 
 PASSWORD = "correct horse battery"
+USERS = {"shimen": ("county", "990104"), "zhou": ("prefecture", "990100"), "sheng": ("province", "990000")}
+
+
+def stocked(url: str, dataset: Dataset, reason: str, users: dict[str, tuple[str, str]] = USERS) -> None:
+    """A migrated store at ``url`` holding ``dataset`` (loaded by the province) and ``users`` (name → role, region)."""
+    db.upgrade(url)
+    engine = db.engine_for(url)
+    with db.session_factory(engine)() as session, session.begin():
+        import_dataset(session, dataset, Actor("t", "province", "990000"), reason)
+        for name, (role, region) in users.items():
+            add_user(session, name, role, region, PASSWORD)
+    engine.dispose()
 
 
 @pytest.fixture()
 def client(database_url: str, sample: Dataset) -> Iterator[TestClient]:
-    db.upgrade(database_url)
-    engine = db.engine_for(database_url)
     named = sample.regions.with_columns(
         name=pl.when(pl.col("code") == "990108").then(pl.lit("<script>alert(1)</script>县")).otherwise("name"))
-    with db.session_factory(engine)() as session, session.begin():
-        import_dataset(session, Dataset(named, sample.observations, sample.assigned), Actor("t", "province", "990000"),
-                       "测试")
-        add_user(session, "shimen", "county", "990104", PASSWORD)
-        add_user(session, "zhou", "prefecture", "990100", PASSWORD)
-        add_user(session, "sheng", "province", "990000", PASSWORD)
+    stocked(database_url, Dataset(named, sample.observations, sample.assigned), "测试")
     app = create_app(database_url, secret="test-secret-0123456789abcdef0123456789abcdef")
     with TestClient(app) as test_client:
         yield test_client
-    engine.dispose()
     app.state.engine.dispose()  # before the test database is dropped
 
 
@@ -100,15 +104,7 @@ def server(postgres_admin_url: str | None) -> Iterator[str]:
     databases = _postgres(postgres_admin_url)
     url = next(databases)
 
-    sample: Dataset = read_dataset(SAMPLE, load_metrics())
-    db.upgrade(url)
-    engine = db.engine_for(url)
-    with db.session_factory(engine)() as session, session.begin():
-        import_dataset(session, sample, Actor("t", "province", "990000"), "浏览器测试")
-        add_user(session, "shimen", "county", "990104", PASSWORD)
-        add_user(session, "zhou", "prefecture", "990100", PASSWORD)
-        add_user(session, "sheng", "province", "990000", PASSWORD)
-    engine.dispose()
+    stocked(url, read_dataset(SAMPLE, load_metrics()), "浏览器测试")
     app = create_app(url, secret="browser-test-0123456789abcdef0123456789abcdef")
     try:
         with served(app) as base:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from openpyxl import load_workbook
 
 from ecozone.io.excel import layout as L
@@ -156,13 +157,18 @@ def _filled_copy(tmp_path: Path, change: dict[str, object] | None = None) -> Pat
     return target
 
 
+def _upload(client: TestClient, token: str, workbook: Path) -> Response:
+    """Send a workbook to be checked: the preview page."""
+    return client.post("/upload", data={"csrf": token},
+                       files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
+
+
 def test_an_upload_is_previewed_then_written_only_on_confirm(client: TestClient, tmp_path: Path) -> None:
     login(client, "sheng")
     token = csrf_of(client, "/upload")
     before = client.get("/api/regions/990101/figures").json()
     workbook = _filled_copy(tmp_path, {"L6": 97.5})  # one figure differs from the store; the rest are as stored
-    preview = client.post("/upload", data={"csrf": token},
-                          files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
+    preview = _upload(client, token, workbook)
     assert preview.status_code == 200 and "检查结果（尚未写入）" in preview.text and "确认载入" in preview.text
     assert "数值 修改 1。" in preview.text and "<td>97.5</td>" in preview.text  # the one change, from → to
     assert client.get("/api/regions/990101/figures").json() == before  # nothing written yet
@@ -182,8 +188,7 @@ def test_an_upload_with_errors_cannot_be_confirmed(client: TestClient, tmp_path:
     login(client, "sheng")
     token = csrf_of(client, "/upload")
     broken = _filled_copy(tmp_path, {"L6": "六十二"})
-    preview = client.post("/upload", data={"csrf": token},
-                          files={"workbook": (broken.name, broken.read_bytes(), "application/octet-stream")})
+    preview = _upload(client, token, broken)
     assert "有错误，不能载入" in preview.text and "确认载入" not in preview.text
     assert re.search(r"<td>指标数据!L6</td>", preview.text)
 
@@ -238,8 +243,7 @@ def test_the_preview_shows_each_indicator_and_verdict_before_and_after(client: T
     login(client, "sheng")
     token = csrf_of(client, "/upload")
     workbook = _filled_copy(tmp_path, {"M4": 18})  # 青岚县 2023, 第3项: 24.04 (≥20, met) → 18
-    preview = client.post("/upload", data={"csrf": token},
-                          files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
+    preview = _upload(client, token, workbook)
     assert preview.status_code == 200
     shifts = preview.text[preview.text.index('id="indicator-shifts"'):]
     cells = r"<td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>\s*<td[^>]*>(.+?)</td>"
@@ -255,8 +259,7 @@ def test_the_marked_workbook_of_an_upload_marks_the_bad_cell(client: TestClient,
     login(client, "sheng")
     token = csrf_of(client, "/upload")
     broken = _filled_copy(tmp_path, {"L6": "六十二"})
-    preview = client.post("/upload", data={"csrf": token},
-                          files={"workbook": (broken.name, broken.read_bytes(), "application/octet-stream")})
+    preview = _upload(client, token, broken)
     assert re.search(r'<span class="error">错误 1 条</span>', preview.text)
     link = re.search(r'href="(/upload/\d+/marked\.xlsx)"', preview.text)
     assert link is not None
@@ -277,8 +280,7 @@ def test_confirming_without_ticking_the_warning_box_shows_the_preview_again_and_
     token = csrf_of(client, "/upload")
     before = client.get("/api/regions/990101/figures").json()
     workbook = _filled_copy(tmp_path, {"M4": 0.24})  # a share typed as a fraction: a warning to confirm
-    preview = client.post("/upload", data={"csrf": token},
-                          files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
+    preview = _upload(client, token, workbook)
     assert "（其中需确认 1 条）" in preview.text and 'name="accept_warnings"' in preview.text
     action = re.search(r'action="(/upload/\d+/confirm)"', preview.text).group(1)  # type: ignore[union-attr]
     refused = client.post(action, data={"csrf": token})

@@ -16,11 +16,9 @@ import pytest
 import ecozone
 from ecozone.catalogue.vetoes import load_veto_catalogue
 from ecozone.dataset import Dataset
-from ecozone.store import db
-from ecozone.store.repository import Actor, add_user, import_dataset
 from ecozone.web.app import create_app
 from tests.conftest import FIXTURES
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, stocked
 from tests.web.conftest import served as serving
 
 CLIENTS = 12
@@ -29,13 +27,7 @@ ROUNDS = 4
 
 @pytest.fixture()
 def served(database_url: str, sample: Dataset) -> Iterator[str]:
-    db.upgrade(database_url)
-    engine = db.engine_for(database_url)
-    with db.session_factory(engine)() as session, session.begin():
-        import_dataset(session, sample, Actor("t", "province", "990000"), "并发测试")
-        add_user(session, "shimen", "county", "990104", PASSWORD)
-        add_user(session, "qinglan", "county", "990101", PASSWORD)
-    engine.dispose()
+    stocked(database_url, sample, "并发测试", {"shimen": ("county", "990104"), "qinglan": ("county", "990101")})
     app = create_app(database_url, secret="race-test-0123456789abcdef0123456789abcdef")
     with serving(app) as base:
         yield base

@@ -28,7 +28,8 @@ APPROVAL_EXAMPLE = "GS（2024）0650号 或 湘S（2023）123号"
 _APPROVAL = re.compile(r"^(GS|[\u4e00-\u9fff]{1,2}S)\s*[（(]\s*(\d{4})\s*[）)]\s*(\d{1,6})\s*号$")
 _CODE_KEYS = ("adcode", "code", "区划代码", "行政区划代码", "ADCODE", "CODE", "Code")
 _NAME_KEYS = ("name", "名称", "NAME", "Name")
-_SHAPES = {"Polygon": 2, "MultiPolygon": 3}  # nesting depth of positions under "coordinates"
+_SHAPES = {"Polygon": 2, "MultiPolygon": 3}
+LONGITUDE, LATITUDE = 180.0, 90.0  # the largest absolute degrees  # nesting depth of positions under "coordinates"
 
 
 @dataclass
@@ -145,7 +146,7 @@ def _check_positions(coordinates: Any, depth: int, at: Location) -> int:
                 raise InputError(f"坐标 {str(node)[:40]} 不是 [经度, 纬度]", at,
                                  expected="两个数字，如 [109.48, 27.95]")
             lon, lat = float(node[0]), float(node[1])
-            if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+            if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= LONGITUDE and abs(lat) <= LATITUDE):
                 raise InputError(f"坐标 [{node[0]}, {node[1]}] 超出经纬度范围", at,
                                  expected="WGS84 或 GCJ-02 经纬度（经度 −180～180，纬度 −90～90），不是投影坐标")
             count += 1
