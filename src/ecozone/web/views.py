@@ -254,7 +254,9 @@ def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boa
     weak = evaluation.outlook.weak_points
     # 「达标但余量小」 is the report's 需关注 list, not a weak point: counted here, listed in the report
     board.watch = dict(weak.filter(pl.col("weak_class") == "risk_margin").group_by("region").len().iter_rows())
-    for row in weak.filter(pl.col("weak_class") != "risk_margin").iter_rows(named=True):
+    units = evaluation.outlook.units.select("region", "unit_id", pl.col("unit").replace("-", None))
+    for row in weak.filter(pl.col("weak_class") != "risk_margin").join(units, on=["region", "unit_id"], how="left") \
+            .iter_rows(named=True):
         board.weak.setdefault(row["region"], []).append(row)
     board.tiles = _tiles(evaluation.regions)
     return board

@@ -233,8 +233,19 @@
     });
   }
 
+  // Tables that become cards on a phone (class "cards"): each cell is labelled with its column's heading, read
+  // from the table's own header row, so the label is always the heading the wide screen shows.
+  function cardLabels() {
+    document.querySelectorAll("table.cards").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.rows[0].cells, function (cell) { return cell.textContent.trim(); });
+      Array.prototype.slice.call(table.rows, 1).forEach(function (row) {
+        Array.prototype.forEach.call(row.cells, function (cell, i) { if (heads[i]) cell.dataset.label = heads[i]; });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    regionCharts(); heatmap(); tileMap(); boundaryMap(); slowDownloads(); autosave();
+    cardLabels(); regionCharts(); heatmap(); tileMap(); boundaryMap(); slowDownloads(); autosave();
   });
   document.addEventListener("htmx:afterSettle", regionCharts);
 })();
