@@ -186,3 +186,20 @@ def test_diff_of_the_2016_and_2019_county_tables(user_folder: Path) -> None:
     as_json = json.loads(run(user_folder, "standards", "diff", "mee-2016-county", "mee-2019", "-f", "json").stdout)
     assert [o["id"] for o in as_json["removed"]] == ["1", "2", "3"]
     assert {(p["a_id"], p["b_id"]) for p in as_json["changed"]} == {("5", "20"), ("6", "21")}
+
+
+def test_the_evidence_list_by_department_is_written_for_the_departments(user_folder: Path, tmp_path: Path) -> None:
+    target = tmp_path / "资料清单.xlsx"
+    done = run(user_folder, "standards", "evidence", "mee-2019", "-o", str(target))
+    assert done.returncode == 0, done.stderr
+    assert "未核实" in done.stdout and "林业和草原局" in done.stdout
+    book = load_workbook(target)
+    assert book.sheetnames == ["按部门", "按指标"]
+    by_department = [r for r in book["按部门"].iter_rows(min_row=2, values_only=True) if r[2]]
+    forestry = [(r[1], r[2]) for r in by_department if r[0] == "林业和草原局"]
+    assert ("牵头", "11") in forestry and ("配合", "10") in forestry
+    assert forestry.index(("牵头", "11")) < forestry.index(("配合", "10"))  # what a department leads comes first
+    per_indicator = {r[0]: r for r in book["按指标"].iter_rows(min_row=2, values_only=True) if r[1]}
+    assert len(per_indicator) == 40 and per_indicator["29"][2] == "住房和城乡建设局"
+    missing = run(user_folder, "standards", "evidence", "mee-2024-city")
+    assert missing.returncode != 0 and "没有佐证材料清单" in missing.stderr

@@ -150,7 +150,8 @@ def test_weak_points_are_weak_and_name_who_gave_the_figure(evaluation) -> None: 
     assert trend["gap"] == "数值已达目标，趋势未达要求" and trend["target"] == "≥55（其他地区）"
     shimen = build_context(evaluation, REGION)
     sewage = next(w for w in shimen["weak_points"] if w["id"] == "29")
-    assert sewage["lead_department"] == "示例数据（虚构）"  # the clerk's 数据来源/牵头部门, never （未登记）
+    # the pack's 佐证材料清单 names the 牵头部门 (its suggestion, unverified); never （未登记）
+    assert sewage["lead_department"] == "住房和城乡建设局"
     assert sewage["value"] == "82%" and sewage["target"] == "≥85%（县级）" and "2029" in sewage["direction"]
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 
 import platformdirs
 
+from ecozone.catalogue.evidence import evidence_for
 from ecozone.catalogue.load import LoadedStandard, _data_dir, compose_file, load_metrics, standard_from_data, yaml_where
 from ecozone.catalogue.model import Metric
 from ecozone.catalogue.overlay import merge_overlay
@@ -103,8 +104,11 @@ def load_standard_file(path: Path | str, metrics: Mapping[str, Metric] | None = 
     metrics = metrics if metrics is not None else load_metrics()
     if isinstance(data, dict) and "extends" in data:
         data, where, base = merge_overlay(data, lines, file, load_standard)
-        return standard_from_data(data, where, file, metrics, extends=base)
-    return standard_from_data(data, yaml_where(data, lines, file), file, metrics)
+        loaded = standard_from_data(data, where, file, metrics, extends=base)
+    else:
+        loaded = standard_from_data(data, yaml_where(data, lines, file), file, metrics)
+    loaded.evidence = evidence_for(loaded.id, frozenset(i.id for i in loaded.standard.indicators), loaded.extends)
+    return loaded
 
 
 @cache

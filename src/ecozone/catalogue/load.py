@@ -23,6 +23,7 @@ from ecozone.catalogue.model import (
     AnyOf,
     CaseOf,
     Criterion,
+    EvidenceCatalogue,
     Indicator,
     Metric,
     Standard,
@@ -272,6 +273,17 @@ class LoadedStandard:
         self.source = source
         self.extends = extends  # the pack this one was written on top of (an overlay), if any
         self.hash = pack_hash(standard, self.metrics)
+        # the 佐证材料清单 (companion file; not part of the rules' fingerprint: it changes no judgement)
+        self.evidence: EvidenceCatalogue | None = None
+
+    def lead_department(self, indicator: Indicator) -> str | None:
+        """The pack's own 牵头部门 for the indicator, else the evidence list's."""
+        need = self.evidence.of(indicator.id) if self.evidence is not None else None
+        return indicator.lead_department or (need.lead if need is not None else None)
+
+    def data_source(self, indicator: Indicator) -> str | None:
+        need = self.evidence.of(indicator.id) if self.evidence is not None else None
+        return indicator.data_source or (need.data_source if need is not None else None)
 
     @property
     def verified_count(self) -> int:

@@ -288,3 +288,41 @@ AnyOf.model_rebuild()
 Case.model_rebuild()
 SubItem.model_rebuild()
 Indicator.model_rebuild()
+
+
+# --- evidence requirements (佐证材料清单): a companion file per pack, see catalogue/evidence.py ----------
+
+
+class EvidenceItem(Strict):
+    kind: str = Field(min_length=1, max_length=20)  # 批复文件, 监测报告, 统计资料, 会议纪要, 照片 …
+    what: str = Field(min_length=1)
+    issuer: str | None = None
+    required: bool = False  # a missing file counts against the indicator only where the pack says so
+
+
+class IndicatorEvidence(Strict):
+    lead: str
+    support: tuple[str, ...] = ()
+    data_source: str | None = None
+    evidence: tuple[EvidenceItem, ...] = Field(min_length=1)
+
+
+class EvidenceCatalogue(Strict):
+    format: Literal[1]
+    pack: str
+    title: str
+    provenance: Provenance
+    departments: tuple[str, ...] = Field(min_length=1)
+    indicators: dict[str, IndicatorEvidence]
+
+    def of(self, indicator_id: str) -> IndicatorEvidence | None:
+        return self.indicators.get(indicator_id)
+
+    def by_department(self) -> dict[str, list[tuple[str, str]]]:
+        """Department → (indicator id, role 牵头/配合) in indicator order: a consultant's 资料清单 by department."""
+        found: dict[str, list[tuple[str, str]]] = {d: [] for d in self.departments}
+        for indicator_id, need in self.indicators.items():
+            found[need.lead].append((indicator_id, "牵头"))
+            for department in need.support:
+                found[department].append((indicator_id, "配合"))
+        return {d: rows for d, rows in found.items() if rows}

@@ -100,6 +100,37 @@ def _indicator_rows(indicator: Indicator) -> list[list[str]]:
     return rows
 
 
+@standards_app.command("evidence")
+def standards_evidence(
+    standard_id: Annotated[str, typer.Argument(help="标准编号，如 mee-2019")],
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="写出资料清单工作簿 .xlsx（按部门、按指标两张表）")] = None,
+) -> None:
+    """佐证材料清单：每项指标要哪些材料、谁出具，按牵头部门和配合部门列出（发给各部门收集资料用）。"""
+    from ecozone.catalogue.evidence import evidence_rows
+
+    loaded = load_standard(standard_id)
+    evidence = loaded.evidence
+    if evidence is None:
+        raise UsageError(f"标准包 {loaded.id} 没有佐证材料清单", Location(field="standard"),
+                         expected="有清单的标准包，如 mee-2019；或在 catalogue/data/evidence/ 下为它写一份")
+    rows = evidence_rows(loaded)
+    out.print(f"[bold]{evidence.title}[/]")
+    out.print(f"来源：{evidence.provenance.source}（{evidence.provenance.confidence}，"
+              f"{'已核实' if evidence.provenance.verified else '未核实，请按本地要求调整'}）")
+    table = Table(show_lines=True)
+    for column in ("部门", "角色", "序号", "指标", "佐证材料", "出具单位"):
+        table.add_column(column, no_wrap=column in ("部门", "角色", "序号"), overflow="fold")
+    for row in rows:
+        table.add_row(*(row[c] for c in ("department", "role", "id", "name", "evidence", "issuer")))
+    out.print(table)
+    if output is not None:
+        from ecozone.io.pack_workbook import write_evidence_workbook
+
+        write_evidence_workbook(loaded, output)
+        out.print(f"已写出 {output}（{len({r['department'] for r in rows})} 个部门，{len(rows)} 行）")
+
+
 @standards_app.command("export")
 def standards_export(
     standard_id: Annotated[str, typer.Argument(help="标准编号")],

@@ -71,7 +71,7 @@ def _unit_frame(assessment: Assessment) -> pl.DataFrame:
     indicators = pl.DataFrame(
         [
             {"indicator_id": ind.id, "method": ind.trend_method or ("linear" if ind.unit == "%" else "cagr"),
-             "score_floor": ind.score_floor, "lead_department": ind.lead_department}
+             "score_floor": ind.score_floor, "lead_department": standard.lead_department(ind)}
             for ind in standard.standard.indicators
         ],
         schema_overrides={"score_floor": pl.Float64, "lead_department": pl.String},

@@ -191,3 +191,51 @@ def _value(raw: Any) -> Any:
     if isinstance(raw, dt.datetime):
         return raw.date()
     return raw
+
+
+def write_evidence_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
+    """The 佐证材料清单 as a workbook to send to departments: 按部门 (one row per department and indicator, lead
+    first) and 按指标 (each indicator's lead, support, data source and documents)."""
+    from ecozone.catalogue.evidence import evidence_rows
+
+    assert loaded.evidence is not None
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp))
+        head = book.add_format({"bold": True, "bg_color": "#E8F5E9", "border": 1, "text_wrap": True, "valign": "top"})
+        cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+        note = book.add_format({"italic": True, "font_color": "#666666"})
+        sheets = {
+            "按部门": (["部门", "角色", "序号", "指标", "佐证材料", "出具单位", "数据来源"],
+                     [[r["department"], r["role"], r["id"], r["name"], r["evidence"], r["issuer"], r["source"]]
+                      for r in evidence_rows(loaded)], [16, 6, 6, 34, 70, 26, 36]),
+            "按指标": (["序号", "指标", "牵头部门", "配合部门", "数据来源", "佐证材料"],
+                     [[i.id, i.name, need.lead, "、".join(need.support), need.data_source or "",
+                       "\n".join(f"{e.kind}：{e.what}（{e.issuer or '—'}）" for e in need.evidence)]
+                      for i in loaded.standard.indicators if (need := loaded.evidence.of(i.id)) is not None],
+                     [6, 34, 16, 34, 36, 90]),
+        }
+        for name, (columns, rows, widths) in sheets.items():
+            sheet = book.add_worksheet(name)
+            sheet.write_row(0, 0, columns, head)
+            for r, row in enumerate(rows, start=1):
+                sheet.write_row(r, 0, row, cell)
+                # wrapped text: Excel and WPS keep a written row at one line unless its height is given
+                sheet.set_row(r, 15 * max(_lines(str(v), w) for v, w in zip(row, widths, strict=True)))
+            for c, width in enumerate(widths):
+                sheet.set_column(c, c, width)
+            sheet.freeze_panes(1, 0)
+            sheet.repeat_rows(0)
+            sheet.set_landscape()
+            sheet.set_paper(9)  # A4
+            sheet.fit_to_pages(1, 0)  # as wide as one page, as long as it takes
+            sheet.autofilter(0, 0, len(rows), len(columns) - 1)
+            sheet.write(len(rows) + 2, 0, f"{loaded.evidence.title}。来源：{loaded.evidence.provenance.source}"
+                        f"（{'已核实' if loaded.evidence.provenance.verified else '未核实'}）", note)
+        book.close()
+    return path
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped cell takes at ``width`` (Excel's units: a Chinese character counts two)."""
+    return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // int(width))) for part in text.split("\n"))
