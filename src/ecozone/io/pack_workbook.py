@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ecozone._files import atomic_path
+from ecozone._text import wrapped_lines
 from ecozone.catalogue import LoadedStandard, Metric
 from ecozone.catalogue.from_tables import standard_from_tables
 from ecozone.catalogue.tabular import (
@@ -235,7 +236,6 @@ def write_evidence_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
         book.close()
     return path
 
-
 def _lines(text: str, width: float) -> int:
-    """Lines a wrapped cell takes at ``width`` (Excel's units: a Chinese character counts two)."""
-    return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // int(width))) for part in text.split("\n"))
+    """Lines a cell takes: each of its own lines wrapped at ``width``."""
+    return sum(wrapped_lines(part, width) for part in text.split("\n"))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
+import io
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -90,7 +89,8 @@ def _write_docx(context: dict[str, Any], path: Path, images: dict[str, Any], tem
     document = DocxTemplate(str(source))
 
     def picture(data: bytes, width: float) -> InlineImage:
-        return InlineImage(document, _tmp_png(data), width=Mm(width))
+        # from memory: no temporary file left behind, and no random file name written into the document
+        return InlineImage(document, io.BytesIO(data), width=Mm(width))
 
     pictures = {"domains": picture(images["domains"], 150),
                 "gaps": picture(images["gaps"], 150) if images["gaps"] else None,
@@ -98,12 +98,6 @@ def _write_docx(context: dict[str, Any], path: Path, images: dict[str, Any], tem
     document.render({**context, "charts": pictures}, autoescape=True)
     document.save(str(path))
 
-
-def _tmp_png(data: bytes) -> str:
-    fd, name = tempfile.mkstemp(suffix=".png")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    return name
 
 
 def write_reports(
