@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from httpx import Response
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from ecozone.io.excel import layout as L
 from tests.web.conftest import csrf_of, login
@@ -131,8 +131,10 @@ def test_a_path_traversal_attachment_name_is_refused_and_nothing_is_saved(client
 def test_another_countys_evidence_cannot_be_downloaded(client: TestClient) -> None:
     login(client, "shimen")
     form = _question_form(client, "inspection_unrectified")
+    sheet = io.BytesIO()
+    Workbook().save(sheet)  # a real workbook: evidence is checked by its bytes
     client.post("/regions/990104/selfcheck/inspection_unrectified", data={**form, "answer": "no"},
-                files={"evidence": ("台账.xlsx", b"PK..", "application/octet-stream")})
+                files={"evidence": ("台账.xlsx", sheet.getvalue(), "application/octet-stream")})
     file_id = re.search(r'<a href="/files/(\d+)">台账.xlsx', client.get("/regions/990104/selfcheck").text)
     assert file_id is not None
     client.cookies.clear()

@@ -263,5 +263,6 @@ def _plan(plan: pl.DataFrame | None, region: str) -> dict[str, Any] | None:
     if rows.height == 0:
         return None
     row = rows.row(0, named=True)
-    return {"status": PLAN_STATUS[row["plan_status"]], "year": _num(row["planned_year"]),
-            "batch": _num(row["batch"]), "reason": row["reason"]}
+    # the region's own facts only: its batch and (with a cap) its planned year depend on which other regions were
+    # evaluated with it, so a county's report would differ between the board and the county's own page
+    return {"status": PLAN_STATUS[row["plan_status"]], "reason": row["reason"]}

@@ -140,8 +140,9 @@ class Submission(Base):
 class StoredFile(Base):
     """An uploaded file kept in the database, so backups and several workers see the same bytes.
 
-    ``kind`` is ``upload`` (a workbook awaiting or past its confirm) or ``evidence`` (a self-check
-    attachment). ``imported_at`` marks an upload that was confirmed and written.
+    ``kind`` is ``upload`` (a workbook awaiting or past its confirm), ``evidence`` (a self-check
+    attachment), ``indicator`` (a 佐证材料 of an indicator) or ``map`` (a board's boundaries).
+    ``imported_at`` marks an upload that was confirmed and written.
     """
 
     __tablename__ = "files"
@@ -157,6 +158,11 @@ class StoredFile(Base):
     uploaded_by: Mapped[str] = mapped_column(String(60))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     imported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # what an evidence file proves (kind ``indicator``: ``condition`` holds the indicator's number)
+    year: Mapped[int | None] = mapped_column(Integer)
+    issuer: Mapped[str | None] = mapped_column(Text)
+    document: Mapped[str | None] = mapped_column(Text)
+    issued_on: Mapped[str | None] = mapped_column(String(20))
 
 
 class StoreMeta(Base):

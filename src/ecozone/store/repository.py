@@ -27,6 +27,7 @@ from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.errors import ConfirmationNeeded, ConflictError, InputError, Location, ScopeError, UsageError
 from ecozone.io.answers import incident_key, normalise_answer, parse_date
+from ecozone.io.evidence_files import check_evidence_file
 from ecozone.io.excel.layout import REGION_COLUMNS
 from ecozone.io.validate import FIRST_YEAR, INPUT_SCHEMA, check_figures, year_problem
 from ecozone.regions.profile import FLAGS
@@ -663,13 +664,28 @@ def safe_filename(name: str) -> str:
     return cleaned
 
 
-_FILE_ACTION = {"evidence": "edit", "upload": "load", "map": "map"}  # what a role must be allowed to keep each kind
+_FILE_ACTION = {"evidence": "edit", "indicator": "edit", "upload": "load", "map": "map"}  # who may keep each kind
+EVIDENCE_KINDS = ("evidence", "indicator")  # documents shown to reviewers: checked by their bytes
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What an evidence file is: the year it proves, who issued it, its 文号 and date."""
+
+    year: int | None = None
+    issuer: str | None = None
+    document: str | None = None
+    date: str | None = None
 
 
 def save_file(session: Session, actor: Actor, kind: str, region: str, filename: str, data: bytes,
-              content_type: str | None, condition: str | None = None) -> StoredFile:
+              content_type: str | None, condition: str | None = None, issued: Issued | None = None) -> StoredFile:
     actor.require(_FILE_ACTION[kind], region)
     name = safe_filename(filename)
+    if kind in EVIDENCE_KINDS:  # a document, never a program, a macro or a PDF that runs script
+        content_type = check_evidence_file(name, data).kind
+    if kind == "indicator":
+        require_open(session, region)
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"文件「{name}」太大（{len(data) / 1048576:.1f} MB）", Location(field="文件"),
                          expected=f"不超过 {MAX_FILE_BYTES // 1048576} MB")
@@ -680,12 +696,27 @@ def save_file(session: Session, actor: Actor, kind: str, region: str, filename: 
             StoredFile.kind == "upload", StoredFile.imported_at.is_(None),
             StoredFile.uploaded_at < dt.datetime.now(dt.UTC) - PENDING_UPLOAD_LIFETIME)
             .execution_options(synchronize_session=False))
+    issued = issued or Issued()
     stored = StoredFile(kind=kind, region=region, condition=condition, filename=name,
                         content_type=content_type or "application/octet-stream", size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by=actor.name)
+                        sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by=actor.name,
+                        year=issued.year, issuer=issued.issuer, document=issued.document, issued_on=issued.date)
     session.add(stored)
     session.flush()
     return stored
+
+
+def indicator_evidence(session: Session, actor: Actor, region: str) -> list[StoredFile]:
+    """A region's indicator evidence, in the order of the table (then year, then upload)."""
+    actor.require("view", region)
+    files = session.scalars(select(StoredFile).where(StoredFile.region == region, StoredFile.kind == "indicator")
+                            .order_by(StoredFile.id)).all()
+
+    def place(stored: StoredFile) -> tuple[float, str, int, int]:
+        head = (stored.condition or "").split(".")[0]
+        return (float(head) if head.isdigit() else 999.0, stored.condition or "", stored.year or 0, stored.id)
+
+    return sorted(files, key=place)
 
 
 def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:

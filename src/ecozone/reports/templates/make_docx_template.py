@@ -222,9 +222,7 @@ def main() -> None:
            ["{{ loop.index }}", "{{ w.id }} {{ w.name }}", "{{ w.value }}", "{{ w.target }}", "{{ w.gap }}"],
            [1.2, 5, 3, 4, 3], PORTRAIT_WIDTH)
     _para(doc, "{%p endif %}")
-    _para(doc, "{% if plan %}分期分批：{{ plan.status }}"
-          "{% if plan.year != '—' %}，{{ plan.year }} 年（第 {{ plan.batch }} 批）{% endif %}。"
-          "{{ plan.reason }}{% endif %}")
+    _para(doc, "{% if plan %}分期分批：{{ plan.status }}。{{ plan.reason }}{% endif %}")
     _para(doc, "{{ methods.outlook }}", "说明")
     doc.add_heading("四、否决项自查", level=1)
     _para(doc, "{%p if vetoes %}")

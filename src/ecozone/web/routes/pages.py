@@ -12,7 +12,7 @@ from ecozone.catalogue import load_standard
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.store import workflow
 from ecozone.store.permissions import can
-from ecozone.store.repository import locked_by, set_figure
+from ecozone.store.repository import indicator_evidence, locked_by, set_figure
 from ecozone.vocabulary import (
     ANSWER,
     ANSWERED_BY,
@@ -38,7 +38,7 @@ TEXTS = {
 }
 NOTICES = {
     "submitted": "已提交，数据、回答和结果已冻结为快照。", "returned": "已退回，意见已发给填报单位。",
-    "accepted": "已审核通过。", "recommended": "已推荐。", "answered": "回答已保存。",
+    "accepted": "已审核通过。", "recommended": "已推荐。", "answered": "回答已保存。", "evidence": "佐证材料已保存。",
 }
 
 
@@ -67,6 +67,7 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
     locked = locked_by(session, code)
     return page(request, who, "region.html", view=view, then=workflow.verdict_then(view.submission),
+                evidence_files=indicator_evidence(session, who.actor, code),
                 can_edit=may(who, "edit", code) and locked is None,
                 locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),
                 can_recommend=may(who, "recommend", code), notices=workflow.notices(session, who.actor, code),
