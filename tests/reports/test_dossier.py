@@ -106,3 +106,18 @@ def test_word_with_a_macro_project_is_not_a_document() -> None:
         check_evidence_file("材料.docx", buffer.getvalue())
     sample = next((SAMPLE / "佐证材料").glob("*.pdf"))
     assert check_evidence_file(sample.name, sample.read_bytes()).kind == "PDF"
+
+
+def test_no_clock_is_written_into_the_dossier(built: tuple[Path, Path]) -> None:
+    """Two builds a minute apart must still agree: the reports inside say no generation time."""
+    import pdfplumber
+    from docx import Document
+
+    archive = zipfile.ZipFile(built[0])
+    pdf = next(n for n in archive.namelist() if n.endswith(".pdf") and n.startswith("01 "))
+    with pdfplumber.open(io.BytesIO(archive.read(pdf))) as document:
+        first = document.pages[0].extract_text() or ""
+    assert "依据：《国家生态文明建设示范市县建设指标》" in first.replace("\n", "") and "报告生成时间" not in first
+    word = next(n for n in archive.namelist() if n.endswith(".docx"))
+    text = "\n".join(p.text for p in Document(io.BytesIO(archive.read(word))).paragraphs)
+    assert "依据：《" in text and "报告生成时间" not in text

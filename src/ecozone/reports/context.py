@@ -60,8 +60,9 @@ def _with_unit(number: Any, unit: str | None) -> str:
     return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}"
 
 
-def build_context(evaluation: Evaluation, region: str) -> dict[str, Any]:
-    """The context for ``region`` (a 6-digit code present in the evaluation)."""
+def build_context(evaluation: Evaluation, region: str, *, stamped: bool = True) -> dict[str, Any]:
+    """The context for ``region`` (a 6-digit code present in the evaluation). ``stamped=False``: no generation time
+    (a dossier's reports carry no clock, so the same data and evidence give the same bytes)."""
     final = evaluation.region(region)
     base = final
     assessment, outlook, checked = evaluation.assessment, evaluation.outlook, evaluation.checked
@@ -81,7 +82,7 @@ def build_context(evaluation: Evaluation, region: str) -> dict[str, Any]:
     weak = _weak_points(outlook, region, observations, assessment.year, params.horizon_years, params.risk_margin,
                         sources, rows)
     return {
-        "generated": shown_time(),
+        "generated": shown_time() if stamped else "",
         "region": {"code": region, "name": base["name"], "level": base["level"]},
         "standard": {
             "id": pack.id, "title": pack.title, "document": pack.document or "文号未见",

@@ -61,7 +61,8 @@ def write_report_workbook(context: dict[str, Any], path: Path) -> None:
            [([i["id"], i["name"], f"{i['value']}（{i['source']}）", i["rule"], i["explanation"]], None)
             for i in context["annex"]],
            note=f"自评结论：{context['verdict']['text']}。{context['standard']['verification_note']}"
-                f"{context['methods']['judging']}。报告生成时间：{context['generated']}。")
+                f"{context['methods']['judging']}。"
+                + (f"报告生成时间：{context['generated']}。" if context["generated"] else ""))
     book.close()
 
 

@@ -186,7 +186,8 @@ def main() -> None:
     title = doc.add_paragraph("{{ region.name }}生态文明建设示范区建设自评报告", style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _para(doc, "（评价年度：{{ year }} 年）", "居中")
-    _para(doc, "依据：《{{ standard.title }}》（{{ standard.document }}）。报告生成时间：{{ generated }}。")
+    _para(doc, "依据：《{{ standard.title }}》（{{ standard.document }}）。"
+          "{% if generated %}报告生成时间：{{ generated }}。{% endif %}")
     _para(doc, "自评结论：{{ verdict.text }}"
           "{% if verdict.indicators_only %}（仅依指标判定，未进行否决项自查）{% endif %}", "居中")
     doc.add_heading("一、结论与理由", level=1)

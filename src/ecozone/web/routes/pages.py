@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
+from ecozone.reports.dossier import missing_evidence
 from ecozone.store import workflow
 from ecozone.store.permissions import can
 from ecozone.store.repository import indicator_evidence, locked_by, set_figure
@@ -66,8 +67,10 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
     if view is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
     locked = locked_by(session, code)
+    files = indicator_evidence(session, who.actor, code)
+    missing = missing_evidence(view.evaluation, code, {f.condition or "" for f in files}) if view.evaluation else []
     return page(request, who, "region.html", view=view, then=workflow.verdict_then(view.submission),
-                evidence_files=indicator_evidence(session, who.actor, code),
+                evidence_files=files, evidence_missing=missing,
                 can_edit=may(who, "edit", code) and locked is None,
                 locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),
                 can_recommend=may(who, "recommend", code), notices=workflow.notices(session, who.actor, code),
