@@ -84,3 +84,18 @@ def test_the_web_dossier_is_the_command_lines_for_the_same_data_and_evidence(cli
                            "-r", "990104", "-o", str(target)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert target.read_bytes() == web.content
+
+
+def test_a_submission_records_the_dossier_that_is_downloaded_after_it(client: TestClient) -> None:
+    login(client, "shimen")
+    assert upload(client, PDF.name, PDF.read_bytes()).status_code == 303  # type: ignore[attr-defined]
+    token = csrf_of(client, "/regions/990104")
+    assert client.post("/api/regions/990104/submit", headers={"X-CSRF-Token": token}).status_code == 200
+    recorded = client.get("/api/regions/990104/submission").json()["snapshot"]["dossier"]
+    assert recorded["evidence"] == 1
+    downloaded = client.get("/regions/990104/dossier.zip").content
+    assert hashlib.sha256(downloaded).hexdigest() == recorded["sha256"]
+    assert recorded["sha256"] in client.get("/regions/990104/submission").text
+    # locked: no more evidence until a reviewer reopens the submission, so the recorded dossier stays the one shown
+    refused = upload(client, PDF.name, PDF.read_bytes(), indicator="29")
+    assert refused.status_code == 422 and "提交" in refused.text  # type: ignore[attr-defined]

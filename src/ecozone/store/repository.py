@@ -13,6 +13,7 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import polars as pl
@@ -27,7 +28,7 @@ from ecozone.catalogue.vetoes import condition_ids
 from ecozone.dataset import ANSWER_SCHEMA, INCIDENT_SCHEMA, Dataset
 from ecozone.errors import ConfirmationNeeded, ConflictError, InputError, Location, ScopeError, UsageError
 from ecozone.io.answers import incident_key, normalise_answer, parse_date
-from ecozone.io.evidence_files import check_evidence_file
+from ecozone.io.evidence_files import EVIDENCE_COLUMNS, check_evidence_file
 from ecozone.io.excel.layout import REGION_COLUMNS
 from ecozone.io.validate import FIRST_YEAR, INPUT_SCHEMA, check_figures, year_problem
 from ecozone.regions.profile import FLAGS
@@ -717,6 +718,21 @@ def indicator_evidence(session: Session, actor: Actor, region: str) -> list[Stor
         return (float(head) if head.isdigit() else 999.0, stored.condition or "", stored.year or 0, stored.id)
 
     return sorted(files, key=place)
+
+
+def evidence_table(session: Session, actor: Actor, region: str, folder: Path) -> pl.DataFrame:
+    """The region's indicator evidence written under ``folder`` as the rows ``evidence.csv`` gives the dossier, so
+    the store's dossier and the command line's are made alike."""
+    rows = []
+    for n, stored in enumerate(indicator_evidence(session, actor, region), start=1):
+        path = folder / f"{n:04d}" / stored.filename  # one folder each: two files may share a name
+        path.parent.mkdir(parents=True)
+        path.write_bytes(stored.data)
+        rows.append({"region": region, "indicator": stored.condition, "year": stored.year, "file": stored.filename,
+                     "kind": None, "issuer": stored.issuer, "document": stored.document, "date": stored.issued_on,
+                     "path": str(path), "type": stored.content_type, "size": stored.size})
+    return pl.DataFrame(rows, schema={**dict.fromkeys(EVIDENCE_COLUMNS, pl.String), "year": pl.Int32,
+                                      "path": pl.String, "type": pl.String, "size": pl.Int64})
 
 
 def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:

@@ -8,7 +8,9 @@ changes afterwards. Every transition is permission-checked and audited.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
 from ecozone.errors import Location, UsageError
-from ecozone.evaluation import evaluate
+from ecozone.evaluation import Evaluation, evaluate
 from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.store.models import AuditRecord, Observation, Region, Submission
 from ecozone.store.permissions import scope_prefix
-from ecozone.store.repository import LOCKED, Actor, evaluable_dataset, years_with_data
+from ecozone.store.repository import LOCKED, Actor, evaluable_dataset, evidence_table, years_with_data
 from ecozone.vocabulary import SUBMISSION_STATUS
 
 __all__ = ["TRANSITIONS", "Notice", "latest", "notices", "submit", "transition"]
@@ -34,6 +36,17 @@ TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     # the explicit way to change data a reviewer has seen: said with a reason, audited, then submitted again
     "reopened": ("review", ("submitted", "accepted", "recommended")),
 }
+
+
+def _dossier(session: Session, actor: Actor, evaluation: Evaluation, region: str) -> dict[str, Any]:
+    """The application dossier as it stands at submission: its sha256, so a reviewer can check that the dossier
+    downloaded later is the one submitted (the data and the evidence are locked until reopened)."""
+    from ecozone.reports.dossier import write_dossier
+
+    with tempfile.TemporaryDirectory() as folder:
+        made = write_dossier(evaluation, region, evidence_table(session, actor, region, Path(folder) / "files"),
+                             Path(folder) / "dossier.zip")
+    return {"sha256": made.sha256, "files": made.files, "evidence": made.evidence, "missing": made.missing}
 
 
 def verdict_then(submission: Submission | None) -> str | None:
@@ -64,6 +77,7 @@ def submit(session: Session, actor: Actor, region: str, standard_id: str) -> Sub
         "incidents": (dataset.incidents.with_columns(pl.col("date").cast(pl.String)).to_dicts()
                       if dataset.incidents is not None else []),
         "result": evaluation_to_dict(evaluation),
+        "dossier": _dossier(session, actor, evaluation, region),
     }
     submission = Submission(region=region, standard_id=loaded.id, pack_hash=loaded.hash, status="submitted",
                             snapshot=snapshot, created_by=actor.name)

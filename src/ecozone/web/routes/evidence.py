@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy.orm import Session
@@ -17,8 +16,8 @@ from starlette.background import BackgroundTask
 from ecozone.catalogue import load_standard
 from ecozone.errors import EcozoneError, InputError, Location
 from ecozone.io.answers import parse_date
-from ecozone.io.evidence_files import EVIDENCE_COLUMNS, MAX_EVIDENCE_BYTES
-from ecozone.store.repository import Issued, indicator_evidence, save_file
+from ecozone.io.evidence_files import MAX_EVIDENCE_BYTES
+from ecozone.store.repository import Issued, evidence_table, save_file
 from ecozone.web.routes.pages import _region_page
 from ecozone.web.security import allowed, check_csrf, database, state, viewer
 from ecozone.web.views import region_view
@@ -69,16 +68,7 @@ def dossier_zip(code: str, request: Request, session: Annotated[Session, Depends
     if view is None or view.evaluation is None:
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据，无法生成申报材料")
     folder = Path(tempfile.mkdtemp(prefix="ecozone-dossier-"))
-    rows = []
-    for n, stored in enumerate(indicator_evidence(session, who.actor, code), start=1):
-        path = folder / "files" / f"{n:04d}" / stored.filename  # one folder each: two files may share a name
-        path.parent.mkdir(parents=True)
-        path.write_bytes(stored.data)
-        rows.append({"region": code, "indicator": stored.condition, "year": stored.year, "file": stored.filename,
-                     "kind": None, "issuer": stored.issuer, "document": stored.document, "date": stored.issued_on,
-                     "path": str(path), "type": stored.content_type, "size": stored.size})
-    table = pl.DataFrame(rows, schema={**dict.fromkeys(EVIDENCE_COLUMNS, pl.String), "year": pl.Int32,
-                                       "path": pl.String, "type": pl.String, "size": pl.Int64})
+    table = evidence_table(session, who.actor, code, folder / "files")
     target = folder / f"{view.name}{code}_申报材料.zip"
     write_dossier(view.evaluation, code, table, target)
     return FileResponse(target, media_type="application/zip", background=BackgroundTask(shutil.rmtree, folder, True),
