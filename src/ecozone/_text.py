@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-__all__ = ["BEIJING", "shown_time", "wrapped_lines"]
+__all__ = ["BEIJING", "row_lines", "shown_time", "wrapped_lines"]
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -27,3 +28,10 @@ def wrapped_lines(text: str, width: float) -> int:
     """Lines a wrapped ``text`` takes in a column ``width`` characters wide (a CJK character is two)."""
     shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return max(1, math.ceil(shown / max(width - 1, 1)))
+
+
+def row_lines(row: Sequence[object], widths: Sequence[float]) -> int:
+    """Lines the tallest cell of a spreadsheet row takes: each cell's own lines, each wrapped at its column's width
+    (Excel and WPS keep a written row at one line unless its height is given)."""
+    return max(sum(wrapped_lines(part, width) for part in str(value).split("\n"))
+               for value, width in zip(row, widths, strict=True))

@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ecozone._files import atomic_path
-from ecozone._text import wrapped_lines
+from ecozone._text import row_lines
 from ecozone.catalogue import LoadedStandard, Metric
 from ecozone.catalogue.from_tables import standard_from_tables
 from ecozone.catalogue.tabular import (
@@ -222,7 +222,7 @@ def write_evidence_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
             for r, row in enumerate(rows, start=1):
                 sheet.write_row(r, 0, row, cell)
                 # wrapped text: Excel and WPS keep a written row at one line unless its height is given
-                sheet.set_row(r, 15 * max(_lines(str(v), w) for v, w in zip(row, widths, strict=True)))
+                sheet.set_row(r, 15 * row_lines(row, widths))
             for c, width in enumerate(widths):
                 sheet.set_column(c, c, width)
             sheet.freeze_panes(1, 0)
@@ -235,7 +235,3 @@ def write_evidence_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
                         f"（{'已核实' if loaded.evidence.provenance.verified else '未核实'}）", note)
         book.close()
     return path
-
-def _lines(text: str, width: float) -> int:
-    """Lines a cell takes: each of its own lines wrapped at ``width``."""
-    return sum(wrapped_lines(part, width) for part in text.split("\n"))

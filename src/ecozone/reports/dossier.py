@@ -22,7 +22,7 @@ import polars as pl
 import xlsxwriter
 
 from ecozone._files import atomic_path
-from ecozone._text import wrapped_lines
+from ecozone._text import row_lines
 from ecozone.evaluation import Evaluation
 from ecozone.vocabulary import STATUS
 
@@ -139,8 +139,7 @@ def _table(columns: list[str], rows: list[list[object]], title: str, widths: lis
     sheet.write_row(1, 0, columns, bold)
     for r, row in enumerate(rows, start=2):
         sheet.write_row(r, 0, row, cell)
-        sheet.set_row(r, 15 * max(sum(wrapped_lines(part, w) for part in str(v).split("\n"))
-                                  for v, w in zip(row, widths, strict=True)))
+        sheet.set_row(r, 15 * row_lines(row, widths))
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(2, 0)
