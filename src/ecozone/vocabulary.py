@@ -21,6 +21,7 @@ __all__ = [
     "MONITOR_VERDICT",
     "ORIGIN",
     "PLAN_STATUS",
+    "REQUEST_STATUS",
     "ROLE",
     "STATUS",
     "SUBMISSION_STATUS",
@@ -110,5 +111,10 @@ SUBMISSION_STATUS = Codebook("submission_status", {
     "submitted": "已提交", "returned": "已退回", "accepted": "已通过", "recommended": "已推荐",
     "reopened": "已重新打开",
 })
-ROLE = Codebook("role", {"county": "县级填报员", "prefecture": "州（市）级审核员", "province": "省级管理员"})
+ROLE = Codebook("role", {"county": "县级填报员", "prefecture": "州（市）级审核员", "province": "省级管理员",
+                         "department": "部门填报员"})
+# one region's part of a data request to a department (数据请求)
+REQUEST_STATUS = Codebook("request_status", {
+    "pending": "待提交", "submitted": "已提交", "accepted": "已采纳", "returned": "已退回",
+})
 ORIGIN = Codebook("origin", {"shipped": "内置", "user": "用户"})

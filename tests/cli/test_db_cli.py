@@ -27,11 +27,13 @@ def test_demo_load_fills_the_database_and_prints_working_accounts(tmp_path: Path
     first = run(tmp_path, "demo", "--load", "-o", str(tmp_path / "out"))
     assert first.returncode == 0, first.stderr
     accounts = dict(re.findall(r"演示账号 (\w+)（.*?）密码 (\S+)", first.stdout))
-    assert set(accounts) == {"shimen", "shizhou", "sheng"}
+    assert set(accounts) == {"shimen", "shizhou", "sheng", "linye"}
     engine = db.engine_for(f"sqlite:///{tmp_path / 'ecozone.sqlite'}")
     with db.session_factory(engine)() as session:
         actor = check_password(session, "shimen", accounts["shimen"])
         assert actor is not None and (actor.role, actor.region) == ("county", "990104")
+        bureau = check_password(session, "linye", accounts["linye"])  # a department, to try data requests on
+        assert bureau is not None and (bureau.role, bureau.department) == ("department", "州林草局")
     engine.dispose()
     second = run(tmp_path, "demo", "--load", "-o", str(tmp_path / "out"))
     assert second.returncode == 0 and "演示账号已存在" in second.stdout
@@ -44,7 +46,7 @@ def test_demo_load_fills_the_database_and_prints_working_accounts(tmp_path: Path
     # the passwords scrolled away: new ones on request, printed, and the old ones no longer work
     renewed = run(tmp_path, "demo", "--load", "--new-passwords", "-o", str(tmp_path / "out"))
     fresh = dict(re.findall(r"演示账号 (\w+)（.*?）密码 (\S+)", renewed.stdout))
-    assert renewed.returncode == 0 and set(fresh) == {"shimen", "shizhou", "sheng"}
+    assert renewed.returncode == 0 and set(fresh) == {"shimen", "shizhou", "sheng", "linye"}
     engine = db.engine_for(f"sqlite:///{tmp_path / 'ecozone.sqlite'}")
     with db.session_factory(engine)() as session:
         assert check_password(session, "shimen", fresh["shimen"]) is not None

@@ -281,6 +281,16 @@ class LoadedStandard:
         need = self.evidence.of(indicator.id) if self.evidence is not None else None
         return indicator.lead_department or (need.lead if need is not None else None)
 
+    def metrics_of(self, indicator_id: str) -> tuple[str, ...]:
+        """The metrics an indicator (or one sub-item, 7.1) reads, in the order its rules name them."""
+        found: list[str] = []
+        for indicator in self.standard.indicators:
+            if indicator.id == indicator_id:
+                found += [leaf.metric for leaf in _leaves_of_indicator(indicator)]
+            found += [leaf.metric for item in indicator.items if item.id == indicator_id
+                      for leaf in _leaves(item.criterion)]
+        return tuple(dict.fromkeys(found))
+
     def data_source(self, indicator: Indicator) -> str | None:
         need = self.evidence.of(indicator.id) if self.evidence is not None else None
         return indicator.data_source or (need.data_source if need is not None else None)

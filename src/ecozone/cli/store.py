@@ -75,7 +75,8 @@ def db_load(
 
 
 DEMO_USERS = (("shimen", "county", "990104", "石门县填报员"), ("shizhou", "prefecture", "990100", "示例州审核员"),
-              ("sheng", "province", "990000", "省级管理员"))
+              ("sheng", "province", "990000", "省级管理员"), ("linye", "department", "990100", "州林草局，第11、12项"))
+DEMO_DEPARTMENTS = {"linye": ("州林草局", ["11", "12"])}
 
 
 def load_demo(*, new_passwords: bool = False) -> None:
@@ -98,7 +99,8 @@ def load_demo(*, new_passwords: bool = False) -> None:
         for name, role, region, label in DEMO_USERS:
             password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(90) + 10}"  # meets the password rule
             if session.scalar(select(User).where(User.name == name)) is None:
-                add_user(session, name, role, region, password)
+                department, indicators = DEMO_DEPARTMENTS.get(name, (None, None))
+                add_user(session, name, role, region, password, department=department, indicators=indicators)
                 created.append((name, label, region, password))
             elif new_passwords:  # ends the account's sessions, like every password change
                 change_user(session, name, password=password)
@@ -108,7 +110,7 @@ def load_demo(*, new_passwords: bool = False) -> None:
     for name, label, region, password in created:
         out.print(f"  演示账号 [bold]{name}[/]（{label}，{region}）密码 [bold]{password}[/]")
     if not created:
-        out.print("  演示账号已存在（shimen / shizhou / sheng），密码未改；"
+        out.print("  演示账号已存在（shimen / shizhou / sheng / linye），密码未改；"
                   "忘记密码时用 ecozone demo --load --new-passwords 重新生成并显示。")
     out.print("启动网页：ecozone serve，然后在浏览器打开 http://127.0.0.1:8000/")
 
@@ -116,20 +118,30 @@ def load_demo(*, new_passwords: bool = False) -> None:
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="用户名")],
-    role: Annotated[str, typer.Option("--role", help="county、prefecture 或 province")],
-    region: Annotated[str, typer.Option("--region", help="所属地区代码（6位）")],
+    role: Annotated[str, typer.Option("--role", help="county、prefecture、province 或 department（部门）")],
+    region: Annotated[str, typer.Option("--region", help="所属地区代码（6位）；部门账号为其所在州（市）或县的代码")],
     password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
                                           envvar="ECOZONE_PASSWORD",
                                           help="密码（至少10位，不能全是数字或字母；交互输入）")],
+    department: Annotated[str | None, typer.Option(
+        "--department", help="部门名称（部门账号必填），如 州林草局")] = None,
+    indicators: Annotated[str | None, typer.Option(
+        "--indicators", help="部门负责的指标序号，逗号分隔（部门账号必填），如 11,12")] = None,
+    standard: Annotated[str, typer.Option("--standard", envvar="ECOZONE_STANDARD",
+                                          help="核对指标序号所用的标准（与 ecozone serve 的相同）")] = "mee-2019",
 ) -> None:
-    """新建用户（密码以 argon2 散列保存）。"""
+    """新建用户（密码以 argon2 散列保存）；部门账号只能查看和填报其负责的指标。"""
     from ecozone.store import db
-    from ecozone.store.repository import add_user
+    from ecozone.store.repository import add_user, check_department
 
+    named = None
+    if indicators is not None:
+        named = check_department(load_standard(standard), [i.strip() for i in indicators.split(",") if i.strip()])
     db.upgrade()
     with db.session_factory(db.engine_for())() as session, session.begin():
-        add_user(session, name, role, region, password)
-    out.print(f"已新建用户 {name}（{role}，{region}）")
+        add_user(session, name, role, region, password, department=department, indicators=named)
+    scope = f"，{department}，负责第 {'、'.join(named)} 项指标" if named else ""
+    out.print(f"已新建用户 {name}（{role}，{region}{scope}）")
 
 
 @user_app.command("list")
@@ -143,9 +155,10 @@ def user_list() -> None:
     db.upgrade()
     with db.session_factory(db.engine_for())() as session:
         users = list_users(session)
-    table = Table("用户名", "角色", "地区", "状态", "创建时间")
+    table = Table("用户名", "角色", "地区", "部门及负责指标", "状态", "创建时间")
     for user in users:
-        table.add_row(user.name, user.role, user.region, "启用" if user.active else "已停用",
+        scope = f"{user.department}：第 {'、'.join(user.indicators or [])} 项" if user.department else ""
+        table.add_row(user.name, user.role, user.region, scope, "启用" if user.active else "已停用",
                       shown_time(user.created_at) if user.created_at else "")
     out.print(table)
 

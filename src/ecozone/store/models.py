@@ -101,6 +101,9 @@ class User(Base):
     region: Mapped[str] = mapped_column(String(6))
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a department account (role ``department``): its name (州林草局) and the indicators it answers for
+    department: Mapped[str | None] = mapped_column(String(60))
+    indicators: Mapped[list[str] | None] = mapped_column(JSON)
     # in every session cookie; logout, deactivation, a role change or a new password raise it, which ends
     # every session of the user at once (a signed cookie cannot be called back otherwise)
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -163,6 +166,44 @@ class StoredFile(Base):
     issuer: Mapped[str | None] = mapped_column(Text)
     document: Mapped[str | None] = mapped_column(Text)
     issued_on: Mapped[str | None] = mapped_column(String(20))
+
+
+class DataRequest(Base):
+    """A request for figures and evidence sent to a department: indicators × regions × years, by a deadline.
+
+    Each region's part is a :class:`RequestItem` with its own status, answered and decided on its own.
+    """
+
+    __tablename__ = "data_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the department addressed: its name and the home region of its accounts
+    department: Mapped[str] = mapped_column(String(60))
+    department_region: Mapped[str] = mapped_column(String(6), index=True)
+    indicators: Mapped[list[str]] = mapped_column(JSON)
+    first_year: Mapped[int] = mapped_column(Integer)
+    last_year: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class RequestItem(Base):
+    """One region's part of a data request: 待提交 → 已提交 → 已采纳 / 已退回 (with a reason) → 已提交 …"""
+
+    __tablename__ = "request_items"
+    __table_args__ = (UniqueConstraint("request_id", "region"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_requests.id"), index=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was returned
+    answered_by: Mapped[str | None] = mapped_column(String(60))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (as Observation)
 
 
 class StoreMeta(Base):

@@ -2,28 +2,35 @@
 
 Scope follows the administrative code (GB/T 2260): a county user's scope is its own code,
 a prefecture reviewer's the codes sharing its first four digits, a province admin's the
-codes sharing its first two.
+codes sharing its first two. A department account (州林草局, 某县统计局) is scoped twice: by its home
+region's level (a prefecture's department covers the prefecture's counties) and by the indicators it
+answers for — it enters and sees those indicators' figures and evidence, nothing else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
 from ecozone.vocabulary import ROLE
 
-__all__ = ["ACTIONS", "ROLES", "Decision", "can", "scope_prefix"]
+__all__ = ["ACTIONS", "ROLES", "Decision", "can", "covers", "number_key", "scope_prefix"]
 
-Role = Literal["county", "prefecture", "province"]
-ROLES: tuple[Role, ...] = ("county", "prefecture", "province")
+Role = Literal["county", "prefecture", "province", "department"]
+ROLES: tuple[Role, ...] = ("county", "prefecture", "province", "department")
 ACTIONS = {"view": "查看", "edit": "填报", "load": "整体载入", "submit": "提交", "review": "审核退回/通过",
-           "recommend": "推荐", "map": "上传县界地图"}
+           "recommend": "推荐", "map": "上传县界地图", "request": "向部门发数据请求、采纳或退回",
+           "respond": "答复数据请求"}
 _ALLOWED: dict[str, set[str]] = {
-    "county": {"view", "edit", "load", "submit"},
-    "prefecture": {"view", "review", "map"},
-    "province": {"view", "load", "recommend", "map"},
+    "county": {"view", "edit", "load", "submit", "request"},
+    "prefecture": {"view", "review", "map", "request"},
+    "province": {"view", "load", "recommend", "map", "request"},
+    "department": {"view", "edit", "respond"},
 }
 _PREFIX = {"county": 6, "prefecture": 4, "province": 2}
+# what a department may do only with an indicator (or metric) of its own named
+_SUBJECT_BOUND = {"view", "edit"}
 
 
 @dataclass(frozen=True)
@@ -33,12 +40,29 @@ class Decision:
 
 
 def scope_prefix(role: str, region: str) -> str:
+    if role == "department":  # as wide as its home's level: 990100 (a 州's bureau) covers 9901xx
+        return region[:2] if region.endswith("0000") else region[:4] if region.endswith("00") else region
     return region[: _PREFIX[role]]
 
 
-def can(role: str, home: str, action: str, region: str) -> Decision:
-    """May a user of ``role`` whose home region is ``home`` do ``action`` on ``region``?"""
-    if role not in _PREFIX:
+def covers(subject: str, within: Collection[str]) -> bool:
+    """Is an indicator (7.1 counts as 7), or a metric, among the ones named?"""
+    return subject in within or subject.split(".")[0] in within
+
+
+def number_key(indicator: str) -> tuple[int, ...]:
+    """An indicator number's sort key: 7 < 7.1 < 12."""
+    return tuple(int(part) if part.isdigit() else 0 for part in indicator.split("."))
+
+
+def can(role: str, home: str, action: str, region: str, subject: str | None = None,
+        within: Collection[str] = ()) -> Decision:
+    """May a user of ``role`` whose home region is ``home`` do ``action`` on ``region``?
+
+    For a department account, ``within`` are the indicators and metrics it answers for and ``subject`` the one
+    the action touches; it may view or edit nothing without one of its own named.
+    """
+    if role not in _ALLOWED:
         return Decision(False, f"未知的角色「{role}」")
     prefix = scope_prefix(role, home)
     if not (len(region) == 6 and region.isdigit()):  # 990104x or 9901 merely start like a code
@@ -47,4 +71,8 @@ def can(role: str, home: str, action: str, region: str) -> Decision:
         return Decision(False, f"{ROLE[role]}（{home}）只能访问代码以 {prefix} 开头的地区，{region} 不在范围内")
     if action not in _ALLOWED[role]:
         return Decision(False, f"{ROLE[role]}不能「{ACTIONS.get(action, action)}」")
+    if role == "department" and action in _SUBJECT_BOUND and (subject is None or not covers(subject, within)):
+        own = "、".join(sorted((w for w in within if w[:1].isdigit()), key=number_key)) or "无"
+        asked = f"「{subject}」" if subject else "其他指标"
+        return Decision(False, f"部门账号只能{ACTIONS[action]}分派给本部门的指标（第 {own} 项），{asked}不在其中")
     return Decision(True, f"{ROLE[role]}（{home}）可以「{ACTIONS.get(action, action)}」{region}")

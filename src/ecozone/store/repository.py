@@ -44,20 +44,23 @@ from ecozone.store.models import (
     Submission,
     User,
 )
-from ecozone.store.permissions import ROLES, can, scope_prefix
+from ecozone.store.permissions import ROLES, Decision, can, number_key, scope_prefix
 
 __all__ = [
     "LOCKED",
     "Actor",
     "ConflictError",
     "Overreach",
+    "active_user",
     "add_user",
     "answers_of",
     "audit_mark",
     "change_user",
+    "check_department",
     "check_password",
     "claim_upload",
     "county_overreach",
+    "department_subjects",
     "describe_import",
     "end_sessions",
     "evaluable_dataset",
@@ -75,6 +78,7 @@ __all__ = [
     "set_answer",
     "set_figure",
     "stored_file",
+    "write_or_conflict",
     "written_since",
     "years_with_data",
 ]
@@ -105,30 +109,81 @@ def require_open(session: Session, region: str) -> None:
 
 @dataclass(frozen=True)
 class Actor:
+    """Who acts. A department account also carries its name and ``subjects``: the indicators it answers
+    for and their metrics (:func:`department_subjects`), outside which it can neither see nor write."""
+
     name: str
     role: str
     region: str
+    department: str | None = None
+    subjects: frozenset[str] = frozenset()
 
-    def require(self, action: str, region: str) -> None:
-        decision = can(self.role, self.region, action, region)
+    def require(self, action: str, region: str, subject: str | None = None) -> None:
+        decision = self.may(action, region, subject)
         if not decision.allowed:
             raise ScopeError(decision.why)
+
+    def may(self, action: str, region: str, subject: str | None = None) -> Decision:
+        return can(self.role, self.region, action, region, subject, self.subjects)
+
+
+def department_subjects(standard: LoadedStandard, indicators: list[str] | None) -> frozenset[str]:
+    """A department's indicators and the metrics they read (its figures are keyed by metric)."""
+    named = frozenset(indicators or ())
+    metrics = {metric for indicator in named for metric in standard.metrics_of(indicator)}
+    return named | metrics
 
 
 # --- users -----------------------------------------------------------------------------
 
 
-def add_user(session: Session, name: str, role: str, region: str, password: str) -> User:
+def add_user(session: Session, name: str, role: str, region: str, password: str, *,
+             department: str | None = None, indicators: list[str] | None = None) -> User:
+    """A new account; a department account (role ``department``) names its department and the indicators it
+    answers for (check them against the standard first: :func:`check_department`)."""
     _check_role(role)
     _check_region(region)
     _check_password_rule(password)
+    department, indicators = _department_fields(role, department, indicators)
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise UsageError(f"用户「{name}」已存在", Location(field="NAME"))
-    user = User(name=name, role=role, region=region, password_hash=_hasher.hash(password))
+    user = User(name=name, role=role, region=region, password_hash=_hasher.hash(password), department=department,
+                indicators=indicators)
     session.add(user)
+    new: dict[str, Any] = {"role": role, "region": region}
+    if department is not None:
+        new |= {"department": department, "indicators": indicators}
     session.add(AuditRecord(user="system", entity="user", region=region, key={"name": name}, old=None,
-                            new={"role": role, "region": region}, reason="新建用户"))
+                            new=new, reason="新建用户"))
     return user
+
+
+def check_department(standard: LoadedStandard, indicators: list[str]) -> list[str]:
+    """The indicator numbers a department account is given, each one of the standard's (7.1 names a sub-item)."""
+    known = {i.id for i in standard.standard.indicators} | {s.id for i in standard.standard.indicators
+                                                            for s in i.items}
+    unknown = [i for i in indicators if i not in known]
+    if unknown or not indicators:
+        raise UsageError(f"{standard.standard.id} 中没有第「{'、'.join(unknown)}」项指标" if unknown
+                         else "部门账号须指明负责的指标", Location(field="--indicators"),
+                         expected="指标序号，以逗号分隔，如 11,12")
+    return sorted(dict.fromkeys(indicators), key=number_key)
+
+
+def _department_fields(role: str, department: str | None, indicators: list[str] | None
+                       ) -> tuple[str | None, list[str] | None]:
+    if role != "department":
+        if department or indicators:
+            raise UsageError("只有部门账号（role 为 department）才有部门名称和负责的指标",
+                             Location(field="--department"))
+        return None, None
+    name = (department or "").strip()
+    if not name or len(name) > 60:
+        raise UsageError("部门账号须写明部门名称（不超过 60 字）", Location(field="--department"),
+                         expected="如 州林草局")
+    if not indicators:
+        raise UsageError("部门账号须指明负责的指标", Location(field="--indicators"), expected="指标序号，如 11,12")
+    return name, list(indicators)
 
 
 @functools.cache
@@ -145,13 +200,18 @@ def check_password(session: Session, name: str, password: str) -> Actor | None:
         return None
     if not _hasher.verify(password, user.password_hash):
         return None
-    return Actor(user.name, user.role, user.region)
+    return Actor(user.name, user.role, user.region, user.department)
 
 
 def session_generation(session: Session, name: str) -> int | None:
     """The user's current session generation, or None for an unknown or deactivated user."""
+    user = active_user(session, name)
+    return user.session_generation if user is not None else None
+
+
+def active_user(session: Session, name: str) -> User | None:
     user = session.scalar(select(User).where(User.name == name))
-    return user.session_generation if user is not None and user.active else None
+    return user if user is not None and user.active else None
 
 
 def end_sessions(session: Session, name: str, reason: str = "退出登录") -> None:
@@ -347,7 +407,7 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                                         key={"condition": row["condition"]}, old=old_answer, new=row, reason=reason))
                 counts["answers"] += 1
         counts["incidents"], counts["incidents_removed"] = _import_incidents(session, dataset, actor, reason)
-        _write_or_conflict(session, "导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="文件"),
+        write_or_conflict(session, "导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="文件"),
                            one_row=False)
     return counts
 
@@ -456,8 +516,7 @@ def _upsert_figure(
 
 def load_dataset(session: Session, actor: Actor, region: str | None = None) -> Dataset:
     """Everything in the actor's scope (or one region of it), as the engine's tables."""
-    if region is not None:
-        actor.require("view", region)
+    actor.require("view", region if region is not None else actor.region)  # a department sees no whole dataset
     prefix = region if region is not None else scope_prefix(actor.role, actor.region)
     regions = _regions_under(session, prefix)
     profile_rows = [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent, "terrain": r.terrain,
@@ -544,7 +603,7 @@ def set_figure(
 
     A value that needs confirmation (a share typed as a fraction) is refused until ``accept_warnings``.
     """
-    actor.require("edit", region)
+    actor.require("edit", region, metric_id)
     require_open(session, region)
     refused = year_problem(year)  # before the year reaches a query: 2147483648 overflows PostgreSQL's integer
     if refused:
@@ -581,7 +640,7 @@ def set_figure(
             Location(field=metric_id), expected="刷新后查看最新数值，再决定是否修改")
     _upsert_figure(session, actor, {"region": region, "year": year, "metric": metric_id, "value": value,
                                     "state": state}, reason or "页面修改", current)
-    _write_or_conflict(session, f"{region} {year} 年「{metric.name}」刚刚被他人修改"
+    write_or_conflict(session, f"{region} {year} 年「{metric.name}」刚刚被他人修改"
                                 f"（您打开时为第 {expected_version} 版）", Location(field=metric_id))
     result = session.scalar(select(Observation).where(
         Observation.region == region, Observation.year == year, Observation.metric == metric_id))
@@ -622,12 +681,12 @@ def set_answer(
         current.version += 1
     session.add(AuditRecord(user=actor.name, entity="answer", region=region, key={"condition": condition},
                             old=old, new=new, reason="自查问卷"))
-    _write_or_conflict(session, f"{region} 的否决项「{condition}」刚刚被他人修改（您打开时为第 {expected_version} 版）",
+    write_or_conflict(session, f"{region} 的否决项「{condition}」刚刚被他人修改（您打开时为第 {expected_version} 版）",
                        Location(field=condition))
     return current
 
 
-def _write_or_conflict(session: Session, message: str, where: Location, *, one_row: bool = True) -> None:
+def write_or_conflict(session: Session, message: str, where: Location, *, one_row: bool = True) -> None:
     """Flush a compare-and-set write: a writer who read the same version as one who just saved is refused
     (the UPDATE matched no row, or — for a one-row write — the INSERT met the other's new row), and
     nothing of theirs is written."""
@@ -681,7 +740,7 @@ class Issued:
 
 def save_file(session: Session, actor: Actor, kind: str, region: str, filename: str, data: bytes,
               content_type: str | None, condition: str | None = None, issued: Issued | None = None) -> StoredFile:
-    actor.require(_FILE_ACTION[kind], region)
+    actor.require(_FILE_ACTION[kind], region, condition if kind == "indicator" else None)
     name = safe_filename(filename)
     if kind in EVIDENCE_KINDS:  # a document, never a program, a macro or a PDF that runs script
         content_type = check_evidence_file(name, data).kind
@@ -708,10 +767,13 @@ def save_file(session: Session, actor: Actor, kind: str, region: str, filename: 
 
 
 def indicator_evidence(session: Session, actor: Actor, region: str) -> list[StoredFile]:
-    """A region's indicator evidence, in the order of the table (then year, then upload)."""
-    actor.require("view", region)
-    files = session.scalars(select(StoredFile).where(StoredFile.region == region, StoredFile.kind == "indicator")
-                            .order_by(StoredFile.id)).all()
+    """A region's indicator evidence the actor may see (a department: of its own indicators), in the order of
+    the table (then year, then upload)."""
+    actor.require("respond" if actor.role == "department" else "view", region)
+    files = [f for f in session.scalars(select(StoredFile).where(StoredFile.region == region,
+                                                                  StoredFile.kind == "indicator")
+                                        .order_by(StoredFile.id))
+             if actor.may("view", region, f.condition).allowed]
 
     def place(stored: StoredFile) -> tuple[float, str, int, int]:
         head = (stored.condition or "").split(".")[0]
@@ -757,6 +819,7 @@ def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
 def stored_file(session: Session, actor: Actor, file_id: int) -> StoredFile:
     """A stored file, if the actor may see its region; the same refusal whether it exists or not."""
     stored = session.get(StoredFile, file_id)
-    if stored is None or not can(actor.role, actor.region, "view", stored.region).allowed:
+    subject = stored.condition if stored is not None and stored.kind == "indicator" else None
+    if stored is None or not actor.may("view", stored.region, subject).allowed:
         raise ScopeError(f"没有编号为 {file_id} 的文件，或您无权查看")
     return stored

@@ -21,9 +21,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ecozone.catalogue import load_standard
 from ecozone.errors import NotLoggedIn
-from ecozone.store.permissions import can
-from ecozone.store.repository import Actor, session_generation
+from ecozone.store.repository import Actor, active_user, department_subjects
 
 __all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "Viewer", "WebState", "allowed", "check_csrf",
            "database", "state", "viewer", "viewer_or_none"]
@@ -76,10 +76,12 @@ class Viewer:
     role: str
     region: str
     csrf: str
+    department: str | None = None
+    subjects: frozenset[str] = frozenset()  # a department's indicators and metrics
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.name, self.role, self.region)
+        return Actor(self.name, self.role, self.region, self.department, self.subjects)
 
 
 def state(request: Request) -> WebState:
@@ -116,10 +118,13 @@ def _session_viewer(request: Request) -> Viewer | None:
     # the cookie is signed, but only the store knows whether it was called back: logout, deactivation,
     # a deleted user, a new role or password raise the user's generation (one indexed read per request)
     with web.sessions() as session:
-        current = session_generation(session, str(data.get("name", "")))
-    if current is None or data.get("gen") != current:
-        return None
-    return Viewer(data["name"], data["role"], data["region"], data["csrf"])
+        user = active_user(session, str(data.get("name", "")))
+        if user is None or data.get("gen") != user.session_generation:
+            return None
+        department, indicators = user.department, user.indicators
+    subjects = (department_subjects(load_standard(web.standard), indicators) if data["role"] == "department"
+                else frozenset())
+    return Viewer(data["name"], data["role"], data["region"], data["csrf"], department, subjects)
 
 
 def viewer(request: Request) -> Viewer:
@@ -129,8 +134,8 @@ def viewer(request: Request) -> Viewer:
     return found
 
 
-def allowed(who: Viewer, action: str, region: str) -> None:
-    decision = can(who.role, who.region, action, region)
+def allowed(who: Viewer, action: str, region: str, subject: str | None = None) -> None:
+    decision = who.actor.may(action, region, subject)
     if not decision.allowed:
         raise HTTPException(status_code=403, detail=decision.why)
 
