@@ -155,3 +155,38 @@ def log_in(page: Page, name: str) -> None:
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="退出").click()
     page.wait_for_url("**/login")
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+# every element that reaches past the right edge of the screen, unless a box of its own scrolls or clips it
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth, found = [];
+  for (const node of document.querySelectorAll("body *")) {
+    const box = node.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1) continue;
+    let held = false;
+    for (let up = node.parentElement; up && up !== document.body; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflowX;
+      if (overflow === "auto" || overflow === "scroll" || overflow === "hidden") { held = true; break; }
+    }
+    if (!held) found.push(`${node.tagName}${node.id ? "#" + node.id : ""} right=${Math.round(box.right)}`);
+  }
+  // a table column squeezed to a character or two a line: unreadable even though nothing overflows
+  const squeezed = [];
+  for (const cell of document.querySelectorAll("td, th")) {
+    const box = cell.getBoundingClientRect(), text = cell.innerText.trim();
+    if (box.width === 0 || text.length < 4 || getComputedStyle(cell).display === "none") continue;
+    const em = parseFloat(getComputedStyle(cell).fontSize);
+    if (box.width < 2.6 * em) squeezed.push(`${text.slice(0, 12)} width=${Math.round(box.width)}`);
+  }
+  return {scroll: document.documentElement.scrollWidth, width, found: found.slice(0, 8),
+          squeezed: squeezed.slice(0, 8)};
+}"""
+
+
+def fits(p: Page, name: str, width: int) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    p.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    measured = p.evaluate(OVERFLOWING)
+    assert measured["scroll"] <= width and not measured["found"] and not measured["squeezed"], (name, width, measured)

@@ -23,7 +23,7 @@ from ecozone.errors import ConflictError, InputError, Location, ScopeError, Usag
 from ecozone.io.validate import FIRST_YEAR
 from ecozone.store.models import AuditRecord, DataRequest, Observation, Region, RequestItem, StoredFile, User
 from ecozone.store.permissions import can, covers, number_key, scope_prefix
-from ecozone.store.repository import Actor, check_department, set_figure, write_or_conflict
+from ecozone.store.repository import Actor, check_department, regions_in_scope, set_figure, write_or_conflict
 from ecozone.vocabulary import REQUEST_STATUS
 
 __all__ = ["MAX_NOTE", "Department", "ItemView", "completeness", "create_request", "decide", "departments",
@@ -194,22 +194,25 @@ def respond(session: Session, actor: Actor, standard: LoadedStandard, item_id: i
         raise UsageError(f"该请求已「{REQUEST_STATUS[item.status]}」，不能再修改", Location(field="状态"),
                          expected="已退回的请求才能重新填报")
     _check_version(item, expected_version)
-    asked = {(row["metric"], year) for row in figures_of(session, actor, standard, item, request)
+    # in the order the page shows them: year by year, indicator by indicator
+    asked = {(row["metric"], year): n for n, row in enumerate(figures_of(session, actor, standard, item, request))
              for year in row["cells"]}
+    for metric_id, year in sorted(set(figures) - set(asked)):  # all refused before any is written
+        named = standard.metrics[metric_id].name if metric_id in standard.metrics else metric_id
+        raise ScopeError(f"数据请求 {request.id} 没有要求 {year} 年「{named}」，不能借此填报")
     for (metric_id, year), (text, version) in sorted(figures.items()):
-        if (metric_id, year) not in asked:
-            raise ScopeError(f"数据请求 {item_id} 没有要求 {year} 年「{metric_id}」")
         if text.strip():
             set_figure(session, actor, item.region, year, metric_id, text.strip(), version,
                        reason=f"答复数据请求 {request.id}", accept_warnings=accept_warnings)
     if submit:
         held = {(o.metric, o.year) for o in session.scalars(select(Observation).where(
             Observation.region == item.region, Observation.year.between(request.first_year, request.last_year)))}
-        empty = sorted(asked - held, key=lambda key: (key[1], key[0]))
+        empty = sorted(set(asked) - held, key=lambda key: (key[1], asked[key]))
         if empty:
             names = "、".join(f"{year} 年「{standard.metric(metric).name}」" for metric, year in empty[:5])
-            raise InputError(f"还有 {len(empty)} 项未填：{names}", Location(field=f"{empty[0][0]}@{empty[0][1]}"),
-                             expected="填写全部数值后再提交；确无数据的填「无」并在说明中写明")
+            more = "等" if len(empty) > 5 else ""
+            raise InputError(f"还有 {len(empty)} 项未填：{names}{more}", Location(field="数值"),
+                             expected="填写全部数值后再提交；确无数据的填「无」")
         old = item.status
         item.status, item.answered_by, item.answered_at = "submitted", actor.name, dt.datetime.now(dt.UTC)
         item.version += 1
@@ -299,9 +302,7 @@ def completeness(session: Session, actor: Actor, today: dt.date | None = None) -
     items = items_of(session, actor, today=today)
     columns = sorted({(v.request.department_region, v.request.department) for v in items})
     cells: dict[str, dict[str, Counter[str]]] = {}
-    names: dict[str, str] = {}
     for view in items:
-        names[view.item.region] = view.region_name
         cell = cells.setdefault(view.item.region, {}).setdefault(f"{view.request.department_region}:"
                                                                  f"{view.request.department}", Counter())
         cell["requested"] += 1
@@ -310,5 +311,9 @@ def completeness(session: Session, actor: Actor, today: dt.date | None = None) -
         cell["returned"] += view.item.status == "returned"
         cell["overdue"] += view.overdue
         cell["evidence_missing"] += bool(view.evidence_missing)
+    if not items:
+        return {"columns": [], "rows": []}
+    # every region of the scope, asked or not: a county nobody has asked yet is what the matrix must show
+    rows = [{"code": r.code, "name": r.name, "cells": cells.get(r.code, {})} for r in regions_in_scope(session, actor)]
     return {"columns": [{"key": f"{region}:{name}", "name": name, "region": region} for region, name in columns],
-            "rows": [{"code": code, "name": names[code], "cells": cells[code]} for code in sorted(cells)]}
+            "rows": rows}

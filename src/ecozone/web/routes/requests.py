@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
-from ecozone.errors import ConfirmationNeeded, EcozoneError, InputError, Location
+from ecozone.errors import ConfirmationNeeded, EcozoneError, InputError, Location, ScopeError
 from ecozone.io.answers import parse_date
 from ecozone.io.evidence_files import MAX_EVIDENCE_BYTES
 from ecozone.store import requests as data_requests
@@ -50,7 +50,7 @@ def _list(request: Request, session: Session, who: Viewer, status_code: int = 20
     own = sorted((s for s in who.subjects if s[:1].isdigit()), key=number_key)
     return page(request, who, "requests.html", items=data_requests.items_of(session, actor), form=form, own=own,
                 names={i.id: i.name for i in standard.standard.indicators}, request_status=REQUEST_STATUS,
-                done=_notice(request), status_code=status_code, **shown)
+                notice=_notice(request), status_code=status_code, **shown)
 
 
 @router.post("/requests")
@@ -108,7 +108,7 @@ def _item(request: Request, session: Session, who: Viewer, item_id: int, status_
         "request", view.item.region).allowed
     names = {i.id: i.name for i in standard.standard.indicators}
     return page(request, who, "request_item.html", view=view, figures=figures, files=files, answering=answering,
-                deciding=deciding, names=names, done=_notice(request),
+                deciding=deciding, names=names, notice=_notice(request),
                 years=list(range(view.request.first_year, view.request.last_year + 1)),
                 status_code=status_code, **shown)
 
@@ -137,6 +137,8 @@ async def answer(item_id: int, request: Request, session: Annotated[Session, Dep
             data_requests.respond(session, who.actor, load_standard(state(request).standard), item_id,
                                   int(version) if version.isdigit() else -1, figures, submit=submit,
                                   accept_warnings=accept)
+    except ScopeError:
+        raise
     except EcozoneError as exc:
         session.rollback()
         return _item(request, session, who, item_id, status_code=422, error=exc.message, typed=typed,
@@ -154,23 +156,24 @@ async def item_evidence(
     """A department's evidence for the item: checked by its bytes, kept as the region's 佐证材料 of the indicator."""
     who = viewer(request)
     check_csrf(request, csrf)
-    view = data_requests.item_view(session, who.actor, item_id)  # refuses a department the item is not for
-    who.actor.require("edit", view.item.region, indicator)  # before the file is read
     typed = {"indicator": indicator, "year": year, "issuer": issuer, "document": document, "date": date}
     try:
-        if indicator not in view.request.indicators:
-            raise InputError(f"本请求没有第「{indicator}」项指标", Location(field="指标"))
-        if not (year.isdigit() and view.request.first_year <= int(year) <= view.request.last_year):
-            raise InputError(f"「{year}」不是本请求的年度", Location(field="年度"),
-                             expected=f"{view.request.first_year}–{view.request.last_year}")
-        data = await evidence.read(MAX_EVIDENCE_BYTES + 1)
-        issued = Issued(int(year), issuer.strip() or None, document.strip() or None,
-                        str(parse_date(date)) if date.strip() else None)
         with session.begin():
+            view = data_requests.item_view(session, who.actor, item_id)  # refuses a department it is not for
+            who.actor.require("edit", view.item.region, indicator)  # before the file is read
+            if indicator not in view.request.indicators:
+                raise InputError(f"本请求没有第「{indicator}」项指标", Location(field="指标"))
+            if not (year.isdigit() and view.request.first_year <= int(year) <= view.request.last_year):
+                raise InputError(f"「{year}」不是本请求的年度", Location(field="年度"),
+                                 expected=f"{view.request.first_year}–{view.request.last_year}")
+            data = await evidence.read(MAX_EVIDENCE_BYTES + 1)
+            issued = Issued(int(year), issuer.strip() or None, document.strip() or None,
+                            str(parse_date(date)) if date.strip() else None)
             save_file(session, who.actor, "indicator", view.item.region, evidence.filename or "", data,
                       evidence.content_type, indicator, issued)
+    except ScopeError:
+        raise  # 403, said on its own page
     except EcozoneError as exc:
-        session.rollback()
         return _item(request, session, who, item_id, status_code=422, evidence_error=exc.message,
                      evidence_typed=typed)
     return RedirectResponse(f"/requests/items/{item_id}?done=evidence#evidence", status_code=303)
@@ -185,6 +188,8 @@ def decide(item_id: int, request: Request, csrf: Annotated[str, Form()], to: Ann
     try:
         with session.begin():
             data_requests.decide(session, who.actor, item_id, version, to, reason)
+    except ScopeError:
+        raise
     except EcozoneError as exc:
         session.rollback()
         return _item(request, session, who, item_id, status_code=422, decide_error=exc.message, reason=reason)
