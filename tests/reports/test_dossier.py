@@ -47,12 +47,27 @@ def test_the_contents_list_every_file_with_its_sha256(built: tuple[Path, Path]) 
     rows = [r for r in load_workbook(io.BytesIO(archive.read("00 目录.xlsx")))["目录"].iter_rows(min_row=3,
                                                                                               values_only=True)]
     listed = {r[1]: r[10] for r in rows}
-    assert set(listed) == names - {"00 目录.xlsx"}  # every file but the list itself, and nothing else
+    assert set(listed) == names - {"00 目录.xlsx", "00 目录.pdf"}  # every file but the lists, and nothing else
     for name, digest in listed.items():
         assert hashlib.sha256(archive.read(name)).hexdigest() == digest, name
     forest = next(r for r in rows if "林草资源监测" in r[1])
     assert forest[1].startswith("03 佐证材料/11 第11项 林草覆盖率/")
     assert (forest[6], forest[7], forest[8]) == ("石门县林业和草原局", "石林字〔2024〕3号", "2024-02-20")
+
+
+def test_the_printed_contents_carry_the_same_rows_as_the_workbook(built: tuple[Path, Path]) -> None:
+    import pdfplumber
+
+    archive = zipfile.ZipFile(built[0])
+    rows = [r for r in load_workbook(io.BytesIO(archive.read("00 目录.xlsx")))["目录"].iter_rows(min_row=3,
+                                                                                              values_only=True)]
+    with pdfplumber.open(io.BytesIO(archive.read("00 目录.pdf"))) as document:
+        printed = [row for page in document.pages for table in page.extract_tables() for row in table]
+    cells = [[(c or "").replace("\n", "") for c in row] for row in printed]
+    cells = [c for c in cells if c[10] != "sha256"]  # the header, repeated on every page
+    assert [c[10] for c in cells] == [r[10] for r in rows]  # every sha256, whole, in order
+    assert [c[1] for c in cells] == [r[1] for r in rows]
+    assert all(page.width > page.height for page in pdfplumber.open(io.BytesIO(archive.read("00 目录.pdf"))).pages)
 
 
 def test_what_is_missing_lists_the_weak_indicators_first_and_not_those_with_evidence(built: tuple[Path, Path]) -> None:

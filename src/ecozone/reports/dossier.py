@@ -1,6 +1,6 @@
 """The application dossier (申报材料) of one region as one zip: the self-assessment report (Word, PDF), the county
 workbook (指标完成情况表, 短板弱项, 否决项自查, 判定依据), the evidence arranged by indicator in numbered folders, a
-目录 of every file with its sha256, and the list of evidence still missing.
+目录 of every file with its sha256 (xlsx and pdf), and the list of evidence still missing.
 
 Deterministic: the same evaluation and the same evidence give the same bytes — entries sorted, every timestamp
 fixed (the zip's, and the Word and Excel files' own), so a reviewer can check a dossier against the hash a
@@ -77,12 +77,14 @@ def write_dossier(evaluation: Evaluation, region: str, evidence: pl.DataFrame | 
         ["序号", "指标", "判定", "牵头部门", "应提供的材料"], missing,
         f"{name}（{region}）尚缺佐证材料的指标：按标准包的佐证材料清单（{_provenance(evaluation)}）",
         [6, 30, 8, 16, 90])
-    parts["00 目录.xlsx"] = _table(
-        ["序号", "文件", "指标", "名称", "年度", "材料类型", "出具单位", "文号", "日期", "字节", "sha256"],
-        [*([0, p, "", "", "", _PART_KIND[p[:2]], "", "", "", len(b), hashlib.sha256(b).hexdigest()]
-           for p, b in sorted(parts.items()) if not p.startswith("03 ")), *contents],
-        f"{name}（{region}）申报材料目录：评价年度 {evaluation.year}，标准 {evaluation.standard.id}"
-        f"（{evaluation.standard.hash[:23]}）", [6, 60, 8, 24, 6, 10, 20, 20, 11, 10, 66])
+    columns = ["序号", "文件", "指标", "名称", "年度", "材料类型", "出具单位", "文号", "日期", "字节", "sha256"]
+    rows = [*([0, p, "", "", "", _PART_KIND[p[:2]], "", "", "", len(b), hashlib.sha256(b).hexdigest()]
+              for p, b in sorted(parts.items()) if not p.startswith("03 ")), *contents]
+    title = (f"{name}（{region}）申报材料目录：评价年度 {evaluation.year}，标准 {evaluation.standard.id}"
+             f"（{evaluation.standard.hash[:23]}）")
+    # the same list twice: a workbook to sort and filter, a PDF to print and sign
+    parts["00 目录.xlsx"] = _table(columns, rows, title, [6, 60, 8, 24, 6, 10, 20, 20, 11, 10, 66])
+    parts["00 目录.pdf"] = _table_pdf(columns, rows, title)
     with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path, data in sorted(parts.items()):
             info = zipfile.ZipInfo(path, date_time=EPOCH)
@@ -148,6 +150,33 @@ def _table(columns: list[str], rows: list[list[object]], title: str, widths: lis
     sheet.fit_to_pages(1, 0)
     book.close()
     return buffer.getvalue()
+
+
+def _table_pdf(columns: list[str], rows: list[list[object]], title: str) -> bytes:
+    """The 目录 as a landscape A4 PDF in the reports' own fonts (WeasyPrint writes no clock into it)."""
+    from html import escape
+
+    from weasyprint import HTML
+
+    from ecozone.reports.fonts import css_families, font_file_css
+
+    fonts = css_families()
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(v if v is not None else ''))}</td>" for v in row) + "</tr>"
+                   for row in rows)
+    page = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{font_file_css()}
+@page {{ size: A4 landscape; margin: 12mm 10mm;
+  @bottom-center {{ content: "第 " counter(page) " 页，共 " counter(pages) " 页"; font-family: {fonts["table"]};
+                    font-size: 8pt; }} }}
+body {{ font-family: {fonts["table"]}; font-size: 8pt; }}
+h1 {{ font-family: {fonts["heading"]}; font-size: 12pt; font-weight: normal; margin: 0 0 4mm; }}
+table {{ border-collapse: collapse; width: 100%; }} thead {{ display: table-header-group; }}
+th, td {{ border: 0.5pt solid #555; padding: 1mm; vertical-align: top; }} th {{ background: #E8F5E9; }}
+td:nth-child(2) {{ width: 30%; }} td:nth-child(11) {{ font-size: 6.5pt; word-break: break-all; width: 17%; }}
+tr {{ page-break-inside: avoid; }}
+</style></head><body><h1>{escape(title)}</h1><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+</body></html>"""
+    return bytes(HTML(string=page).write_pdf())
 
 
 def _steady_ooxml(data: bytes) -> bytes:

@@ -170,6 +170,9 @@ def check_department(standard: LoadedStandard, indicators: list[str]) -> list[st
     return sorted(dict.fromkeys(indicators), key=number_key)
 
 
+DEPARTMENT_NAME_LIMIT = 60  # the column's width
+
+
 def _department_fields(role: str, department: str | None, indicators: list[str] | None
                        ) -> tuple[str | None, list[str] | None]:
     if role != "department":
@@ -178,8 +181,8 @@ def _department_fields(role: str, department: str | None, indicators: list[str] 
                              Location(field="--department"))
         return None, None
     name = (department or "").strip()
-    if not name or len(name) > 60:
-        raise UsageError("部门账号须写明部门名称（不超过 60 字）", Location(field="--department"),
+    if not name or len(name) > DEPARTMENT_NAME_LIMIT:
+        raise UsageError(f"部门账号须写明部门名称（不超过 {DEPARTMENT_NAME_LIMIT} 字）", Location(field="--department"),
                          expected="如 州林草局")
     if not indicators:
         raise UsageError("部门账号须指明负责的指标", Location(field="--indicators"), expected="指标序号，如 11,12")
