@@ -22,7 +22,7 @@ from ecozone.errors import ConfirmationNeeded, Location, UsageError
 from ecozone.evaluation import Evaluation, evaluate, judged_year_among
 from ecozone.io.excel.guard import is_workbook
 from ecozone.io.excel.read import WorkbookImport, read_workbook, workbook_standard_id
-from ecozone.io.problems import WARNING, Problem
+from ecozone.io.problems import NOTE, WARNING, Problem
 from ecozone.io.tables import read_dataset
 from ecozone.io.validate import INPUT_SCHEMA, check_figures
 
@@ -32,6 +32,7 @@ __all__ = [
     "evaluate",
     "judged_year",
     "judged_year_among",
+    "listed_evidence",
     "load_dataset",
     "selfcheck_dataset",
     "standard_for",
@@ -82,9 +83,54 @@ def check_workbook(path: Path | str, standard: LoadedStandard | None = None, *,
             with contextlib.suppress(UsageError):
                 standard = load_standard(recorded)
     report = read_workbook(path, load_metrics(), standard)
-    if completeness and standard is not None and report.dataset is not None and report.dataset.years:
-        report.problems.extend(_completeness(evaluate(standard, report.dataset), report, str(path)))
+    if standard is not None and report.dataset is not None and report.dataset.years:
+        evaluation = evaluate(standard, report.dataset)
+        if completeness:
+            report.problems.extend(_completeness(evaluation, report, str(path)))
+        if report.evidence is not None:  # a workbook with a 佐证材料 sheet: what it still lacks, as notes
+            report.problems.extend(_evidence_gaps(evaluation, report.evidence, str(path)))
     return report
+
+
+def _evidence_gaps(evaluation: Evaluation, evidence: pl.DataFrame, file: str) -> list[Problem]:
+    """One note per region: the applicable indicators the evidence list asks documents for and the 佐证材料 sheet
+    names none — never a verdict (the dossier lists them as 尚缺)."""
+    from ecozone.io.excel import layout as L
+    from ecozone.reports.dossier import missing_evidence
+
+    found = []
+    for region in evaluation.regions.iter_rows(named=True):
+        given = set(evidence.filter(pl.col("region") == region["region"])["indicator"].to_list())
+        missing = missing_evidence(evaluation, region["region"], given)
+        if missing:
+            named = "、".join(m["indicator"] for m in missing[:5]) + ("等" if len(missing) > 5 else "")
+            found.append(Problem(NOTE, "evidence_missing",
+                                 f"{region['name']}（{region['region']}）还有 {len(missing)} 项指标没有列出佐证材料："
+                                 f"{named}（不影响判定；申报材料包中单列）",
+                                 "在「佐证材料」表列出文件；每项应提供的材料见 ecozone standards evidence",
+                                 file=file, sheet=L.SHEET_EVIDENCE))
+    return found
+
+
+def listed_evidence(path: Path, listed: Path | None = None) -> pl.DataFrame | None:
+    """The evidence files listed for a data source, checked: ``listed`` (an evidence.csv) if given, else the data
+    folder's evidence.csv, else a workbook's 佐证材料 sheet; None when there is no list."""
+    from ecozone.io.evidence_files import read_evidence_table
+
+    if listed is not None:
+        if not listed.is_file():
+            raise UsageError(f"找不到佐证材料清单「{listed}」", Location(field="--evidence"),
+                             expected="evidence.csv 的路径（列见 docs/data-format.md）")
+        return read_evidence_table(listed)
+    if path.is_dir():
+        return read_evidence_table(path / "evidence.csv") if (path / "evidence.csv").is_file() else None
+    if is_workbook(path):
+        report = read_workbook(path, load_metrics())
+        bad = [p for p in report.problems.errors if p.code == "bad_evidence"]
+        if bad:
+            raise bad[0].as_error(len(bad) - 1)
+        return report.evidence
+    return None
 
 
 _INCOMPLETE = ("binding_missing", "binding_needs_review", "standard_incomplete", "nothing_applicable",

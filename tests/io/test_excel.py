@@ -471,7 +471,8 @@ def test_the_template_prints_on_a4_landscape_one_page_wide_with_its_header(tmp_p
     long_name = next(r[0].row for r in figures.iter_rows(min_row=2) if r[2].value == "8.1")
     # Excel and WPS do not grow a row on opening: a wrapped name needs the height written in the file
     assert figures.row_dimensions[long_name].height >= 3 * 13.5
-    assert figures.row_dimensions[2].height is None  # a one-line row keeps the default
+    short = next(r[0].row for r in figures.iter_rows(min_row=2) if r[2].value == "4")  # 河长制：one line each
+    assert figures.row_dimensions[short].height is None  # a one-line row keeps the default
 
 
 def test_free_text_keeps_its_full_width_punctuation_and_numbers_lose_theirs(tmp_path: Path) -> None:
@@ -600,3 +601,55 @@ def test_an_edited_condition_id_is_an_error_at_its_cell(tmp_path: Path) -> None:
     assert problem.cell == cell.coordinate and "我改过的编号" in problem.message
     with pytest.raises(InputError):
         ecozone.load_dataset(source, standard=MEE_2019)
+
+
+# --- the 佐证材料 sheet ------------------------------------------------------------------
+
+
+def test_the_evidence_sheet_lists_files_beside_the_workbook_checked_like_evidence_csv(tmp_path: Path) -> None:
+    """A clerk lists the PDFs beside the workbook; a path out of the folder, a program, an unknown county and an
+    unknown indicator are errors at their cells; what is still missing is a note per county, not a verdict; the
+    dossier made from the workbook carries the listed files, as from evidence.csv."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.fixtures.excel.make_fixtures import filled
+
+    book_path = tmp_path / "石门县.xlsx"
+    filled(book_path, "990104")
+    shutil.copytree(SAMPLE / "佐证材料", tmp_path / "佐证材料")
+    (tmp_path / "佐证材料" / "说明.exe").write_bytes(b"MZ\x90\x00")
+    book = load_workbook(book_path)
+    sheet = book[L.SHEET_EVIDENCE]
+    assert [c.value for c in sheet[1]] == list(L.EVIDENCE_SHEET_COLUMNS)
+    good = ["990104", "11", 2023, "佐证材料/990104_林草资源监测2023.pdf", "统计资料", "石门县林业和草原局",
+            "石林字〔2024〕3号", "2024-02-20"]
+    bad = [["990104", "29", 2023, "../石门县.xlsx"], ["990104", "29", 2023, "佐证材料/说明.exe"],
+           ["990199", "11", 2023, "佐证材料/990104_林草资源监测2023.pdf"]]
+    for r, row in enumerate([good, *bad], start=2):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(row=r, column=c, value=value)
+    book.save(book_path)
+    report = ecozone.check_workbook(book_path, MEE_2019)
+    errors = {(p.cell, p.message.split("：")[0][:12]) for p in report.problems.errors}
+    assert {cell for cell, _ in errors} == {"D3", "D4", "A5"}, report.problems.items
+    said = " ".join(p.message for p in report.problems.errors)
+    assert "不在 本工作簿 所在文件夹之内" in said and "可以执行或含宏" in said and "990199" in said
+    assert report.evidence is not None and report.evidence["indicator"].to_list() == ["11"]
+    # mend the sheet: what is still missing is said as one note, and the dossier holds the listed PDF
+    book = load_workbook(book_path)
+    book[L.SHEET_EVIDENCE].delete_rows(3, 3)
+    book.save(book_path)
+    report = ecozone.check_workbook(book_path, MEE_2019)
+    assert report.problems.errors == []
+    notes = [p for p in report.problems.items if p.code == "evidence_missing"]
+    assert len(notes) == 1 and notes[0].severity == "提示" and "石门县（990104）还有" in notes[0].message
+    assert "第11项" not in notes[0].message  # listed
+    target = tmp_path / "申报材料.zip"
+    done = subprocess.run([str(Path(sys.executable).with_name("ecozone")), "dossier", str(book_path), "-r", "990104",
+                           "-o", str(target)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    names = zipfile.ZipFile(target).namelist()
+    assert "03 佐证材料/11 第11项 林草覆盖率/001 990104_林草资源监测2023.pdf" in names

@@ -99,3 +99,27 @@ def test_a_submission_records_the_dossier_that_is_downloaded_after_it(client: Te
     # locked: no more evidence until a reviewer reopens the submission, so the recorded dossier stays the one shown
     refused = upload(client, PDF.name, PDF.read_bytes(), indicator="29")
     assert refused.status_code == 422 and "提交" in refused.text  # type: ignore[attr-defined]
+
+
+def test_a_corrected_document_is_a_new_version_and_only_the_newest_goes_into_the_dossier(client: TestClient) -> None:
+    login(client, "shimen")
+    assert upload(client, PDF.name, PDF.read_bytes()).status_code == 303  # type: ignore[attr-defined]
+    first = int(re.search(r'<a href="/files/(\d+)">990104_林草资源监测2023.pdf', client.get("/regions/990104").text)
+                .group(1))  # type: ignore[union-attr]
+    corrected = PDF.read_bytes().replace(b"%%EOF", b"% corrected\n%%EOF")
+    assert upload(client, "林草资源监测2023（更正）.pdf", corrected, replaces=str(first),
+                  document="石林字〔2024〕5号").status_code == 303  # type: ignore[attr-defined]
+    page = client.get("/regions/990104").text
+    listed = re.search(r'<table id="evidence-files".*?</table>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert "林草资源监测2023（更正）.pdf" in listed and "第 2 版" in listed and f'/files/{first}"' in listed
+    assert client.get(f"/files/{first}").content == PDF.read_bytes()  # the earlier version is kept
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/regions/990104/dossier.zip").content))
+    kept = [n for n in archive.namelist() if n.startswith("03 佐证材料/11 ")]
+    assert kept == ["03 佐证材料/11 第11项 林草覆盖率/001 林草资源监测2023（更正）.pdf"]
+    assert archive.read(kept[0]) == corrected
+    # the old version cannot be replaced again, and a version must prove the same indicator
+    again = upload(client, "又一版.pdf", corrected, replaces=str(first))
+    assert again.status_code == 422 and "已有新版本" in again.text  # type: ignore[attr-defined]
+    newest = re.search(r'<a href="/files/(\d+)">林草资源监测2023（更正）.pdf', page).group(1)  # type: ignore[union-attr]
+    sideways = upload(client, "又一版.pdf", corrected, replaces=newest, indicator="29")
+    assert sideways.status_code == 422 and "须证明同一项指标" in sideways.text  # type: ignore[attr-defined]

@@ -287,22 +287,18 @@ def dossier(
     region: Annotated[str, typer.Option("--region", "-r", help="地区代码，如 990104")],
     output: Annotated[Path, typer.Option("--output", "-o", help="写出的申报材料 .zip")],
     evidence: Annotated[Path | None, typer.Option(
-        "--evidence", help="佐证材料清单 evidence.csv（默认：数据文件夹中的 evidence.csv）")] = None,
+        "--evidence",
+        help="佐证材料清单 evidence.csv（默认：数据文件夹中的 evidence.csv，或工作簿的「佐证材料」表）")] = None,
     standard: StandardOption = None,
     year: YearOption = None,
 ) -> None:
     """申报材料包：自评报告（Word、PDF）、指标完成情况表与否决项自查（Excel）、按指标编号归档的佐证材料、
     目录（每个文件的出具单位、文号、日期、sha256）和尚缺的佐证材料清单。同样的数据和材料得到完全相同的 zip。"""
-    from ecozone.io.evidence_files import read_evidence_table
     from ecozone.reports.dossier import write_dossier
 
     evaluation = prepare(path, standard, year, None, vetoes=True)
     evaluation.region(region)  # a code not in the data is said before anything is written
-    listed = evidence if evidence is not None else (path / "evidence.csv" if path.is_dir() else None)
-    table = read_evidence_table(listed) if listed is not None and listed.exists() else None
-    if evidence is not None and table is None:
-        raise UsageError(f"找不到佐证材料清单「{evidence}」", Location(field="--evidence"),
-                         expected="evidence.csv 的路径（列见 docs/data-format.md）")
+    table = api.listed_evidence(path, evidence)
     made = write_dossier(evaluation, region, table, output)
     out.print(f"已写出 {made.path}：{made.files} 个文件，其中佐证材料 {made.evidence} 个；"
               f"尚缺佐证材料的指标 {made.missing} 项（见「04 尚缺的佐证材料.xlsx」）")

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,8 @@ import polars as pl
 
 from ecozone.errors import InputError, Location
 
-__all__ = ["EVIDENCE_COLUMNS", "MAX_EVIDENCE_BYTES", "EvidenceFile", "check_evidence_file", "read_evidence_table"]
+__all__ = ["EVIDENCE_COLUMNS", "EVIDENCE_SCHEMA", "MAX_EVIDENCE_BYTES", "EvidenceFile", "check_evidence_file",
+           "evidence_frame", "evidence_row", "read_evidence_table"]
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_LISTED = 5_000  # rows of evidence.csv
@@ -118,30 +120,50 @@ def read_evidence_table(path: Path) -> pl.DataFrame:
     folder = path.parent.resolve()
     rows = []
     for line, row in enumerate(frame.select(list(EVIDENCE_COLUMNS)).iter_rows(named=True), start=2):
-        def where(column: str, line: int = line) -> Location:
-            return Location(file=file, line=line, field=column)
-
-        region, year = (row["region"] or "").strip(), (row["year"] or "").strip()
-        if not (len(region) == 6 and region.isdigit()):
-            raise InputError(f"「{region}」不是 6 位地区代码", where("region"), expected="如 990104")
-        if not (year.isdigit() and 1990 <= int(year) <= dt.date.today().year):
-            raise InputError(f"「{year}」不是年度", where("year"), expected="如 2023")
-        if not (row["indicator"] or "").strip():
-            raise InputError("没有填写指标序号或否决项编号", where("indicator"), expected="如 11、7.1 或 data_fraud")
-        target = (folder / (row["file"] or "")).resolve()
-        if not (row["file"] or "").strip() or folder not in target.parents:
-            raise InputError(f"文件「{row['file']}」不在 evidence.csv 所在文件夹之内", where("file"),
-                             expected="相对于 evidence.csv 的路径，如 佐证材料/林草覆盖率2023.pdf")
-        if not target.is_file():
-            raise InputError(f"找不到文件「{row['file']}」", where("file"), expected="相对于 evidence.csv 的路径")
-        with target.open("rb") as handle:  # bounded before it is read whole
-            data = handle.read(MAX_EVIDENCE_BYTES + 1)
         try:
-            checked = check_evidence_file(target.name, data)
+            rows.append(evidence_row(row, folder, "evidence.csv"))
         except InputError as exc:
-            raise InputError(exc.problem, where("file"), exc.expected) from None
-        rows.append({**{k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in row.items()},
-                     "region": region, "year": int(year), "path": str(target), "type": checked.kind,
-                     "size": checked.size})
-    return pl.DataFrame(rows, schema={**dict.fromkeys(EVIDENCE_COLUMNS, pl.String), "year": pl.Int32,
-                                      "path": pl.String, "type": pl.String, "size": pl.Int64})
+            raise InputError(exc.problem, Location(file=file, line=line, field=exc.location.field),
+                             exc.expected) from None
+    return evidence_frame(rows)
+
+
+EVIDENCE_SCHEMA = {**dict.fromkeys(EVIDENCE_COLUMNS, pl.String), "year": pl.Int32, "path": pl.String,
+                   "type": pl.String, "size": pl.Int64}
+
+
+def evidence_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=EVIDENCE_SCHEMA)
+
+
+def evidence_row(row: Mapping[str, str | None], folder: Path, listed_in: str) -> dict[str, object]:
+    """One listed file, checked: the region code, the year, an indicator named, a path inside ``folder`` (the
+    folder of the list: of ``evidence.csv`` or of the workbook) to a file that passes ``check_evidence_file``.
+    Raises InputError whose location names the column (``region``, ``year``, ``indicator`` or ``file``)."""
+    def where(column: str) -> Location:
+        return Location(field=column)
+
+    region, year = (row.get("region") or "").strip(), (row.get("year") or "").strip()
+    if not (len(region) == 6 and region.isdigit()):
+        raise InputError(f"「{region}」不是 6 位地区代码", where("region"), expected="如 990104")
+    if not (year.isdigit() and 1990 <= int(year) <= dt.date.today().year):
+        raise InputError(f"「{year}」不是年度", where("year"), expected="如 2023")
+    if not (row.get("indicator") or "").strip():
+        raise InputError("没有填写指标序号或否决项编号", where("indicator"), expected="如 11、7.1 或 data_fraud")
+    named = (row.get("file") or "").strip()
+    target = (folder / named).resolve()
+    if not named or folder not in target.parents:
+        raise InputError(f"文件「{named}」不在 {listed_in} 所在文件夹之内", where("file"),
+                         expected=f"相对于 {listed_in} 的路径，如 佐证材料/林草覆盖率2023.pdf")
+    if not target.is_file():
+        raise InputError(f"找不到文件「{named}」", where("file"), expected=f"相对于 {listed_in} 的路径")
+    with target.open("rb") as handle:  # bounded before it is read whole
+        data = handle.read(MAX_EVIDENCE_BYTES + 1)
+    try:
+        checked = check_evidence_file(target.name, data)
+    except InputError as exc:
+        raise InputError(exc.problem, where("file"), exc.expected) from None
+    return {**{k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in row.items()
+               if k in EVIDENCE_COLUMNS},
+            "region": region, "indicator": (row.get("indicator") or "").strip(), "year": int(year),
+            "path": str(target), "type": checked.kind, "size": checked.size}

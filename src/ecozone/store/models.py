@@ -166,6 +166,9 @@ class StoredFile(Base):
     issuer: Mapped[str | None] = mapped_column(Text)
     document: Mapped[str | None] = mapped_column(Text)
     issued_on: Mapped[str | None] = mapped_column(String(20))
+    # a new version of an evidence file names the one it replaces; unique, so of two uploads replacing the same
+    # version one is refused (the older versions stay, downloadable, out of the dossier)
+    replaces: Mapped[int | None] = mapped_column(ForeignKey("files.id"), unique=True)
 
 
 class DataRequest(Base):

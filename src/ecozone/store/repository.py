@@ -62,6 +62,7 @@ __all__ = [
     "county_overreach",
     "department_subjects",
     "describe_import",
+    "earlier_versions",
     "end_sessions",
     "evaluable_dataset",
     "figure_versions",
@@ -742,8 +743,13 @@ class Issued:
 
 
 def save_file(session: Session, actor: Actor, kind: str, region: str, filename: str, data: bytes,
-              content_type: str | None, condition: str | None = None, issued: Issued | None = None) -> StoredFile:
+              content_type: str | None, condition: str | None = None, issued: Issued | None = None, *,
+              replaces: int | None = None) -> StoredFile:
+    """Keep one file. ``replaces``: the id of the evidence file this is a new version of (same region and
+    indicator); the old one stays, listed as an earlier version, and leaves the dossier."""
     actor.require(_FILE_ACTION[kind], region, condition if kind == "indicator" else None)
+    if replaces is not None:
+        _check_replaceable(session, actor, kind, region, condition, replaces)
     name = safe_filename(filename)
     if kind in EVIDENCE_KINDS:  # a document, never a program, a macro or a PDF that runs script
         content_type = check_evidence_file(name, data).kind
@@ -763,20 +769,51 @@ def save_file(session: Session, actor: Actor, kind: str, region: str, filename: 
     stored = StoredFile(kind=kind, region=region, condition=condition, filename=name,
                         content_type=content_type or "application/octet-stream", size=len(data),
                         sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by=actor.name,
-                        year=issued.year, issuer=issued.issuer, document=issued.document, issued_on=issued.date)
+                        year=issued.year, issuer=issued.issuer, document=issued.document, issued_on=issued.date,
+                        replaces=replaces)
     session.add(stored)
-    session.flush()
+    write_or_conflict(session, f"编号为 {replaces} 的文件刚刚已被他人上传的新版本替换", Location(field="替换"))
     return stored
 
 
+def _check_replaceable(session: Session, actor: Actor, kind: str, region: str, condition: str | None,
+                       replaces: int) -> None:
+    old = session.get(StoredFile, replaces)
+    if old is None or old.kind != "indicator" or kind != "indicator" or old.region != region \
+            or not actor.may("view", region, old.condition).allowed:
+        raise InputError(f"没有编号为 {replaces} 的本地区佐证材料可替换", Location(field="替换"))
+    if old.condition != condition:
+        raise InputError(f"新版本须证明同一项指标（原文件为第{old.condition}项）", Location(field="指标"),
+                         expected=f"第{old.condition}项")
+    newer = session.scalar(select(StoredFile.id).where(StoredFile.replaces == replaces))
+    if newer is not None:
+        raise ConflictError(f"「{old.filename}」已有新版本（编号 {newer}），不能再替换旧版本", Location(field="替换"),
+                            expected="刷新页面后替换最新版本")
+
+
+def earlier_versions(session: Session, actor: Actor, region: str) -> dict[int, list[StoredFile]]:
+    """For each current evidence file of the region, the versions it replaced, newest first."""
+    by_id = {f.id: f for f in session.scalars(select(StoredFile).where(StoredFile.region == region,
+                                                                       StoredFile.kind == "indicator"))}
+    found: dict[int, list[StoredFile]] = {}
+    for current in indicator_evidence(session, actor, region):
+        chain, step = [], current.replaces
+        while step is not None and step in by_id:
+            chain.append(by_id[step])
+            step = by_id[step].replaces
+        if chain:
+            found[current.id] = chain
+    return found
+
+
 def indicator_evidence(session: Session, actor: Actor, region: str) -> list[StoredFile]:
-    """A region's indicator evidence the actor may see (a department: of its own indicators), in the order of
-    the table (then year, then upload)."""
+    """A region's current indicator evidence (each file's latest version) the actor may see (a department: of
+    its own indicators), in the order of the table (then year, then upload)."""
     actor.require("respond" if actor.role == "department" else "view", region)
-    files = [f for f in session.scalars(select(StoredFile).where(StoredFile.region == region,
-                                                                  StoredFile.kind == "indicator")
-                                        .order_by(StoredFile.id))
-             if actor.may("view", region, f.condition).allowed]
+    every = session.scalars(select(StoredFile).where(StoredFile.region == region, StoredFile.kind == "indicator")
+                            .order_by(StoredFile.id)).all()
+    replaced = {f.replaces for f in every if f.replaces is not None}
+    files = [f for f in every if f.id not in replaced and actor.may("view", region, f.condition).allowed]
 
     def place(stored: StoredFile) -> tuple[float, str, int, int]:
         head = (stored.condition or "").split(".")[0]

@@ -21,6 +21,7 @@ SHEET_ASSIGNED: Final = "上级目标"
 SHEET_SOURCES: Final = "来源与备注"
 SHEET_VETOES: Final = "否决项自查"
 SHEET_INCIDENTS: Final = "突发环境事件"
+SHEET_EVIDENCE: Final = "佐证材料"
 SHEET_META: Final = "_ecozone"
 
 # region sheet: header → register column
@@ -69,6 +70,14 @@ VETO_COLUMNS: Final = (COL_REGION, COL_REGION_NAME, COL_CONDITION, "条件", "�
 # 删除 = 是 deletes the stored incident the row describes; an incident a file leaves out stays stored
 COL_INCIDENT_REMOVE: Final = "删除"
 INCIDENT_COLUMNS: Final = (COL_REGION, "发生日期", "级别", "事件名称", "定级文件", COL_INCIDENT_REMOVE)
+
+
+# evidence sheet: header → evidence.csv column (the same list, in the workbook)
+COL_EVIDENCE_FILE: Final = "文件路径（相对于本工作簿所在文件夹）"
+EVIDENCE_SHEET_COLUMNS: Final[dict[str, str]] = {
+    COL_REGION: "region", "指标序号或否决项编号": "indicator", "年度": "year", COL_EVIDENCE_FILE: "file",
+    "材料类型": "kind", "出具单位": "issuer", "文号": "document", "日期": "date",
+}
 
 
 LINE_HEIGHT: Final = 13.5  # points per line of 10-pt 宋体

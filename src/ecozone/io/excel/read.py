@@ -33,6 +33,7 @@ from ecozone.io.answers import (
     parse_remove,
     split_removed,
 )
+from ecozone.io.evidence_files import evidence_frame, evidence_row
 from ecozone.io.excel import layout as L
 from ecozone.io.excel.formats import SheetLook, sheet_look
 from ecozone.io.excel.guard import cell_text, guard_workbook, open_workbook
@@ -59,6 +60,8 @@ class WorkbookImport:
     # where a value of a profile or an assigned target was read: ("region", code, field) or
     # ("assigned", region, year, metric) → (sheet, cell); an adapter names the cell of a refusal with it
     places: dict[tuple[Any, ...], tuple[str, str]] = field(default_factory=dict)
+    # the 佐证材料 sheet's files, checked (rows as evidence.csv gives them); None: the workbook has no such sheet
+    evidence: pl.DataFrame | None = None
 
 
 # --- cells -----------------------------------------------------------------------------
@@ -193,11 +196,37 @@ def read_workbook(
                                   required=False, max_rows=max_rows)
     if incidents_sheet is not None:
         incidents, removed = _incidents(incidents_sheet, known, problems, file)
+    evidence_sheet = _find_sheet(book, L.SHEET_EVIDENCE, (L.COL_REGION, L.COL_EVIDENCE_FILE), (), problems, file,
+                                 required=False, max_rows=max_rows)
+    evidence = (_evidence(evidence_sheet, known, problems, file, path.parent.resolve())
+                if evidence_sheet is not None else None)
     dataset = None
     if not problems.errors and profiles is not None and observations is not None:
         dataset = Dataset(regions=profiles, observations=observations, assigned=assigned, answers=answers,
                           incidents=incidents, incidents_removed=removed)
-    return WorkbookImport(file, dataset, problems, standard_id, cells, places)
+    return WorkbookImport(file, dataset, problems, standard_id, cells, places, evidence)
+
+
+def _evidence(sheet: _Sheet, known: set[str], problems: ProblemList, file: str, folder: Path) -> pl.DataFrame:
+    """The listed evidence files, each checked as evidence.csv's rows are (one checker); a bad row is an error at
+    its cell and is left out."""
+    columns = {key: sheet.col(header) for header, key in L.EVIDENCE_SHEET_COLUMNS.items()}
+    rows = []
+    for r, row in enumerate(sheet.grid[1:], start=1):
+        if _blank_row(row):
+            continue
+        given = {key: cell_text(row[col]) if col is not None and col < len(row) else None
+                 for key, col in columns.items()}
+        try:
+            if given["region"] not in known:
+                raise InputError(f"地区代码「{given['region']}」不在「地区信息」表中", Location(field="region"),
+                                 expected="先在「地区信息」表登记该地区")
+            rows.append(evidence_row(given, folder, "本工作簿"))
+        except InputError as exc:
+            column = columns.get(exc.location.field or "") or 0
+            problems.add(Problem(ERROR, "bad_evidence", exc.problem, exc.expected, file=file, sheet=sheet.name,
+                                 cell=_cell(r, column)))
+    return evidence_frame(rows)
 
 
 def _as_shown(cells: pl.DataFrame, percent: set[str], metrics: Mapping[str, Metric]) -> pl.DataFrame:

@@ -63,6 +63,7 @@ class _Formats:
                                       "locked": True})
         self.input = book.add_format({**font, "border": 1, "locked": False})
         self.input_text = book.add_format({**font, "border": 1, "locked": False, "num_format": "@"})
+        self.input_wrapped = book.add_format({**font, "border": 1, "locked": False, "text_wrap": True})
         self.guide = book.add_format({**font, "text_wrap": True, "valign": "top"})
         self.title = book.add_format({"font_name": "宋体", "font_size": 14, "bold": True})
 
@@ -86,6 +87,7 @@ def write_template(
         catalogue = load_veto_catalogue(standard.standard.veto_catalogue)
         _vetoes(book.add_worksheet(L.SHEET_VETOES), catalogue, profiles, fmt)
         _incidents(book.add_worksheet(L.SHEET_INCIDENTS), fmt)
+    _evidence(book.add_worksheet(L.SHEET_EVIDENCE), fmt)
     for sheet in book.worksheets():
         _print_setup(sheet)
     meta = book.add_worksheet(L.SHEET_META)
@@ -95,6 +97,22 @@ def write_template(
     book.close()
     return {"regions": profiles.height, "figure_rows": figures_rows, "assigned_rows": assigned_rows,
             "omitted_rows": omitted.height}
+
+
+def _evidence(sheet: Worksheet, fmt: _Formats) -> None:
+    """The 佐证材料 list, as evidence.csv holds it: each file beside the workbook, what it proves, who issued it."""
+    headers = list(L.EVIDENCE_SHEET_COLUMNS)
+    _header(sheet, headers, fmt, {L.COL_EVIDENCE_FILE: 44, "指标序号或否决项编号": 12, "出具单位": 22, "文号": 20,
+                                  "材料类型": 12, "日期": 12})
+    for r in range(1, 201):
+        for c in range(len(headers)):
+            sheet.write_blank(r, c, None, fmt.input_text)
+    file_col = headers.index(L.COL_EVIDENCE_FILE)
+    sheet.data_validation(1, file_col, 200, file_col, {
+        "validate": "any", "input_title": "佐证材料文件",
+        "input_message": "相对于本工作簿所在文件夹的路径，如 佐证材料/林草覆盖率2023.pdf；"
+                         "只接受 PDF、JPEG、PNG、Word、Excel、OFD，单个不超过 20 MB"})
+    sheet.freeze_panes(1, 0)
 
 
 def _print_setup(sheet: Worksheet) -> None:
@@ -167,7 +185,7 @@ def _figures(
 ) -> int:
     year_headers = [str(y) for y in years]
     headers = [*L.FIGURE_COLUMNS_BEFORE, *year_headers, *L.FIGURE_COLUMNS_AFTER]
-    widths = _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_TARGET: 26, L.COL_SOURCE: 18,
+    widths = _header(sheet, headers, fmt, {L.COL_NAME: 30, L.COL_TARGET: 26, L.COL_SOURCE: 30,
                                            L.COL_METRIC: 30, L.COL_CONFIRM: 8, L.COL_ID: 7, L.COL_UNIT: 10,
                                            L.COL_REGION: 9, L.COL_REGION_NAME: 14, L.COL_DOMAIN: 9})
     first_year = len(L.FIGURE_COLUMNS_BEFORE)
@@ -182,12 +200,13 @@ def _figures(
         target = row["target_display"] or row["target_text"]
         if row["assigned"]:
             target += "（上级目标填「上级目标」表）"
-        source = "；".join(x for x in (indicator.data_source, indicator.lead_department) if x)
+        # the pack's own, else the evidence list's: a clerk sees whom to ask before the first figure
+        source = "；".join(x for x in (standard.data_source(indicator), standard.lead_department(indicator)) if x)
         fixed = [row["region"], row["region_name"], row["unit_id"], indicator.domain, name,
                  metric.unit, target]
         for c, value in enumerate(fixed):
             sheet.write_string(r, c, value, fmt.fixed)
-        sheet.write_string(r, len(fixed), source, fmt.input)
+        sheet.write_string(r, len(fixed), source, fmt.input_wrapped)  # its height is written: it must wrap
         _fit_row(sheet, r, [*fixed, source], widths)
         for c in range(first_year, first_year + len(years)):
             sheet.write_blank(r, c, None, fmt.input)

@@ -31,13 +31,16 @@ async def upload_evidence(
     indicator: Annotated[str, Form(max_length=20)], year: Annotated[str, Form(max_length=10)],
     evidence: Annotated[UploadFile, File()], issuer: Annotated[str, Form(max_length=200)] = "",
     document: Annotated[str, Form(max_length=200)] = "", date: Annotated[str, Form(max_length=20)] = "",
+    replaces: Annotated[str, Form(max_length=12)] = "",
 ) -> Any:
-    """Keep one evidence file of an indicator, checked by its bytes; refused beside the form, nothing kept."""
+    """Keep one evidence file of an indicator (or a new version of one), checked by its bytes; refused beside the
+    form, nothing kept."""
     who = viewer(request)
     check_csrf(request, csrf)
     allowed(who, "edit", code)  # before the file is read
     standard = load_standard(state(request).standard)
-    typed = {"indicator": indicator, "year": year, "issuer": issuer, "document": document, "date": date}
+    typed = {"indicator": indicator, "year": year, "issuer": issuer, "document": document, "date": date,
+             "replaces": replaces}
     try:
         ids = {i.id for i in standard.standard.indicators} | {s.id for i in standard.standard.indicators
                                                               for s in i.items}
@@ -45,12 +48,14 @@ async def upload_evidence(
             raise InputError(f"没有第「{indicator}」项指标", Location(field="指标"), expected="指标序号，如 11 或 7.1")
         if not (year.isdigit() and 1990 <= int(year) <= 2100):
             raise InputError(f"「{year}」不是年度", Location(field="年度"), expected="如 2023")
+        if replaces and not replaces.isdigit():
+            raise InputError(f"「{replaces}」不是文件编号", Location(field="替换"))
         data = await evidence.read(MAX_EVIDENCE_BYTES + 1)
         issued = Issued(int(year), issuer.strip() or None, document.strip() or None,
                         str(parse_date(date)) if date.strip() else None)
         with session.begin():
             save_file(session, who.actor, "indicator", code, evidence.filename or "", data, evidence.content_type,
-                      indicator, issued)
+                      indicator, issued, replaces=int(replaces) if replaces else None)
     except EcozoneError as exc:
         session.rollback()
         return _region_page(request, session, code, status=422, evidence_error=exc.message, evidence_typed=typed)

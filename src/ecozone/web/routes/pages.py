@@ -12,7 +12,7 @@ from ecozone.catalogue import load_standard
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.reports.dossier import missing_evidence
 from ecozone.store import workflow
-from ecozone.store.repository import indicator_evidence, locked_by, set_figure
+from ecozone.store.repository import earlier_versions, indicator_evidence, locked_by, set_figure
 from ecozone.store.requests import items_of
 from ecozone.vocabulary import (
     ANSWER,
@@ -70,7 +70,8 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
     files = indicator_evidence(session, who.actor, code)
     missing = missing_evidence(view.evaluation, code, {f.condition or "" for f in files}) if view.evaluation else []
     return page(request, who, "region.html", view=view, then=workflow.verdict_then(view.submission),
-                evidence_files=files, evidence_missing=missing, requests=items_of(session, who.actor, code),
+                evidence_files=files, evidence_missing=missing,
+                evidence_older=earlier_versions(session, who.actor, code), requests=items_of(session, who.actor, code),
                 can_request=may(who, "request", code),
                 can_edit=may(who, "edit", code) and locked is None,
                 locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),

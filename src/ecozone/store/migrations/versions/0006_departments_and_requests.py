@@ -1,4 +1,4 @@
-"""departments as users (name, indicators) and data requests to them, one item per region
+"""departments as users (name, indicators), data requests to them (one item per region), evidence versions
 
 Revision ID: 0006
 Revises: 0005
@@ -17,6 +17,10 @@ def upgrade() -> None:
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('department', sa.String(length=60), nullable=True))
         batch.add_column(sa.Column('indicators', sa.JSON(), nullable=True))
+    with op.batch_alter_table('files') as batch:
+        batch.add_column(sa.Column('replaces', sa.Integer(), nullable=True))
+        batch.create_unique_constraint('uq_files_replaces', ['replaces'])
+        batch.create_foreign_key('fk_files_replaces', 'files', ['replaces'], ['id'])
     op.create_table(
         'data_requests',
         sa.Column('id', sa.Integer(), primary_key=True, autoincrement=True),
@@ -52,6 +56,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('request_items')
     op.drop_table('data_requests')
+    with op.batch_alter_table('files') as batch:
+        batch.drop_constraint('fk_files_replaces', type_='foreignkey')
+        batch.drop_constraint('uq_files_replaces', type_='unique')
+        batch.drop_column('replaces')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('indicators')
         batch.drop_column('department')
