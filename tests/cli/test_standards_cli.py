@@ -194,7 +194,7 @@ def test_the_evidence_list_by_department_is_written_for_the_departments(user_fol
     assert done.returncode == 0, done.stderr
     assert "未核实" in done.stdout and "林业和草原局" in done.stdout
     book = load_workbook(target)
-    assert book.sheetnames == ["按部门", "按指标"]
+    assert book.sheetnames == ["按部门", "按指标", "清单信息", "指标与部门", "材料"]
     by_department = [r for r in book["按部门"].iter_rows(min_row=2, values_only=True) if r[2]]
     forestry = [(r[1], r[2]) for r in by_department if r[0] == "林业和草原局"]
     assert ("牵头", "11") in forestry and ("配合", "10") in forestry
@@ -203,3 +203,41 @@ def test_the_evidence_list_by_department_is_written_for_the_departments(user_fol
     assert len(per_indicator) == 40 and per_indicator["29"][2] == "住房和城乡建设局"
     missing = run(user_folder, "standards", "evidence", "mee-2024-city")
     assert missing.returncode != 0 and "没有佐证材料清单" in missing.stderr
+
+
+def test_a_bureau_edits_the_evidence_list_in_excel_and_its_own_list_is_used(user_folder: Path, tmp_path: Path) -> None:
+    """Export, change 林草覆盖率's lead department to the local name and add a document, import: the standard now
+    names the local department (templates, weak points, the dossier's 尚缺 list); a bad cell is refused at its
+    cell with nothing installed; the round trip of an unedited list changes nothing."""
+    exported = tmp_path / "清单.xlsx"
+    assert run(user_folder, "standards", "evidence", "mee-2019", "-o", str(exported)).returncode == 0
+    same = tmp_path / "same.yaml"
+    done = run(user_folder, "standards", "evidence-import", str(exported), "-s", "mee-2019", "-o", str(same))
+    assert done.returncode == 0, done.stderr
+    from ecozone.catalogue.evidence import load_evidence_file
+
+    assert load_evidence_file(same) == load_standard("mee-2019").evidence
+    book = load_workbook(exported)
+    leads = book["指标与部门"]
+    row = next(r[0].row for r in leads.iter_rows(min_row=2) if r[0].value == "11")
+    leads.cell(row=row, column=_column(leads, "牵头部门")).value = "示例州林业局"
+    _append(book["材料"], {"序号": "11", "材料类型": "批复文件", "材料内容": "森林督查年度报告",
+                          "出具单位": "示例州林业局", "必须": "是"})
+    edited = tmp_path / "改.xlsx"
+    book.save(edited)
+    bad = load_workbook(edited)
+    _append(bad["材料"], {"序号": "99", "材料类型": "照片", "材料内容": "现场照片"})
+    broken = tmp_path / "错.xlsx"
+    bad.save(broken)
+    refused = run(user_folder, "standards", "evidence-import", str(broken), "-s", "mee-2019", "--install")
+    assert refused.returncode != 0 and "工作表「材料」" in refused.stderr and "没有第「99」项指标" in refused.stderr
+    assert not (user_folder / "evidence").exists()
+    installed = run(user_folder, "standards", "evidence-import", str(edited), "-s", "mee-2019", "--install")
+    assert installed.returncode == 0, installed.stderr
+    listed = run(user_folder, "standards", "evidence", "mee-2019")
+    assert "示例州林业局" in listed.stdout and "森林督查年度报告" in listed.stdout and "（必须）" in listed.stdout
+    template = tmp_path / "t.xlsx"
+    assert run(user_folder, "template", "-s", "mee-2019", "-r", "990104", "-o", str(template)).returncode == 0
+    figures = load_workbook(template)["指标数据"]
+    source = next(r for r in figures.iter_rows(min_row=2, values_only=True) if r[2] == "11")[7]
+    assert "示例州林业局" in source

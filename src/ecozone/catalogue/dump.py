@@ -6,9 +6,9 @@ from typing import Any
 
 import yaml
 
-from ecozone.catalogue.model import Standard
+from ecozone.catalogue.model import EvidenceCatalogue, Standard
 
-__all__ = ["dump_standard"]
+__all__ = ["dump_evidence", "dump_standard"]
 
 HEADER = "# 由 ecozone 生成的标准包（格式见 docs/pack-format.md）；可用 ecozone standards export 导出为 Excel 修改。\n"
 
@@ -37,3 +37,12 @@ def dump_standard(standard: Standard) -> str:
     data = {"format": standard.format, **data}  # a default-less field, but keep it first and explicit
     text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
     return HEADER + text
+
+
+def dump_evidence(catalogue: EvidenceCatalogue) -> str:
+    """A 佐证材料清单 as YAML that ``load_evidence_file`` reads back to the same list."""
+    data = catalogue.model_dump(mode="json", exclude_defaults=True)
+    data = {"format": catalogue.format, **data}
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
+    return ("# 由 ecozone 生成的佐证材料清单；可用 ecozone standards evidence -o 导出为 Excel 修改，"
+            "再用 ecozone standards evidence-import 导入。\n" + text)

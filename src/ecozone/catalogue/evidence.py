@@ -3,11 +3,13 @@ the lead department (牵头部门) and the supporting ones (配合部门), and w
 
 They live in a companion file per pack (``data/evidence/<pack>.yaml``) with their own provenance, because the
 published tables name no evidence: what ships is the product's suggestion, marked unverified. A pack that
-extends another inherits its parent's list.
+extends another inherits its parent's list. A user's own list (``<standards folder>/evidence/<pack>.yaml``,
+written by ``ecozone standards evidence-import``) replaces the shipped one of the same pack.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -22,9 +24,13 @@ def _files() -> dict[str, Path]:
     return {p.stem: p for p in sorted((_data_dir() / "evidence").glob("*.yaml"))}
 
 
-@cache
 def load_evidence_file(path: Path, indicator_ids: frozenset[str] | None = None) -> EvidenceCatalogue:
     """Read one evidence file; every department named must be listed, every indicator must be the pack's."""
+    return _load(path, indicator_ids, path.stat().st_mtime_ns)  # a user's file edited is read again
+
+
+@cache
+def _load(path: Path, indicator_ids: frozenset[str] | None, _version: int) -> EvidenceCatalogue:
     file = str(path)
     catalogue, _data, lines = _parse(EvidenceCatalogue, path.read_text(encoding="utf-8"), file)
     assert isinstance(catalogue, EvidenceCatalogue)
@@ -44,12 +50,15 @@ def load_evidence_file(path: Path, indicator_ids: frozenset[str] | None = None) 
     return catalogue
 
 
-def evidence_for(pack_id: str, indicator_ids: frozenset[str], parent: str | None = None) -> EvidenceCatalogue | None:
-    """The evidence list of a shipped pack (or of the pack it extends), checked against its indicators."""
-    files = _files()
+def evidence_for(pack_id: str, indicator_ids: frozenset[str], parent: str | None = None,
+                 user_files: Mapping[str, Path] | None = None) -> EvidenceCatalogue | None:
+    """The evidence list of a pack (or of the pack it extends) — the user's own before the shipped one — checked
+    against its indicators."""
+    shipped = _files()
     for candidate in (pack_id, parent):
-        if candidate and candidate in files:
-            return load_evidence_file(files[candidate], indicator_ids)
+        for files in (user_files or {}, shipped):
+            if candidate and candidate in files:
+                return load_evidence_file(files[candidate], indicator_ids)
     return None
 
 

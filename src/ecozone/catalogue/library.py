@@ -24,7 +24,7 @@ from ecozone.catalogue.overlay import merge_overlay
 from ecozone.errors import Location, PackError, UsageError
 
 __all__ = ["ENV", "PackEntry", "default_user_folder", "find_pack", "list_standards", "load_standard",
-           "load_standard_file", "pack_entries", "user_folders"]
+           "load_standard_file", "pack_entries", "user_evidence_files", "user_folders"]
 
 ENV = "ECOZONE_STANDARDS_PATH"
 Origin = Literal["shipped", "user"]
@@ -47,6 +47,15 @@ def user_folders() -> list[Path]:
     given = os.environ.get(ENV, "")
     folders = [Path(p).expanduser() for p in given.split(os.pathsep) if p.strip()]
     return folders or [default_user_folder()]
+
+
+def user_evidence_files() -> dict[str, Path]:
+    """The user's 佐证材料清单 by pack id (``<folder>/evidence/<id>.yaml``; the first folder wins)."""
+    found: dict[str, Path] = {}
+    for folder in user_folders():
+        for path in sorted((folder / "evidence").glob("*.yaml")):
+            found.setdefault(path.stem, path)
+    return found
 
 
 def pack_entries() -> list[PackEntry]:
@@ -82,7 +91,8 @@ def load_standard(standard_id: str) -> LoadedStandard:
     entry = find_pack(standard_id, entries)
     if entry is not None:
         # any user file changed (an overlay's base among them): read again
-        versions = tuple((str(e.path), e.path.stat().st_mtime_ns) for e in entries if e.origin == "user")
+        versions = tuple((str(e.path), e.path.stat().st_mtime_ns) for e in entries if e.origin == "user") + tuple(
+            (str(p), p.stat().st_mtime_ns) for p in user_evidence_files().values())
         loaded = _load(str(entry.path), versions)
         if loaded.id != standard_id:
             raise PackError(f"标准编号「{loaded.id}」与文件名不一致", Location(file=str(entry.path), field="id"),
@@ -107,7 +117,8 @@ def load_standard_file(path: Path | str, metrics: Mapping[str, Metric] | None = 
         loaded = standard_from_data(data, where, file, metrics, extends=base)
     else:
         loaded = standard_from_data(data, yaml_where(data, lines, file), file, metrics)
-    loaded.evidence = evidence_for(loaded.id, frozenset(i.id for i in loaded.standard.indicators), loaded.extends)
+    loaded.evidence = evidence_for(loaded.id, frozenset(i.id for i in loaded.standard.indicators), loaded.extends,
+                                   user_evidence_files())
     return loaded
 
 

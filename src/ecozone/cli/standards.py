@@ -131,6 +131,38 @@ def standards_evidence(
         out.print(f"已写出 {output}（{len({r['department'] for r in rows})} 个部门，{len(rows)} 行）")
 
 
+@standards_app.command("evidence-import")
+def standards_evidence_import(
+    workbook: Annotated[Path, typer.Argument(help="由 standards evidence -o 导出并修改过的工作簿")],
+    standard_id: Annotated[str, typer.Option("--standard", "-s", help="清单所属的标准编号，如 mee-2019")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="写出的清单 .yaml")] = None,
+    install: Annotated[bool, typer.Option("--install", help="存入用户标准包文件夹，之后代替内置清单使用")] = False,
+) -> None:
+    """把修改过的佐证材料清单（牵头部门、配合部门、数据来源、材料）导入：逐格检查，出错时指出工作表和单元格。"""
+    from ecozone.catalogue.dump import dump_evidence
+    from ecozone.catalogue.evidence import load_evidence_file
+    from ecozone.catalogue.library import user_folders
+    from ecozone.io.pack_workbook import read_evidence_workbook
+
+    if output is None and not install:
+        raise UsageError("请用 -o 指定输出文件，或用 --install 存入用户标准包文件夹", Location(field="-o"))
+    loaded = load_standard(standard_id)
+    catalogue = read_evidence_workbook(workbook, loaded)
+    targets = [output] if output is not None else []
+    if install:
+        targets.append(user_folders()[0] / "evidence" / f"{loaded.id}.yaml")
+    text = dump_evidence(catalogue)
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(target, text)
+        load_evidence_file(target, frozenset(i.id for i in loaded.standard.indicators))  # reads back as written
+    items = sum(len(n.evidence) for n in catalogue.indicators.values())
+    out.print(f"已导入 {loaded.id} 的佐证材料清单：{len(catalogue.indicators)} 项指标，{items} 项材料，"
+              f"{len(catalogue.departments)} 个部门（{'已核实' if catalogue.provenance.verified else '未核实'}）")
+    for target in targets:
+        out.print(f"已写入 {target}")
+
+
 @standards_app.command("export")
 def standards_export(
     standard_id: Annotated[str, typer.Argument(help="标准编号")],

@@ -8,11 +8,13 @@ tables themselves, and every check made when reading them, live in ``catalogue.t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from pydantic import ValidationError
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
@@ -20,6 +22,7 @@ from ecozone._files import atomic_path
 from ecozone._text import row_lines
 from ecozone.catalogue import LoadedStandard, Metric
 from ecozone.catalogue.from_tables import standard_from_tables
+from ecozone.catalogue.model import EvidenceCatalogue
 from ecozone.catalogue.tabular import (
     HEADER_SHEET,
     INDICATOR_COLUMNS,
@@ -34,7 +37,7 @@ from ecozone.catalogue.tabular import (
 from ecozone.errors import InputError, Location
 from ecozone.io.excel.guard import guard_workbook, open_workbook
 
-__all__ = ["read_pack_workbook", "write_pack_workbook"]
+__all__ = ["read_evidence_workbook", "read_pack_workbook", "write_evidence_workbook", "write_pack_workbook"]
 
 GUIDE_SHEET = "说明"
 METRIC_SHEET = "统计量"
@@ -194,12 +197,36 @@ def _value(raw: Any) -> Any:
     return raw
 
 
+EVIDENCE_INFO_SHEET = "清单信息"
+EVIDENCE_LEAD_SHEET = "指标与部门"
+EVIDENCE_ITEM_SHEET = "材料"
+_YES_NO = ("是", "否")
+EVIDENCE_INFO_COLUMNS: tuple[Column, ...] = (
+    Column("key", "项目", 14, read_only=True), Column("value", "内容", 90))
+EVIDENCE_LEAD_COLUMNS: tuple[Column, ...] = (
+    Column("id", "序号", 8, read_only=True, note="指标序号（勿改）"),
+    Column("name", "指标", 34, read_only=True),
+    Column("lead", "牵头部门", 16, note="按本地机构名称填写"),
+    Column("support", "配合部门", 34, note="多个部门以顿号（、）分隔"),
+    Column("data_source", "数据来源", 40, note="数值出自何处，如 统计年鉴、监测年报"))
+EVIDENCE_ITEM_COLUMNS: tuple[Column, ...] = (
+    Column("id", "序号", 8, note="证明哪项指标：指标序号，如 11"),
+    Column("kind", "材料类型", 12, note="如 批复文件、监测报告、统计资料、会议纪要、照片"),
+    Column("what", "材料内容", 60),
+    Column("issuer", "出具单位", 24),
+    Column("required", "必须", 6, choices=_YES_NO,
+           note="是：标准或技术评估通知明确要求的材料（在清单和尚缺材料中标为必须）"))
+_INFO_LABELS = {"title": "清单名称", "source": "来源", "confidence": "可信度（OFF/UNV/INF）",
+                "verified": "已核实（是/否）", "note": "说明"}
+
+
 def write_evidence_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
-    """The 佐证材料清单 as a workbook to send to departments: 按部门 (one row per department and indicator, lead
-    first) and 按指标 (each indicator's lead, support, data source and documents)."""
+    """The 佐证材料清单 as a workbook: 按部门 and 按指标 to send to departments (read only), and 清单信息, 指标与部门
+    and 材料 to edit — read back by :func:`read_evidence_workbook`, the way a pack's workbook is."""
     from ecozone.catalogue.evidence import evidence_rows
 
-    assert loaded.evidence is not None
+    evidence = loaded.evidence
+    assert evidence is not None
     path = Path(path)
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp))
@@ -212,8 +239,9 @@ def write_evidence_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
                       for r in evidence_rows(loaded)], [16, 6, 6, 34, 70, 26, 36]),
             "按指标": (["序号", "指标", "牵头部门", "配合部门", "数据来源", "佐证材料"],
                      [[i.id, i.name, need.lead, "、".join(need.support), need.data_source or "",
-                       "\n".join(f"{e.kind}：{e.what}（{e.issuer or '—'}）" for e in need.evidence)]
-                      for i in loaded.standard.indicators if (need := loaded.evidence.of(i.id)) is not None],
+                       "\n".join(f"{e.kind}：{e.what}（{e.issuer or '—'}）{'（必须）' if e.required else ''}"
+                                 for e in need.evidence)]
+                      for i in loaded.standard.indicators if (need := evidence.of(i.id)) is not None],
                      [6, 34, 16, 34, 36, 90]),
         }
         for name, (columns, rows, widths) in sheets.items():
@@ -231,7 +259,103 @@ def write_evidence_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
             sheet.set_paper(9)  # A4
             sheet.fit_to_pages(1, 0)  # as wide as one page, as long as it takes
             sheet.autofilter(0, 0, len(rows), len(columns) - 1)
-            sheet.write(len(rows) + 2, 0, f"{loaded.evidence.title}。来源：{loaded.evidence.provenance.source}"
-                        f"（{'已核实' if loaded.evidence.provenance.verified else '未核实'}）", note)
+            checked = "已核实" if evidence.provenance.verified else "未核实"
+            sheet.write(len(rows) + 2, 0, f"{evidence.title}。来源：{evidence.provenance.source}（{checked}）。"
+                        f"修改请在「{EVIDENCE_LEAD_SHEET}」和「{EVIDENCE_ITEM_SHEET}」表中进行，"
+                        "再用 ecozone standards evidence-import 导入", note)
+        formats = _Formats(book)
+        provenance = evidence.provenance
+        _table(book.add_worksheet(EVIDENCE_INFO_SHEET), EVIDENCE_INFO_COLUMNS, [
+            {"key": _INFO_LABELS["title"], "value": evidence.title},
+            {"key": _INFO_LABELS["source"], "value": provenance.source},
+            {"key": _INFO_LABELS["confidence"], "value": provenance.confidence},
+            {"key": _INFO_LABELS["verified"], "value": "是" if provenance.verified else "否"},
+            {"key": _INFO_LABELS["note"], "value": provenance.note or ""}], formats, 0)
+        _table(book.add_worksheet(EVIDENCE_LEAD_SHEET), EVIDENCE_LEAD_COLUMNS, [
+            {"id": i.id, "name": i.name, "lead": need.lead, "support": "、".join(need.support),
+             "data_source": need.data_source or ""}
+            for i in loaded.standard.indicators if (need := evidence.of(i.id)) is not None], formats, 0)
+        _table(book.add_worksheet(EVIDENCE_ITEM_SHEET), EVIDENCE_ITEM_COLUMNS, [
+            {"id": indicator_id, "kind": e.kind, "what": e.what, "issuer": e.issuer or "",
+             "required": "是" if e.required else "否"}
+            for indicator_id, need in evidence.indicators.items() for e in need.evidence], formats, 200)
         book.close()
     return path
+
+
+def _in_known_order(named: list[str], loaded: LoadedStandard) -> list[str]:
+    """The departments named, those of the current list first in its order (an unedited list reads back equal)."""
+    known = list(loaded.evidence.departments) if loaded.evidence is not None else []
+    return [d for d in known if d in named] + [d for d in named if d not in known]
+
+
+def read_evidence_workbook(path: Path | str, loaded: LoadedStandard) -> EvidenceCatalogue:
+    """The 佐证材料清单 a workbook describes, for ``loaded``'s indicators; errors name sheet and cell."""
+    path = Path(path)
+    file = str(path)
+    guard_workbook(path)
+    book = open_workbook(path)
+    info = {row.text("key"): row for row in _rows(book, EVIDENCE_INFO_SHEET, EVIDENCE_INFO_COLUMNS, file)}
+    known = {i.id for i in loaded.standard.indicators}
+
+    def refuse(row: Row, key: str, problem: str, expected: str, sheet: str) -> InputError:
+        return InputError(problem, Location(file=file, sheet=sheet, cell=row.cells.get(key)), expected)
+
+    items: dict[str, list[dict[str, Any]]] = {}
+    for row in _rows(book, EVIDENCE_ITEM_SHEET, EVIDENCE_ITEM_COLUMNS, file):
+        if not any(row.values.values()):
+            continue
+        indicator_id = row.text("id")
+        if indicator_id not in known:
+            raise refuse(row, "id", f"{loaded.id} 没有第「{indicator_id}」项指标", "指标序号，如 11",
+                         EVIDENCE_ITEM_SHEET)
+        for key in ("kind", "what"):
+            if not row.text(key):
+                raise refuse(row, key, "没有填写", "材料类型和材料内容都要填写", EVIDENCE_ITEM_SHEET)
+        required = row.text("required") or "否"
+        if required not in _YES_NO:
+            raise refuse(row, "required", f"「{required}」不是 是 或 否", "是 或 否", EVIDENCE_ITEM_SHEET)
+        items.setdefault(indicator_id, []).append({"kind": row.text("kind"), "what": row.text("what"),
+                                                   "issuer": row.text("issuer") or None,
+                                                   "required": required == "是"})
+    indicators: dict[str, Any] = {}
+    departments: dict[str, None] = {}
+    for row in _rows(book, EVIDENCE_LEAD_SHEET, EVIDENCE_LEAD_COLUMNS, file):
+        indicator_id = row.text("id")
+        if not indicator_id:
+            continue
+        if indicator_id not in known:
+            raise refuse(row, "id", f"{loaded.id} 没有第「{indicator_id}」项指标", "导出时的序号，勿改",
+                         EVIDENCE_LEAD_SHEET)
+        if not row.text("lead"):
+            raise refuse(row, "lead", "没有填写牵头部门", "如 林业和草原局", EVIDENCE_LEAD_SHEET)
+        if indicator_id not in items:
+            raise refuse(row, "id", f"第{indicator_id}项在「{EVIDENCE_ITEM_SHEET}」表中没有任何材料",
+                         f"在「{EVIDENCE_ITEM_SHEET}」表为它列出至少一项材料，或删去本行", EVIDENCE_LEAD_SHEET)
+        support = [d.strip() for d in re.split(r"[、,，;；]", row.text("support")) if d.strip()]
+        for department in (row.text("lead"), *support):
+            departments.setdefault(department)
+        indicators[indicator_id] = {"lead": row.text("lead"), "support": support,
+                                    "data_source": row.text("data_source") or None, "evidence": items[indicator_id]}
+    orphans = sorted(set(items) - set(indicators))
+    if orphans:
+        raise InputError(f"第 {'、'.join(orphans)} 项有材料但在「{EVIDENCE_LEAD_SHEET}」表中没有牵头部门",
+                         Location(file=file, sheet=EVIDENCE_LEAD_SHEET), expected="为这些指标各加一行")
+
+    def said(label: str) -> str:
+        row = info.get(label)
+        return row.text("value") if row is not None else ""
+
+    verified = said(_INFO_LABELS["verified"]) or "否"
+    data = {"format": 1, "pack": loaded.id, "title": said(_INFO_LABELS["title"]) or f"{loaded.id} 佐证材料清单",
+            "provenance": {"source": said(_INFO_LABELS["source"]) or f"由 {path.name} 导入",
+                           "confidence": said(_INFO_LABELS["confidence"]) or "INF", "verified": verified == "是",
+                           **({"note": said(_INFO_LABELS["note"])} if said(_INFO_LABELS["note"]) else {})},
+            "departments": _in_known_order(list(departments), loaded), "indicators": indicators}
+    try:
+        return EvidenceCatalogue.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(f"清单不合格式：{first['msg']}", Location(file=file, sheet=EVIDENCE_INFO_SHEET,
+                                                              field=".".join(str(p) for p in first["loc"])),
+                         expected="可信度为 OFF、UNV 或 INF；已核实为 是 或 否") from None
