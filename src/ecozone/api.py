@@ -30,6 +30,7 @@ __all__ = [
     "assess_dataset",
     "check_workbook",
     "evaluate",
+    "evidence_gaps",
     "judged_year",
     "judged_year_among",
     "listed_evidence",
@@ -96,12 +97,10 @@ def _evidence_gaps(evaluation: Evaluation, evidence: pl.DataFrame, file: str) ->
     """One note per region: the applicable indicators the evidence list asks documents for and the 佐证材料 sheet
     names none — never a verdict (the dossier lists them as 尚缺)."""
     from ecozone.io.excel import layout as L
-    from ecozone.reports.dossier import missing_evidence
 
     found = []
     for region in evaluation.regions.iter_rows(named=True):
-        given = set(evidence.filter(pl.col("region") == region["region"])["indicator"].to_list())
-        missing = missing_evidence(evaluation, region["region"], given)
+        missing = evidence_gaps(evaluation, evidence).get(region["region"], [])
         if missing:
             named = "、".join(m["indicator"] for m in missing[:5]) + ("等" if len(missing) > 5 else "")
             found.append(Problem(NOTE, "evidence_missing",
@@ -110,6 +109,12 @@ def _evidence_gaps(evaluation: Evaluation, evidence: pl.DataFrame, file: str) ->
                                  "在「佐证材料」表列出文件；每项应提供的材料见 ecozone standards evidence",
                                  file=file, sheet=L.SHEET_EVIDENCE))
     return found
+
+
+def evidence_gaps(evaluation: Evaluation, evidence: pl.DataFrame) -> dict[str, list[dict[str, str]]]:
+    """Per region of the evaluation, the indicators the listed ``evidence`` leaves without a document."""
+    return {code: evaluation.missing_evidence(code, set(
+        evidence.filter(pl.col("region") == code)["indicator"].to_list())) for code in evaluation.regions["region"]}
 
 
 def listed_evidence(path: Path, listed: Path | None = None) -> pl.DataFrame | None:

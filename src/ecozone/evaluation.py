@@ -11,6 +11,7 @@ the self-check's when it ran, the indicators' otherwise, always with ``indicator
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -27,6 +28,7 @@ from ecozone.engine.selfcheck import SelfCheck, selfcheck
 from ecozone.engine.trend import TREND_METHOD, outlook_method
 from ecozone.engine.weakpoints import SCORE_METHOD, Outlook, outlook
 from ecozone.errors import InputError, Location, UsageError
+from ecozone.vocabulary import STATUS
 
 __all__ = ["Evaluation", "Mode", "evaluate", "judged_year_among"]
 
@@ -103,6 +105,26 @@ class Evaluation:
         return (self.regions.select("region", "name", "verdict")
                 .join(self.outlook.scores.select("region", "overall", "coverage"), on="region", how="left")
                 .sort("overall", descending=True, nulls_last=True))
+
+    def missing_evidence(self, region: str, given: Collection[str]) -> list[dict[str, str]]:
+        """Applicable indicators the standard's evidence list asks documents for and none was ``given`` (a file
+        for a sub-item such as 7.1 counts for its indicator), weakest first, each with its status, lead
+        department and the documents to bring: the one list behind the region page's 提示, ``check``'s and
+        ``selfcheck``'s notes, the weak points' mark and the dossier's 尚缺 sheet. Never a verdict."""
+        catalogue = self.standard.evidence
+        if catalogue is None:
+            return []
+        covered = {g.split(".")[0] for g in given}
+        rows = self.indicators.filter((pl.col("region") == region) & (pl.col("status") != "not_applicable"))
+        order = {"not_met": 0, "missing": 1, "needs_review": 2, "met": 3}
+        wanted = sorted(((r["indicator_id"], r["name"], r["status"]) for r in rows.iter_rows(named=True)
+                         if r["indicator_id"] not in covered and catalogue.of(r["indicator_id"]) is not None),
+                        key=lambda w: (order.get(w[2], 4), float(w[0])))
+        return [{"id": indicator_id, "indicator": f"第{indicator_id}项 {title}", "status": STATUS[status],
+                 "lead": catalogue.indicators[indicator_id].lead,
+                 "documents": "\n".join(f"{e.kind}：{e.what}（{e.issuer or '—'}）{'（必须）' if e.required else ''}"
+                                         for e in catalogue.indicators[indicator_id].evidence)}
+                for indicator_id, title, status in wanted]
 
     @cached_property
     def methods(self) -> dict[str, str]:

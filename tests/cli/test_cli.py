@@ -351,3 +351,21 @@ def test_what_if_takes_an_indicator_number() -> None:
     shimen = next(r for r in json.loads(result.stdout)["regions"] if r["code"] == "990104")
     sewage = next(i for i in shimen["indicators"] if i["id"] == "29")
     assert sewage["status"] == "met" and sewage["value"] == 90
+
+
+def test_selfcheck_and_weakpoints_say_what_evidence_is_still_missing_when_the_data_list_it(tmp_path: Path) -> None:
+    checked = run("selfcheck", str(SAMPLE), "--standard", "mee-2019")
+    assert checked.returncode == 0, checked.stderr
+    shimen = next(line for line in checked.stdout.splitlines() if "提示 石门县（990104）还有" in line)
+    assert "第11项" not in shimen and "第29项" not in shimen  # listed in the sample's evidence.csv
+    weak = run("weakpoints", str(SAMPLE), "--standard", "mee-2019", "--format", "json")
+    gaps = json.loads(weak.stdout)["evidence_missing"]
+    assert "11" not in gaps["990104"] and "11" in gaps["990101"]
+    # data without an evidence list: no note, no column, nothing guessed
+    bare = tmp_path / "数据"
+    shutil.copytree(SAMPLE, bare)
+    (bare / "evidence.csv").unlink()
+    quiet = run("selfcheck", str(bare), "--standard", "mee-2019")
+    assert quiet.returncode == 0 and "佐证材料" not in quiet.stdout
+    assert "evidence_missing" not in json.loads(run("weakpoints", str(bare), "--standard", "mee-2019", "--format",
+                                                    "json").stdout)

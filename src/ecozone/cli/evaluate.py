@@ -30,7 +30,7 @@ from ecozone.cli.app import (
     fmt,
     out,
 )
-from ecozone.cli.printing import print_assessment, print_header, print_matrix, print_selfcheck
+from ecozone.cli.printing import print_assessment, print_evidence_gaps, print_header, print_matrix, print_selfcheck
 from ecozone.errors import Location, UsageError
 from ecozone.evaluation import Evaluation
 from ecozone.evaluation import Mode as EvaluationMode
@@ -116,6 +116,9 @@ def selfcheck(
         return
     console = _console(output)
     print_selfcheck(console, evaluation)
+    listed = api.listed_evidence(path)  # evidence.csv or the workbook's 佐证材料 sheet, if the data have one
+    if listed is not None:
+        print_evidence_gaps(console, evaluation, api.evidence_gaps(evaluation, listed))
     emit(console, output)
 
 
@@ -144,24 +147,35 @@ def weakpoints(
     evaluation = prepare(path, standard, year, sets)
     view = evaluation.outlook
     method = evaluation.methods["outlook"]
+    listed = api.listed_evidence(path)
+    gaps = api.evidence_gaps(evaluation, listed) if listed is not None else None
     if fmt_ is Format.json:
         emit_json({"standard": evaluation.standard.id, "year": evaluation.year, "method": method,
-                   "weak_points": view.weak_points.to_dicts()}, output)
+                   "weak_points": view.weak_points.to_dicts(),
+                   **({"evidence_missing": {code: [m["id"] for m in found] for code, found in gaps.items()}}
+                      if gaps is not None else {})}, output)
         return
     console = _console(output)
     print_header(console, evaluation)
     for (region,), rows in view.weak_points.group_by("region", maintain_order=True):
         shown = min(top, rows.height)
         name = evaluation.names[str(region)]
+        lacking = {m["id"] for m in gaps.get(str(region), [])} if gaps is not None else None
         table = Table(title=f"{name}（{region}）短板弱项（共 {rows.height} 项，显示前 {shown} 项）")
-        for column in ("序", "类别", "指标", "判定", "数值", "目标", "差距", "趋势", "预计达标", "牵头部门"):
+        columns = ["序", "类别", "指标", "判定", "数值", "目标", "差距", "趋势", "预计达标", "牵头部门"]
+        for column in columns + (["佐证材料"] if lacking is not None else []):
             table.add_column(column, overflow="fold")
         for w in rows.head(top).iter_rows(named=True):
-            table.add_row(str(w["rank"]), WEAK_CLASS[w["weak_class"]], f"{w['unit_id']} {w['unit_name']}",
-                          STATUS[w["status"]], fmt(w["value"]), fmt(w["target"]), fmt(w["gap"]),
-                          TREND_CLASS.get(w["trend_class"] or "", "—"), fmt(w["projected_year"]),
-                          w["lead_department"] or "（标准包未登记）")
+            cells = [str(w["rank"]), WEAK_CLASS[w["weak_class"]], f"{w['unit_id']} {w['unit_name']}",
+                     STATUS[w["status"]], fmt(w["value"]), fmt(w["target"]), fmt(w["gap"]),
+                     TREND_CLASS.get(w["trend_class"] or "", "—"), fmt(w["projected_year"]),
+                     w["lead_department"] or "（标准包未登记）"]
+            if lacking is not None:
+                cells.append("缺" if str(w["unit_id"]).split(".")[0] in lacking else "有")
+            table.add_row(*cells)
         console.print(table)
+    if gaps is not None:
+        print_evidence_gaps(console, evaluation, gaps)
     console.print(f"[dim]{method}[/]")
     emit(console, output)
 

@@ -10,7 +10,8 @@ from ecozone.cli.app import fmt
 from ecozone.evaluation import Evaluation
 from ecozone.vocabulary import ANSWER, ANSWERED_BY, ATTRIBUTE, FINAL_VERDICT, STATUS
 
-__all__ = ["print_assessment", "print_board", "print_header", "print_matrix", "print_prescreen", "print_selfcheck"]
+__all__ = ["print_assessment", "print_board", "print_evidence_gaps", "print_header", "print_matrix", "print_prescreen",
+           "print_selfcheck"]
 
 VERDICT_STYLE = {"ready": "green", "not_ready": "red", "incomplete": "yellow", "vetoed": "magenta",
                  "keep": "green", "warning": "yellow", "revocation": "red"}
@@ -140,3 +141,14 @@ def print_matrix(console: Console, evaluation: Evaluation) -> None:
     for (region,), rows in indicators.group_by("region", maintain_order=True):
         table.add_row(evaluation.names[str(region)], *(STATUS_SYMBOL[s] for s in rows["status"].to_list()))
     console.print(table)
+
+
+def print_evidence_gaps(console: Console, evaluation: Evaluation, gaps: dict[str, list[dict[str, str]]]) -> None:
+    """One 提示 per region: the applicable indicators still without evidence (never a verdict)."""
+    for code, missing in gaps.items():
+        if not missing:
+            console.print(f"[cyan]提示[/] {evaluation.names[code]}（{code}）：佐证材料清单要求的材料都已列出。")
+            continue
+        named = "、".join(m["indicator"] for m in missing[:6]) + ("等" if len(missing) > 6 else "")
+        console.print(f"[cyan]提示[/] {evaluation.names[code]}（{code}）还有 {len(missing)} 项指标没有佐证材料："
+                      f"{named}（不影响判定；申报材料包中单列，每项应提供的材料见 ecozone standards evidence）")

@@ -24,9 +24,8 @@ import xlsxwriter
 from ecozone._files import atomic_path
 from ecozone._text import row_lines
 from ecozone.evaluation import Evaluation
-from ecozone.vocabulary import STATUS
 
-__all__ = ["Dossier", "missing_evidence", "write_dossier"]
+__all__ = ["Dossier", "write_dossier"]
 
 EPOCH = (1980, 1, 1, 0, 0, 0)  # the zip format's first instant: no clock in the bytes
 _FIXED = dt.datetime(2000, 1, 1)  # the Word and Excel files' own created/modified
@@ -72,7 +71,7 @@ def write_dossier(evaluation: Evaluation, region: str, evidence: pl.DataFrame | 
                          row["kind"] or row["type"], row["issuer"] or "", row["document"] or "", row["date"] or "",
                          len(data), hashlib.sha256(data).hexdigest()])
     missing = [[n, m["indicator"], m["status"], m["lead"], m["documents"]]
-               for n, m in enumerate(missing_evidence(evaluation, region, set(listed["indicator"].to_list())), 1)]
+               for n, m in enumerate(evaluation.missing_evidence(region, set(listed["indicator"].to_list())), 1)]
     parts["04 尚缺的佐证材料.xlsx"] = _table(
         ["序号", "指标", "判定", "牵头部门", "应提供的材料"], missing,
         f"{name}（{region}）尚缺佐证材料的指标：按标准包的佐证材料清单（{_provenance(evaluation)}）",
@@ -101,25 +100,6 @@ def _evidence_of(evidence: pl.DataFrame | None, region: str) -> pl.DataFrame:
                                     "type": pl.String, "issuer": pl.String, "document": pl.String, "date": pl.String})
     order = pl.col("indicator").str.extract(r"^(\d+)").cast(pl.Int32, strict=False)
     return evidence.filter(pl.col("region") == region).sort(order, "indicator", "year", "path", nulls_last=True)
-
-
-def missing_evidence(evaluation: Evaluation, region: str, given: set[str]) -> list[dict[str, str]]:
-    """Applicable indicators the evidence list asks documents for and none was given (a file for a sub-item such
-    as 7.1 counts for its indicator), weakest first: the dossier's 尚缺 list and the region page's."""
-    catalogue = evaluation.standard.evidence
-    if catalogue is None:
-        return []
-    covered = {g.split(".")[0] for g in given}
-    rows = evaluation.indicators.filter((pl.col("region") == region) & (pl.col("status") != "not_applicable"))
-    order = {"not_met": 0, "missing": 1, "needs_review": 2, "met": 3}
-    wanted = sorted(((r["indicator_id"], r["name"], r["status"]) for r in rows.iter_rows(named=True)
-                     if r["indicator_id"] not in covered and catalogue.of(r["indicator_id"]) is not None),
-                    key=lambda w: (order.get(w[2], 4), float(w[0])))
-    return [{"indicator": f"第{indicator_id}项 {title}", "status": STATUS[status],
-             "lead": catalogue.indicators[indicator_id].lead,
-             "documents": "\n".join(f"{e.kind}：{e.what}（{e.issuer or '—'}）"
-                                     for e in catalogue.indicators[indicator_id].evidence)}
-            for indicator_id, title, status in wanted]
 
 
 def _provenance(evaluation: Evaluation) -> str:

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
-from ecozone.reports.dossier import missing_evidence
 from ecozone.store import workflow
 from ecozone.store.repository import earlier_versions, indicator_evidence, locked_by, set_figure
 from ecozone.store.requests import items_of
@@ -68,7 +67,7 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
         raise HTTPException(status_code=404, detail=f"没有地区 {code} 的数据")
     locked = locked_by(session, code)
     files = indicator_evidence(session, who.actor, code)
-    missing = missing_evidence(view.evaluation, code, {f.condition or "" for f in files}) if view.evaluation else []
+    missing = view.evaluation.missing_evidence(code, {f.condition or "" for f in files}) if view.evaluation else []
     return page(request, who, "region.html", view=view, then=workflow.verdict_then(view.submission),
                 evidence_files=files, evidence_missing=missing,
                 evidence_older=earlier_versions(session, who.actor, code), requests=items_of(session, who.actor, code),
