@@ -132,16 +132,23 @@ def console() -> list[str]:
     return []
 
 
-@pytest.fixture()
-def page(browser: Browser, server: str, console: list[str]) -> Iterator[Page]:
-    context = browser.new_context(base_url=server, accept_downloads=True, locale="zh-CN")
-    opened = context.new_page()
-    opened.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    opened.on("pageerror", lambda e: console.append(str(e)))
-    yield opened
+@contextmanager
+def opened(browser: Browser, base: str, console: list[str], **options: object) -> Iterator[Page]:
+    """A page of a fresh browser context on ``base`` whose console errors land in ``console`` and fail the test."""
+    context = browser.new_context(base_url=base, accept_downloads=True, locale="zh-CN", **options)  # type: ignore[arg-type]
+    found = context.new_page()
+    found.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    found.on("pageerror", lambda e: console.append(str(e)))
+    yield found
     context.close()
     # a script error or a CSP refusal in the console is a broken page, even if the test's steps passed
     assert not console, console
+
+
+@pytest.fixture()
+def page(browser: Browser, server: str, console: list[str]) -> Iterator[Page]:
+    with opened(browser, server, console) as found:
+        yield found
 
 
 def log_in(page: Page, name: str) -> None:

@@ -25,7 +25,7 @@ from ecozone.store.repository import Actor, add_user, save_file
 from ecozone.web.app import create_app
 from tests.conftest import SAMPLE
 from tests.databases import _postgres
-from tests.web.conftest import PASSWORD, fits, log_in, served, stocked
+from tests.web.conftest import PASSWORD, fits, log_in, opened, served, stocked
 
 EVIDENCE = sorted((SAMPLE / "佐证材料").glob("*.pdf"))
 COUNTIES = ["990101", "990102", "990104"]
@@ -196,13 +196,8 @@ def test_the_bureau_sees_no_other_indicator_and_no_other_zhou(base: str) -> None
 
 @pytest.fixture()
 def phone(browser: Browser, base: str, console: list[str]) -> Iterator[Page]:
-    context = browser.new_context(base_url=base, locale="zh-CN", viewport={"width": 390, "height": 844})
-    opened = context.new_page()
-    opened.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    opened.on("pageerror", lambda e: console.append(str(e)))
-    yield opened
-    context.close()
-    assert not console, console
+    with opened(browser, base, console, viewport={"width": 390, "height": 844}) as found:
+        yield found
 
 
 def test_the_bureau_answers_on_a_phone_and_every_request_page_fits(base: str, phone: Page, console: list[str]) -> None:

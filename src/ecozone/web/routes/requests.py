@@ -6,18 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
 from ecozone.errors import ConfirmationNeeded, EcozoneError, InputError, Location, ScopeError
 from ecozone.io.answers import parse_date
-from ecozone.io.evidence_files import MAX_EVIDENCE_BYTES
 from ecozone.store import requests as data_requests
 from ecozone.store.permissions import number_key
-from ecozone.store.repository import Issued, indicator_evidence, regions_in_scope, save_file
+from ecozone.store.repository import indicator_evidence, regions_in_scope
 from ecozone.vocabulary import REQUEST_STATUS
+from ecozone.web.routes.evidence import EvidenceForm, evidence_form, keep_evidence
 from ecozone.web.routes.pages import page
 from ecozone.web.security import Viewer, check_csrf, database, state, viewer
 
@@ -149,33 +149,22 @@ async def answer(item_id: int, request: Request, session: Annotated[Session, Dep
 @router.post("/requests/items/{item_id}/evidence")
 async def item_evidence(
     item_id: int, request: Request, csrf: Annotated[str, Form()], session: Annotated[Session, Depends(database)],
-    indicator: Annotated[str, Form(max_length=20)], year: Annotated[str, Form(max_length=10)],
-    evidence: Annotated[UploadFile, File()], issuer: Annotated[str, Form(max_length=200)] = "",
-    document: Annotated[str, Form(max_length=200)] = "", date: Annotated[str, Form(max_length=20)] = "",
+    form: Annotated[EvidenceForm, Depends(evidence_form)],
 ) -> Any:
-    """A department's evidence for the item: checked by its bytes, kept as the region's 佐证材料 of the indicator."""
+    """A department's evidence for the item: kept as the region's 佐证材料 of the indicator, as on the region page."""
     who = viewer(request)
     check_csrf(request, csrf)
-    typed = {"indicator": indicator, "year": year, "issuer": issuer, "document": document, "date": date}
     try:
         with session.begin():
             view = data_requests.item_view(session, who.actor, item_id)  # refuses a department it is not for
-            who.actor.require("edit", view.item.region, indicator)  # before the file is read
-            if indicator not in view.request.indicators:
-                raise InputError(f"本请求没有第「{indicator}」项指标", Location(field="指标"))
-            if not (year.isdigit() and view.request.first_year <= int(year) <= view.request.last_year):
-                raise InputError(f"「{year}」不是本请求的年度", Location(field="年度"),
-                                 expected=f"{view.request.first_year}–{view.request.last_year}")
-            data = await evidence.read(MAX_EVIDENCE_BYTES + 1)
-            issued = Issued(int(year), issuer.strip() or None, document.strip() or None,
-                            str(parse_date(date)) if date.strip() else None)
-            save_file(session, who.actor, "indicator", view.item.region, evidence.filename or "", data,
-                      evidence.content_type, indicator, issued)
+            who.actor.require("edit", view.item.region, form.indicator)  # before the file is read
+            await keep_evidence(session, who.actor, view.item.region, form, view.request.indicators,
+                                range(view.request.first_year, view.request.last_year + 1))
     except ScopeError:
         raise  # 403, said on its own page
     except EcozoneError as exc:
         return _item(request, session, who, item_id, status_code=422, evidence_error=exc.message,
-                     evidence_typed=typed)
+                     evidence_typed=form.typed)
     return RedirectResponse(f"/requests/items/{item_id}?done=evidence#evidence", status_code=303)
 
 
