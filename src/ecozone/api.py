@@ -9,12 +9,14 @@ import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
 from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
+from ecozone.catalogue.regimes import RulesChoice, load_regimes, rules_in_force
 from ecozone.dataset import Dataset
 from ecozone.engine import Assessment
 from ecozone.engine.selfcheck import SelfCheck
@@ -29,12 +31,14 @@ from ecozone.io.validate import INPUT_SCHEMA, check_figures
 __all__ = [
     "assess_dataset",
     "check_workbook",
+    "compare_rules",
     "evaluate",
     "evidence_gaps",
     "judged_year",
     "judged_year_among",
     "listed_evidence",
     "load_dataset",
+    "rules_named",
     "selfcheck_dataset",
     "standard_for",
     "what_if",
@@ -202,17 +206,64 @@ def template_regions(wanted: list[str] | None, regions_file: Path | None, defaul
     return pl.concat(frames, how="vertical_relaxed")
 
 
-def standard_for(path: Path | str, standard_id: str | None) -> LoadedStandard:
-    """The pack named on the command line, else the one recorded in the workbook."""
+def standard_for(path: Path | str, standard_id: str | None, year: int | None = None) -> tuple[LoadedStandard,
+                                                                                           RulesChoice | None]:
+    """The pack named on the command line, else the one recorded in the workbook, else the rules in force for the
+    application the judged year's figures serve (``year``, else the latest with data), from the regime file —
+    returned with the choice, whose reasons and warnings the caller says."""
     if standard_id:
-        return load_standard(standard_id)
+        return load_standard(standard_id), None
     if is_workbook(path):
         recorded = workbook_standard_id(Path(path))
         if recorded:
-            return load_standard(recorded)
-    raise UsageError("未指定标准", Location(field="--standard"), expected="--standard mee-2019 等标准编号")
+            return load_standard(recorded), None
+    dataset = load_dataset(path)
+    levels = sorted(set(dataset.regions["level"].drop_nulls().to_list()))
+    if len(levels) != 1:
+        raise UsageError(f"数据中有{'、'.join(levels) or '未登记'}级地区，适用的指标表不同，无法自动选择标准",
+                         Location(field="--standard"), expected="用 --standard 指定标准，或按级别分开评估")
+    years = dataset.years
+    if not years:
+        raise UsageError("还没有任何数据，无法确定适用的规则", Location(field="--standard"),
+                         expected="--standard mee-2019 等标准编号")
+    judged = year if year is not None else years[-1]
+    choice = rules_in_force(judged + load_regimes().application_lag_years, levels[0])
+    return choice.standard, choice
 
 
+
+
+def rules_named(text: str, dataset: Dataset, year: int | None = None) -> tuple[LoadedStandard, RulesChoice | None]:
+    """Rules named on a command line: a pack id (or file), or an application year (four digits) whose rules in force
+    the regime file gives for the data's level."""
+    if not (len(text) == 4 and text.isdigit()):
+        return load_standard(text), None
+    levels = sorted(set(dataset.regions["level"].drop_nulls().to_list()))
+    if len(levels) != 1:
+        raise UsageError(f"数据中有{'、'.join(levels)}级地区，适用的指标表不同", Location(field="--against"),
+                         expected="标准编号，或按级别分开对比")
+    choice = rules_in_force(int(text), levels[0])
+    return choice.standard, choice
+
+
+@dataclass(frozen=True)
+class RulesComparison:
+    """The same data under two rules: the two evaluations, each region's verdicts, the indicators that moved."""
+
+    a: Evaluation
+    b: Evaluation
+    verdicts: pl.DataFrame
+    indicators: pl.DataFrame
+
+
+def compare_rules(dataset: Dataset, a: LoadedStandard, b: LoadedStandard, year: int | None = None) -> RulesComparison:
+    """Evaluate ``dataset`` under ``a`` and under ``b`` (the same judged year) and say what changes."""
+    from ecozone.engine.compare import changed_indicators, changed_verdicts
+
+    first = evaluate(a, dataset, year)
+    second = evaluate(b, dataset, first.year)
+    return RulesComparison(first, second, changed_verdicts(first.regions, second.regions),
+                           changed_indicators(first.assessment, a, second.assessment, b))
 
 
 def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = None) -> int:

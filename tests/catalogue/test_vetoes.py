@@ -11,14 +11,27 @@ from tests.conftest import FIXTURES
 
 
 def test_shipped_catalogues_cover_rules_section_3() -> None:
-    assert set(list_veto_catalogues()) == {"mgmt-2019", "mgmt-2024"}
+    assert set(list_veto_catalogues()) == {"mgmt-2019", "mgmt-2024", "mgmt-2025"}
+    common = {"major_incident", "major_eco_damage", "inspection_unrectified", "summoned_or_restricted",
+              "quality_target_missed", "quality_decline", "indicator_rebound", "rectification_failed", "data_fraud",
+              "public_notice_objection"}
+    expected = {"mgmt-2019": common | {"plan_in_force"},
+                # rules.md §7: the 2021 application conditions add 指示批示 整改不力 (INF for 2024 on)
+                "mgmt-2024": common | {"plan_in_force", "instruction_unrectified"},
+                # the 2025 revision no longer asks for a plan (SEC; the condition void: INF)
+                "mgmt-2025": common | {"instruction_unrectified"}}
     for catalogue_id in list_veto_catalogues():
         catalogue = load_veto_catalogue(catalogue_id)
-        ids = {c.id for c in catalogue.conditions}
-        assert ids == {"plan_in_force", "major_incident", "major_eco_damage", "inspection_unrectified",
-                       "summoned_or_restricted", "quality_target_missed", "quality_decline", "indicator_rebound",
-                       "rectification_failed", "data_fraud", "public_notice_objection"}
+        assert {c.id for c in catalogue.conditions} == expected[catalogue_id]
         assert not any(c.provenance.verified for c in catalogue.conditions)  # none checked against the text
+
+
+def test_the_2024_catalogue_reads_the_2021_conditions_as_seen_in_chinese() -> None:
+    catalogue = load_veto_catalogue("mgmt-2024")
+    assert "重大生态环境问题" in catalogue.condition("inspection_unrectified").wording
+    assert catalogue.condition("summoned_or_restricted").wording.startswith("因重特大突发环境事件负有责任")
+    incident = catalogue.condition("major_incident")  # an incident alone warns before applying; it blocks no more
+    assert not set(incident.effects.apply) & set(catalogue.parameters.blocking_effects)
 
 
 def test_unknown_windows_stay_unknown_and_show_the_assumption() -> None:

@@ -369,3 +369,54 @@ def test_selfcheck_and_weakpoints_say_what_evidence_is_still_missing_when_the_da
     assert quiet.returncode == 0 and "佐证材料" not in quiet.stdout
     assert "evidence_missing" not in json.loads(run("weakpoints", str(bare), "--standard", "mee-2019", "--format",
                                                     "json").stdout)
+
+
+# --- the rules in force and their comparison ---------------------------------------------------------------------
+
+
+def _two_years_later(target: Path) -> Path:
+    """The sample with every figure two years later (2021–2025), so 2025 can be judged."""
+    import polars as pl
+
+    shutil.copytree(SAMPLE, target)
+    for name in ("observations.csv", "assigned.csv"):
+        table = pl.read_csv(target / name, infer_schema=False)
+        table.with_columns(year=(pl.col("year").cast(pl.Int32) + 2).cast(pl.String)).write_csv(target / name)
+    (target / "evidence.csv").unlink()
+    return target
+
+
+def test_assess_without_a_standard_takes_the_rules_in_force_and_says_which_and_why(tmp_path: Path) -> None:
+    data = _two_years_later(tmp_path / "数据")
+    done = run("assess", str(data), "--year", "2025", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    said = done.stderr
+    assert "2026 年申报适用「《生态文明建设示范区管理规程》（2025 年修订）" in said
+    assert "否决项目录：mgmt-2025" in said and "暂以 mee-2019 代替" in said and "结论仅供参考" in said
+    result = json.loads(done.stdout)
+    assert result["standard"]["id"] == "mee-2019" and result["year"] == 2025
+    earlier = run("assess", str(data), "--year", "2024", "--format", "json")
+    assert "2025 年申报适用「《生态文明建设示范区管理规程》与" in earlier.stderr and "mgmt-2024" in earlier.stderr
+    # a named standard is used as named, and nothing is said about rules
+    named = run("assess", str(data), "--standard", "mee-2019", "--year", "2025", "--format", "json")
+    assert named.returncode == 0 and "适用规则" not in named.stderr
+
+
+def test_compare_shows_each_verdict_and_the_indicators_that_move_with_why() -> None:
+    done = run("compare", str(SAMPLE), "--standard", "mee-2016-county", "--against", "mee-2019", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["a"]["standard"], result["b"]["standard"]) == ("mee-2016-county", "mee-2019")
+    shimen = next(v for v in result["verdicts"] if v["region"] == "990104")
+    assert (shimen["verdict_a"], shimen["verdict_b"], shimen["changed"]) == ("incomplete", "not_ready", True)
+    assert "第29项" in shimen["reason_b"]
+    moved = [i for i in result["indicators"] if i["region"] == "990104"]
+    sewage = next(i for i in moved if i["unit_id_b"] == "29")
+    assert sewage["status_b"] == "not_met" and "城镇污水处理率" in sewage["why"]
+    # the same data under the rules of two application years: the 2025 rules' catalogue asks a question the
+    # sample's answers do not cover, so the ready county becomes 资料不全, and the table says so
+    years = run("compare", str(SAMPLE), "--standard", "mee-2019", "--against", "2026")
+    assert years.returncode == 0, years.stderr
+    assert "2026 年申报适用" in years.stderr
+    assert "对中央领导同志作出重要指示批示的生态环境问题整改不力" in years.stdout
+    assert "两套规则下各项指标的判定相同" in years.stdout

@@ -276,6 +276,16 @@ class LoadedStandard:
         # the 佐证材料清单 (companion file; not part of the rules' fingerprint: it changes no judgement)
         self.evidence: EvidenceCatalogue | None = None
 
+    def with_vetoes(self, catalogue: str | None) -> LoadedStandard:
+        """The same indicators judged with another veto catalogue (the one the rules in force name); its own
+        fingerprint, since the catalogue is part of the rules."""
+        if catalogue == self.standard.veto_catalogue:
+            return self
+        other = LoadedStandard(self.standard.model_copy(update={"veto_catalogue": catalogue}), self.metrics,
+                               self.source, self.extends)
+        other.evidence = self.evidence
+        return other
+
     def lead_department(self, indicator: Indicator) -> str | None:
         """The pack's own 牵头部门 for the indicator, else the evidence list's."""
         need = self.evidence.of(indicator.id) if self.evidence is not None else None

@@ -48,7 +48,8 @@ SetOption = Annotated[
     typer.Option("--set", help="假设：[地区代码:]统计量=数值[@年份]，统计量可写编号或中文名称，可多次给出，"
                                "如 urban_sewage_treatment_rate=88"),
 ]
-StandardOption = Annotated[str | None, typer.Option("--standard", "-s", help="标准编号（工作簿可省略）")]
+StandardOption = Annotated[str | None, typer.Option(
+    "--standard", "-s", help="标准编号（省略时：工作簿记录的标准，否则按评价年度从适用规则文件选择并说明理由）")]
 YearOption = Annotated[int | None, typer.Option("--year", "-y", help="评价年度")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="输出格式")]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件")]

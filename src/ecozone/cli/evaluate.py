@@ -49,7 +49,12 @@ def prepare(path: Path, standard: str | None, year: int | None, sets: list[str] 
             accept_warnings: bool = False, regions: Path | None = None, vetoes: bool | None = None,
             mode: EvaluationMode = "apply", as_of: dt.date | None = None) -> Evaluation:
     """Load, apply what-ifs, evaluate once (with the self-check whenever the data carry it)."""
-    loaded = api.standard_for(path, standard)
+    loaded, chosen = api.standard_for(path, standard, year)
+    if chosen is not None:  # no --standard: say which rules the regime file chose, and what is only a stand-in
+        for line in chosen.said:
+            err.print(f"[cyan]适用规则：[/]{line}")
+        for line in chosen.warnings:
+            err.print(f"[yellow]注意：{line}[/]")
     dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
     if sets:
         dataset = api.what_if(dataset, sets, api.judged_year(loaded, dataset, year), standard=loaded)
@@ -65,7 +70,9 @@ def _console(output: Path | None, width: int = 160) -> Console:
 def assess(
     path: Annotated[Path, typer.Argument(help="填报工作簿（.xlsx/.xls/.ods）、数据文件夹或数据文件")],
     standard: Annotated[
-        str | None, typer.Option("--standard", "-s", help="标准编号，如 mee-2019，或标准包文件路径；工作簿可省略")
+        str | None, typer.Option("--standard", "-s",
+                                 help="标准编号，如 mee-2019，或标准包文件路径；省略时用工作簿记录的标准，"
+                                      "否则按评价年度从适用规则文件选择并说明理由")
     ] = None,
     year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度（默认：数据中最近的年度）")] = None,
     regions: Annotated[Path | None, typer.Option("--regions", help="地区登记表（PATH 为单个数据文件时需要）")] = None,
@@ -91,6 +98,64 @@ def assess(
     print_assessment(console, evaluation)
     if not evaluation.vetoes_checked:
         console.print("[dim]未提供否决项自查回答：以上结论只针对指标。完整自查请用 ecozone selfcheck。[/]")
+    emit(console, output)
+
+
+@app.command()
+def compare(
+    path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹")],
+    against: Annotated[str, typer.Option(
+        "--against", help="对比的规则：标准编号（如 mee-2024-city），或申报年度（如 2026，按适用规则文件选择）")],
+    standard: StandardOption = None,
+    year: YearOption = None,
+    fmt_: FormatOption = Format.table,
+    output: OutputOption = None,
+) -> None:
+    """同一份数据在两套规则下的结论对比：每个地区的结论变化及原因，判定发生变化的指标（按统计量对应）及理由。"""
+    from ecozone.engine.compare import STATUS_CHANGE
+
+    base, chosen = api.standard_for(path, standard, year)
+    dataset = api.load_dataset(path, standard=base)
+    other, other_chosen = api.rules_named(against, dataset, year)
+    for said in (chosen, other_chosen):
+        if said is not None:
+            for line in said.said:
+                err.print(f"[cyan]适用规则：[/]{line}")
+            for line in said.warnings:
+                err.print(f"[yellow]注意：{line}[/]")
+    result = api.compare_rules(dataset, base, other, year)
+    if fmt_ is Format.json:
+        emit_json({"a": {"standard": base.id, "vetoes": base.standard.veto_catalogue, "hash": base.hash},
+                   "b": {"standard": other.id, "vetoes": other.standard.veto_catalogue, "hash": other.hash},
+                   "year": result.a.year, "verdicts": result.verdicts.to_dicts(),
+                   "indicators": result.indicators.to_dicts()}, output)
+        return
+    console = _console(output)
+    names = {"a": f"{base.id}（否决项 {base.standard.veto_catalogue or '无'}）",
+             "b": f"{other.id}（否决项 {other.standard.veto_catalogue or '无'}）"}
+    console.print(f"[bold]规则对比[/]  评价年度 {result.a.year}：A = {names['a']}，B = {names['b']}")
+    table = Table(title="各地结论")
+    for column in ("代码", "名称", "A 结论", "B 结论", "B 的理由（结论变化时）"):
+        table.add_column(column, overflow="fold")
+    for row in result.verdicts.iter_rows(named=True):
+        table.add_row(row["region"], row["name"], FINAL_VERDICT[row["verdict_a"]],
+                      (f"[bold]{FINAL_VERDICT[row['verdict_b']]}[/]" if row["changed"]
+                       else FINAL_VERDICT[row["verdict_b"]]), row["reason_b"] if row["changed"] else "")
+    console.print(table)
+    if result.indicators.height == 0:
+        console.print("两套规则下各项指标的判定相同（结论的变化来自否决项或完整性）。")
+        emit(console, output)
+        return
+    moved = Table(title=f"判定变化的指标（{result.indicators.height} 项）")
+    for column in ("地区", "A 中的指标", "A 判定", "B 中的指标", "B 判定", "理由"):
+        moved.add_column(column, overflow="fold")
+    for row in result.indicators.iter_rows(named=True):
+        moved.add_row(result.a.names.get(row["region"], row["region"]),
+                      f"{row['unit_id_a']} {row['unit_name_a']}" if row["unit_id_a"] else "（无此项）",
+                      STATUS_CHANGE.get(row["status_a"], "—"),
+                      f"{row['unit_id_b']} {row['unit_name_b']}" if row["unit_id_b"] else "（无此项）",
+                      STATUS_CHANGE.get(row["status_b"], "—"), row["why"] or "")
+    console.print(moved)
     emit(console, output)
 
 
