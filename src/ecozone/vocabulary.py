@@ -18,11 +18,14 @@ __all__ = [
     "ATTRIBUTE",
     "EFFECT",
     "FINAL_VERDICT",
+    "FINDING_STATUS",
     "MONITOR_VERDICT",
     "ORIGIN",
     "PLAN_STATUS",
     "REQUEST_STATUS",
+    "REVIEW_KIND",
     "ROLE",
+    "SEVERITY",
     "STATUS",
     "SUBMISSION_STATUS",
     "TREND_CLASS",
@@ -112,7 +115,13 @@ SUBMISSION_STATUS = Codebook("submission_status", {
     "reopened": "已重新打开",
 })
 ROLE = Codebook("role", {"county": "县级填报员", "prefecture": "州（市）级审核员", "province": "省级管理员",
-                         "department": "部门填报员"})
+                         "department": "部门填报员", "expert": "评审专家"})
+# reviews and the problem ledger (问题台账)
+REVIEW_KIND = Codebook("review_kind", {"help": "技术帮扶", "prereview": "省级预审", "assessment": "技术评估",
+                                       "onsite": "现场核查"})
+SEVERITY = Codebook("severity", {"general": "一般", "important": "重要", "blocking": "影响申报"})
+FINDING_STATUS = Codebook("finding_status", {"open": "待整改", "working": "整改中", "done": "已整改待复核",
+                                             "closed": "已销号", "failed": "复核未通过"})
 # one region's part of a data request to a department (数据请求)
 REQUEST_STATUS = Codebook("request_status", {
     "pending": "待提交", "submitted": "已提交", "accepted": "已采纳", "returned": "已退回",

@@ -118,7 +118,8 @@ def load_demo(*, new_passwords: bool = False) -> None:
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="用户名")],
-    role: Annotated[str, typer.Option("--role", help="county、prefecture、province 或 department（部门）")],
+    role: Annotated[str, typer.Option(
+        "--role", help="county、prefecture、province、department（部门）或 expert（评审专家）")],
     region: Annotated[str, typer.Option("--region", help="所属地区代码（6位）；部门账号为其所在州（市）或县的代码")],
     password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
                                           envvar="ECOZONE_PASSWORD",
@@ -129,8 +130,10 @@ def user_add(
         "--indicators", help="部门负责的指标序号，逗号分隔（部门账号必填），如 11,12")] = None,
     standard: Annotated[str, typer.Option("--standard", envvar="ECOZONE_STANDARD",
                                           help="核对指标序号所用的标准（与 ecozone serve 的相同）")] = "mee-2019",
+    regions: Annotated[str | None, typer.Option(
+        "--regions", help="评审专家分派的地区代码，逗号分隔（评审专家必填），如 990104,990105")] = None,
 ) -> None:
-    """新建用户（密码以 argon2 散列保存）；部门账号只能查看和填报其负责的指标。"""
+    """新建用户（密码以 argon2 散列保存）；部门账号只能查看和填报其负责的指标，评审专家只能访问分派的地区。"""
     from ecozone.store import db
     from ecozone.store.repository import add_user, check_department
 
@@ -139,8 +142,10 @@ def user_add(
         named = check_department(load_standard(standard), [i.strip() for i in indicators.split(",") if i.strip()])
     db.upgrade()
     with db.session_factory(db.engine_for())() as session, session.begin():
-        add_user(session, name, role, region, password, department=department, indicators=named)
+        add_user(session, name, role, region, password, department=department, indicators=named,
+                 assigned=regions.split(",") if regions else None)
     scope = f"，{department}，负责第 {'、'.join(named)} 项指标" if named else ""
+    scope += f"，分派地区 {regions}" if regions else ""
     out.print(f"已新建用户 {name}（{role}，{region}{scope}）")
 
 
@@ -155,9 +160,10 @@ def user_list() -> None:
     db.upgrade()
     with db.session_factory(db.engine_for())() as session:
         users = list_users(session)
-    table = Table("用户名", "角色", "地区", "部门及负责指标", "状态", "创建时间")
+    table = Table("用户名", "角色", "地区", "部门及负责指标 / 分派地区", "状态", "创建时间")
     for user in users:
         scope = f"{user.department}：第 {'、'.join(user.indicators or [])} 项" if user.department else ""
+        scope += f"分派地区：{'、'.join(user.assigned)}" if user.assigned else ""
         table.add_row(user.name, user.role, user.region, scope, "启用" if user.active else "已停用",
                       shown_time(user.created_at) if user.created_at else "")
     out.print(table)

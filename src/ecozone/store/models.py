@@ -104,6 +104,8 @@ class User(Base):
     # a department account (role ``department``): its name (州林草局) and the indicators it answers for
     department: Mapped[str | None] = mapped_column(String(60))
     indicators: Mapped[list[str] | None] = mapped_column(JSON)
+    # an expert account (role ``expert``): the regions of its assignment, its whole scope
+    assigned: Mapped[list[str] | None] = mapped_column(JSON)
     # in every session cookie; logout, deactivation, a role change or a new password raise it, which ends
     # every session of the user at once (a signed cookie cannot be called back otherwise)
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -205,6 +207,43 @@ class RequestItem(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(60))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (as Observation)
+
+
+class Review(Base):
+    """A technical help visit, a pre-review, a technical assessment or an on-site check of one region."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    experts: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Finding(Base):
+    """One problem a review found, and its rectification: 待整改 → 整改中 → 已整改待复核 → 已销号 / 复核未通过."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    subject: Mapped[str | None] = mapped_column(String(60))  # the indicator or veto condition, as shown
+    problem: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(12))
+    lead: Mapped[str | None] = mapped_column(String(60))
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_by: Mapped[str | None] = mapped_column(String(60))
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    check_note: Mapped[str | None] = mapped_column(Text)
+    checked_by: Mapped[str | None] = mapped_column(String(60))
+    checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (as Observation)
 

@@ -1,6 +1,7 @@
 """One permission check, used everywhere, that can say why it refused.
 
-Scope follows the administrative code (GB/T 2260): a county user's scope is its own code,
+An expert (评审专家) is scoped to the regions of an assignment, a list. Otherwise scope follows the
+administrative code (GB/T 2260): a county user's scope is its own code,
 a prefecture reviewer's the codes sharing its first four digits, a province admin's the
 codes sharing its first two. A department account (州林草局, 某县统计局) is scoped twice: by its home
 region's level (a prefecture's department covers the prefecture's counties) and by the indicators it
@@ -17,16 +18,17 @@ from ecozone.vocabulary import ROLE
 
 __all__ = ["ACTIONS", "ROLES", "Decision", "can", "covers", "number_key", "scope_prefix"]
 
-Role = Literal["county", "prefecture", "province", "department"]
-ROLES: tuple[Role, ...] = ("county", "prefecture", "province", "department")
+Role = Literal["county", "prefecture", "province", "department", "expert"]
+ROLES: tuple[Role, ...] = ("county", "prefecture", "province", "department", "expert")
 ACTIONS = {"view": "查看", "edit": "填报", "load": "整体载入", "submit": "提交", "review": "审核退回/通过",
            "recommend": "推荐", "map": "上传县界地图", "request": "向部门发数据请求、采纳或退回",
-           "respond": "答复数据请求"}
+           "respond": "答复数据请求", "findings": "记录评审与问题、复核销号", "rectify": "整改问题台账中的问题"}
 _ALLOWED: dict[str, set[str]] = {
-    "county": {"view", "edit", "load", "submit", "request"},
-    "prefecture": {"view", "review", "map", "request"},
-    "province": {"view", "load", "recommend", "map", "request"},
+    "county": {"view", "edit", "load", "submit", "request", "rectify"},
+    "prefecture": {"view", "review", "map", "request", "findings"},
+    "province": {"view", "load", "recommend", "map", "request", "findings"},
     "department": {"view", "edit", "respond"},
+    "expert": {"view", "findings"},
 }
 _PREFIX = {"county": 6, "prefecture": 4, "province": 2}
 # what a department may do only with an indicator (or metric) of its own named
@@ -40,6 +42,8 @@ class Decision:
 
 
 def scope_prefix(role: str, region: str) -> str:
+    if role == "expert":  # an expert's scope is a list of regions, not a code prefix: no prefix matches
+        return "-"
     if role == "department":  # as wide as its home's level: 990100 (a 州's bureau) covers 9901xx
         return region[:2] if region.endswith("0000") else region[:4] if region.endswith("00") else region
     return region[: _PREFIX[role]]
@@ -67,7 +71,11 @@ def can(role: str, home: str, action: str, region: str, subject: str | None = No
     prefix = scope_prefix(role, home)
     if not (len(region) == 6 and region.isdigit()):  # 990104x or 9901 merely start like a code
         return Decision(False, f"「{region}」不是6位地区代码")
-    if not region.startswith(prefix):
+    if role == "expert":  # ``within``: the regions of the assignment
+        if region not in within:
+            assigned = "、".join(sorted(within)) or "无"
+            return Decision(False, f"评审专家只能访问分派的地区（{assigned}），{region} 不在其中")
+    elif not region.startswith(prefix):
         return Decision(False, f"{ROLE[role]}（{home}）只能访问代码以 {prefix} 开头的地区，{region} 不在范围内")
     if action not in _ALLOWED[role]:
         return Decision(False, f"{ROLE[role]}不能「{ACTIONS.get(action, action)}」")

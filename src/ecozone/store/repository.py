@@ -139,21 +139,25 @@ def department_subjects(standard: LoadedStandard, indicators: list[str] | None) 
 
 
 def add_user(session: Session, name: str, role: str, region: str, password: str, *,
-             department: str | None = None, indicators: list[str] | None = None) -> User:
+             department: str | None = None, indicators: list[str] | None = None,
+             assigned: list[str] | None = None) -> User:
     """A new account; a department account (role ``department``) names its department and the indicators it
     answers for (check them against the standard first: :func:`check_department`)."""
     _check_role(role)
     _check_region(region)
     _check_password_rule(password)
     department, indicators = _department_fields(role, department, indicators)
+    assigned = _assignment(session, role, assigned)
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise UsageError(f"用户「{name}」已存在", Location(field="NAME"))
     user = User(name=name, role=role, region=region, password_hash=_hasher.hash(password), department=department,
-                indicators=indicators)
+                indicators=indicators, assigned=assigned)
     session.add(user)
     new: dict[str, Any] = {"role": role, "region": region}
     if department is not None:
         new |= {"department": department, "indicators": indicators}
+    if assigned is not None:
+        new |= {"assigned": assigned}
     session.add(AuditRecord(user="system", entity="user", region=region, key={"name": name}, old=None,
                             new=new, reason="新建用户"))
     return user
@@ -169,6 +173,23 @@ def check_department(standard: LoadedStandard, indicators: list[str]) -> list[st
                          else "部门账号须指明负责的指标", Location(field="--indicators"),
                          expected="指标序号，以逗号分隔，如 11,12")
     return sorted(dict.fromkeys(indicators), key=number_key)
+
+
+def _assignment(session: Session, role: str, assigned: list[str] | None) -> list[str] | None:
+    """An expert's regions: each a registered region code; only experts have them."""
+    if role != "expert":
+        if assigned:
+            raise UsageError("只有评审专家（role 为 expert）才有分派的地区", Location(field="--regions"))
+        return None
+    codes = list(dict.fromkeys(code.strip() for code in assigned or () if code.strip()))
+    if not codes:
+        raise UsageError("评审专家须指明分派的地区", Location(field="--regions"),
+                         expected="地区代码，以逗号分隔，如 990104,990105")
+    known = set(session.scalars(select(Region.code).where(Region.code.in_(codes))))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise UsageError(f"库中没有地区 {'、'.join(unknown)}", Location(field="--regions"), expected="已登记的地区代码")
+    return codes
 
 
 DEPARTMENT_NAME_LIMIT = 60  # the column's width
@@ -264,7 +285,8 @@ def _user(session: Session, name: str) -> User:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise UsageError(f"未知的角色「{role}」", Location(field="--role"), expected="county、prefecture 或 province")
+        raise UsageError(f"未知的角色「{role}」", Location(field="--role"),
+                         expected="county、prefecture、province、department 或 expert")
 
 
 def _check_region(region: str) -> None:
@@ -728,8 +750,9 @@ def safe_filename(name: str) -> str:
     return cleaned
 
 
-_FILE_ACTION = {"evidence": "edit", "indicator": "edit", "upload": "load", "map": "map"}  # who may keep each kind
-EVIDENCE_KINDS = ("evidence", "indicator")  # documents shown to reviewers: checked by their bytes
+# who may keep each kind (``finding``: a rectification document of the problem ledger, ``condition`` its id)
+_FILE_ACTION = {"evidence": "edit", "indicator": "edit", "upload": "load", "map": "map", "finding": "rectify"}
+EVIDENCE_KINDS = ("evidence", "indicator", "finding")  # documents shown to reviewers: checked by their bytes
 
 
 @dataclass(frozen=True)

@@ -121,9 +121,12 @@ def _session_viewer(request: Request) -> Viewer | None:
         user = active_user(session, str(data.get("name", "")))
         if user is None or data.get("gen") != user.session_generation:
             return None
-        department, indicators = user.department, user.indicators
-    subjects = (department_subjects(load_standard(web.standard), indicators) if data["role"] == "department"
-                else frozenset())
+        department, indicators, assigned = user.department, user.indicators, user.assigned
+    subjects: frozenset[str] = frozenset()
+    if data["role"] == "department":
+        subjects = department_subjects(load_standard(web.standard), indicators)
+    elif data["role"] == "expert":  # the regions of the assignment
+        subjects = frozenset(assigned or ())
     return Viewer(data["name"], data["role"], data["region"], data["csrf"], department, subjects)
 
 

@@ -19,6 +19,7 @@ from ecozone.catalogue import load_standard
 from ecozone.errors import EcozoneError
 from ecozone.io.geojson import APPROVAL_EXAMPLE, MAX_MAP_BYTES
 from ecozone.store import workflow
+from ecozone.store.ledger import ledger, open_counts
 from ecozone.store.maps import current_map, save_map
 from ecozone.store.requests import completeness
 from ecozone.web.routes.pages import may, page
@@ -56,6 +57,8 @@ def board(request: Request, session: Annotated[Session, Depends(database)],
         return RedirectResponse(f"/regions/{who.region}", status_code=303)
     if who.role == "department":  # a department sees its requests, not the whole board
         return RedirectResponse("/requests", status_code=303)
+    if who.role == "expert":  # an expert sees the ledger of the assigned regions
+        return RedirectResponse("/ledger", status_code=303)
     return _page(request, session, who, cap, tiles_only=shown == "tiles")
 
 
@@ -67,7 +70,8 @@ def _page(request: Request, session: Session, who: Viewer, cap_text: str, *, til
     return page(request, who, "board.html", board=view, plan=view.plan_with(cap), cap=cap, cap_text=cap_text,
                 cap_error=cap_error, boundaries=boundaries, can_map=may(who, "map", who.region),
                 formats=REPORT_FORMATS, approval_example=APPROVAL_EXAMPLE, status_code=status_code,
-                notices=workflow.notices(session, who.actor), complete=completeness(session, who.actor), **shown)
+                notices=workflow.notices(session, who.actor), complete=completeness(session, who.actor),
+                findings=open_counts(ledger(session, who.actor)), **shown)
 
 
 @router.get("/board/summary.xlsx", summary="总表：各地结论、指标明细、否决项与分期分批")

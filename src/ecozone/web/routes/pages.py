@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ecozone.catalogue import load_standard
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.store import workflow
+from ecozone.store.ledger import ledger, open_counts
 from ecozone.store.repository import earlier_versions, indicator_evidence, locked_by, set_figure
 from ecozone.store.requests import items_of
 from ecozone.vocabulary import (
@@ -72,6 +73,7 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
                 evidence_files=files, evidence_missing=missing,
                 evidence_older=earlier_versions(session, who.actor, code), requests=items_of(session, who.actor, code),
                 can_request=may(who, "request", code),
+                ledger_count=open_counts(ledger(session, who.actor, code)).get(code),
                 can_edit=may(who, "edit", code) and locked is None,
                 locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),
                 can_recommend=may(who, "recommend", code), notices=workflow.notices(session, who.actor, code),
