@@ -130,6 +130,9 @@ def test_a_problem_found_in_review_is_rectified_rechecked_and_closed(page: Page,
     assert document.paragraphs[0].text == "石门县（990104）问题整改情况报告"
     cells = [c.text for c in document.tables[0].rows[1].cells]
     assert "雨污混接" in cells[4] and cells[8] == "已销号"
+    onsite = load_workbook(io.BytesIO(p.request.get("/regions/990104/onsite-checklist.xlsx").body()))["现场核查"]
+    sewage = next(r for r in onsite.iter_rows(min_row=3, values_only=True) if r[0] == "29")
+    assert sewage[1] == "城镇污水处理率" and sewage[4] == "未达标" and "运行台账" in sewage[5] and sewage[6] is None
     log_out(p)
 
     # the prefecture's board counts it closed

@@ -1,4 +1,5 @@
-"""The problem ledger (问题台账) as a workbook and as a Word 整改情况报告: one table, the same rows in both."""
+"""The problem ledger (问题台账) as a workbook and as a Word 整改情况报告 (one table, the same rows in both), and the
+现场核查 checklist a reviewer prints and fills on site."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 import xlsxwriter
 
 from ecozone._files import atomic_path
 from ecozone._text import row_lines
+from ecozone.evaluation import Evaluation
 
-__all__ = ["COLUMNS", "LedgerLine", "LedgerTable", "write_ledger_docx", "write_ledger_xlsx"]
+__all__ = ["COLUMNS", "LedgerLine", "LedgerTable", "onsite_rows", "write_ledger_docx", "write_ledger_xlsx",
+           "write_onsite_checklist"]
 
 COLUMNS = ["序号", "来源", "评审日期", "指标/否决项", "问题", "级别", "牵头部门", "整改期限", "状态", "整改情况",
            "复核意见", "整改材料"]
-_WIDTHS = [6, 10, 11, 18, 40, 8, 14, 11, 14, 36, 28, 26]
+_WIDTHS = [5, 9, 12, 16, 30, 8, 12, 12, 12, 28, 20, 18]
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,67 @@ def write_ledger_docx(table: LedgerTable, path: Path) -> Path:
         cells = grid.add_row().cells
         for c, value in enumerate(line.cells()):
             cells[c].text = str(value)
-    for row in grid.rows:
-        for c, width in enumerate(_WIDTHS):
-            row.cells[c].width = Mm(width * 267 / sum(_WIDTHS))
+    for row in grid.rows:  # a table of twelve columns reads at 9 pt on A4 landscape
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)
+    grid.autofit = False
+    widths = [Mm(width * 267 / sum(_WIDTHS)) for width in _WIDTHS]
+    for c, width in enumerate(widths):  # the grid's columns (LibreOffice, WPS) and every cell (Word)
+        grid.columns[c].width = width
+        for cell in grid.columns[c].cells:
+            cell.width = width
     with atomic_path(path) as tmp:
         document.save(str(tmp))
+    return path
+
+
+ONSITE_COLUMNS = ["序号", "指标", "适用目标", "填报值", "判定", "现场应查看的材料和情况", "核查情况", "发现的问题",
+                  "照片/附件"]
+_ONSITE_WIDTHS = [6, 24, 18, 10, 8, 48, 30, 30, 16]
+
+
+def onsite_rows(evaluation: Evaluation, region: str) -> list[list[object]]:
+    """One row per applicable indicator of the region: what the table asks, what was reported and judged, and —
+    from the pack's evidence list — what to see on site; the last three columns are the reviewer's."""
+    from ecozone.vocabulary import STATUS
+
+    catalogue = evaluation.standard.evidence
+    rows = []
+    for row in evaluation.indicators.filter((pl.col("region") == region) & (pl.col("status") != "not_applicable")
+                                            ).iter_rows(named=True):
+        need = catalogue.of(row["indicator_id"]) if catalogue is not None else None
+        look = "\n".join(f"{e.kind}：{e.what}（{e.issuer or '—'}）" for e in need.evidence) if need else ""
+        value = row["state"] if row["value"] is None else f"{row['value']:.6g}{row['unit'] or ''}"
+        rows.append([row["indicator_id"], row["name"], row["target_text"] or "", value or "—", STATUS[row["status"]],
+                     look, "", "", ""])
+    return rows
+
+
+def write_onsite_checklist(evaluation: Evaluation, region: str, path: Path) -> Path:
+    """The 现场核查 checklist of one region, to print and fill on site (A4 landscape, wrapped rows, the header on
+    every page)."""
+    name = evaluation.names.get(region, region)
+    rows = onsite_rows(evaluation, region)
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp))
+        title = book.add_format({"bold": True, "font_size": 14})
+        head = book.add_format({"bold": True, "bg_color": "#E8F5E9", "border": 1, "text_wrap": True, "valign": "top"})
+        cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+        sheet = book.add_worksheet("现场核查")
+        sheet.write(0, 0, f"{name}（{region}）现场核查表：{evaluation.year} 年，{evaluation.standard.id}；"
+                          "核查人：__________  日期：__________", title)
+        sheet.write_row(1, 0, ONSITE_COLUMNS, head)
+        for r, row in enumerate(rows, start=2):
+            sheet.write_row(r, 0, row, cell)
+            sheet.set_row(r, max(45, 15 * row_lines(row, _ONSITE_WIDTHS)))  # room to write by hand
+        for c, width in enumerate(_ONSITE_WIDTHS):
+            sheet.set_column(c, c, width)
+        sheet.freeze_panes(2, 0)
+        sheet.repeat_rows(1)
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        book.close()
     return path

@@ -157,6 +157,25 @@ async def finding_file(finding_id: int, request: Request, csrf: Annotated[str, F
     return RedirectResponse(f"/findings/{finding_id}?done=file", status_code=303)
 
 
+@router.get("/regions/{code}/onsite-checklist.xlsx", summary="现场核查表")
+def onsite_checklist(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    """Each applicable indicator with its target, the reported value and judgement, and what to see on site."""
+    import shutil
+
+    from ecozone.reports.ledger import write_onsite_checklist
+    from ecozone.web.views import region_view
+
+    who = viewer(request)
+    allowed(who, "view", code)
+    view = region_view(session, who.actor, load_standard(state(request).standard), code)
+    if view is None or view.evaluation is None:
+        raise InputError(f"没有地区 {code} 的数据，无法生成现场核查表", Location(field="地区"))
+    folder = Path(tempfile.mkdtemp(prefix="ecozone-onsite-"))
+    target = write_onsite_checklist(view.evaluation, code, folder / f"{view.name}{code}_现场核查表.xlsx")
+    return FileResponse(target, background=BackgroundTask(shutil.rmtree, folder, True),
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(target.name)}"})
+
+
 @router.get("/regions/{code}/ledger.{fmt}", summary="问题台账（Excel）或整改情况报告（Word）")
 def ledger_download(code: str, fmt: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
     from ecozone.reports.ledger import write_ledger_docx, write_ledger_xlsx
