@@ -17,6 +17,7 @@ import polars as pl
 
 from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
 from ecozone.catalogue.regimes import RulesChoice, load_regimes, rules_in_force
+from ecozone.catalogue.vetoes import load_veto_catalogue
 from ecozone.dataset import Dataset
 from ecozone.engine import Assessment
 from ecozone.engine.selfcheck import SelfCheck
@@ -38,6 +39,7 @@ __all__ = [
     "judged_year_among",
     "listed_evidence",
     "load_dataset",
+    "monitor",
     "rules_named",
     "selfcheck_dataset",
     "standard_for",
@@ -264,6 +266,61 @@ def compare_rules(dataset: Dataset, a: LoadedStandard, b: LoadedStandard, year: 
     second = evaluate(b, dataset, first.year)
     return RulesComparison(first, second, changed_verdicts(first.regions, second.regions),
                            changed_indicators(first.assessment, a, second.assessment, b))
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Named places after naming: each year's self-assessment verdict, the standing now, and the timeline."""
+
+    yearly: pl.DataFrame
+    standings: pl.DataFrame
+    timeline: pl.DataFrame
+
+
+def monitor(dataset: Dataset, standard: LoadedStandard, named: pl.DataFrame, today: dt.date | None = None
+            ) -> Monitoring:
+    """Evaluate every year since the earliest naming (monitor mode: warnings and revocation, not application
+    gates) and read the standings and timelines of the named places from them."""
+    from ecozone.engine.monitoring import standings
+
+    today = today or dt.date.today()
+    if named.height == 0:
+        raise UsageError("已命名名单是空的", Location(field="--named"), expected="至少一个已命名的地区")
+    years = [y for y in dataset.years if y >= min(named["named_on"]).year]
+    if not years:
+        raise UsageError("命名之后还没有任何年度的数据", Location(field="observations"),
+                         expected=f"{min(named['named_on']).year} 年及以后的数据")
+    places = dataset.restricted_to(named["region"].unique().to_list())
+    catalogue_id = standard.standard.veto_catalogue
+    events = ({c.id for c in load_veto_catalogue(catalogue_id).conditions if c.answered_by == "incidents"}
+              if catalogue_id else set())
+    rows = []
+    for year in years:
+        # each year's self-assessment as at that year's end; an incident answered 是 with its date counts in its own
+        # year, as the engine counts listed incidents after naming (the answers are one self-check, not per year)
+        evaluation = evaluate(standard, _answers_known_in(places, year, events), year, mode="monitor", vetoes=True,
+                              as_of=dt.date(year, 12, 31))
+        rows.append(evaluation.regions.select(
+            "region", pl.lit(year, pl.Int32).alias("year"), "verdict",
+            reason=pl.col("reasons").list.eval(  # the reason behind the verdict: a monitor finding before the rest
+                pl.element().sort_by(pl.element().struct.field("code").str.starts_with("monitor_").not_())
+            ).list.first().struct.field("message")))
+    yearly = pl.concat(rows)
+    current, timeline = standings(named, yearly, load_regimes().monitoring, today)
+    return Monitoring(yearly, current, timeline)
+
+
+def _answers_known_in(dataset: Dataset, year: int, events: set[str]) -> Dataset:
+    if dataset.answers is None:
+        return dataset
+    dated = pl.col("date").cast(pl.String).str.to_date(strict=False)
+    elsewhere = (pl.col("condition").is_in(sorted(events)) & (pl.col("answer") == "yes") & dated.is_not_null()
+                 & (dated.dt.year() != year))
+    kept = dataset.answers.with_columns(  # that event is another year's: for this year the answer is no
+        answer=pl.when(elsewhere).then(pl.lit("no")).otherwise("answer"),
+        note=pl.when(elsewhere).then(pl.format("所答事件发生于 {}，不在 {} 年", pl.col("date"), pl.lit(year)))
+        .otherwise("note"))
+    return dataset.with_answers(kept, dataset.incidents)
 
 
 def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = None) -> int:

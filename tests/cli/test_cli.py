@@ -420,3 +420,51 @@ def test_compare_shows_each_verdict_and_the_indicators_that_move_with_why() -> N
     assert "2026 年申报适用" in years.stderr
     assert "对中央领导同志作出重要指示批示的生态环境问题整改不力" in years.stdout
     assert "两套规则下各项指标的判定相同" in years.stdout
+
+
+# --- after naming ---------------------------------------------------------------------------------------------------
+
+
+def test_a_named_county_missing_a_binding_indicator_is_warned_with_a_deadline_and_its_timeline_says_so(
+        tmp_path: Path) -> None:
+    """青岚县 (named 2021 in the sample's fictional register) lets 城镇污水处理率 fall below 85% in 2022 and recovers in
+    2023: 2022's self-assessment warns (黄牌) with a deadline at the end of 2023 (an assumed period, said so); 2023's
+    closes it; the timeline lists the naming, the warning, the rectification and the next 复核."""
+    data = tmp_path / "数据"
+    shutil.copytree(SAMPLE, data)
+    observations = (data / "observations.csv").read_text(encoding="utf-8")
+    (data / "observations.csv").write_text(observations.replace(
+        "990101,2022,urban_sewage_treatment_rate,90.64", "990101,2022,urban_sewage_treatment_rate,80.2"),
+        encoding="utf-8")
+    done = run("monitor", str(data), "--standard", "mee-2019", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    timeline = [(e["on"], e["event"], e["detail"]) for e in result["timeline"] if e["region"] == "990101"]
+    events = [event for _, event, _ in timeline]
+    assert events == ["命名", "2021 年自评：正常", "2022 年自评：警告（黄牌）", "2023 年自评：整改完成",
+                      "复核评估（预计）"]
+    warning = timeline[2][2]
+    assert "第29项" in warning and "整改期限 2023-12-31（期限为假定）" in warning
+    assert timeline[-1][0] == "2027-10-11"  # six years after naming (SEC)
+    qinglan = next(s for s in result["standings"] if s["region"] == "990101")
+    assert qinglan["standing"] == "normal" and qinglan["deadline"] is None
+    # judged at the end of 2022 the place stands warned, with its deadline
+    cut = tmp_path / "截至2022"
+    shutil.copytree(data, cut)
+    lines = (cut / "observations.csv").read_text(encoding="utf-8").splitlines()
+    (cut / "observations.csv").write_text("\n".join(row for row in lines if ",2023," not in row) + "\n",
+                                          encoding="utf-8")
+    warned = json.loads(run("monitor", str(cut), "--standard", "mee-2019", "--format", "json").stdout)
+    qinglan = next(s for s in warned["standings"] if s["region"] == "990101")
+    assert (qinglan["standing"], qinglan["deadline"], qinglan["deadline_assumed"]) == ("warning", "2023-12-31", True)
+    shown = run("monitor", str(cut), "--standard", "mee-2019")
+    assert "警告（黄牌）" in shown.stdout and "2023-12-31（假定）" in shown.stdout
+
+
+def test_a_named_register_without_a_source_is_refused_where_it_says(tmp_path: Path) -> None:
+    data = tmp_path / "数据"
+    shutil.copytree(SAMPLE, data)
+    (data / "named.csv").write_text("region,title,batch,named_on,document,source\n990101,示范区,第五批,2021-10-11,,\n",
+                                    encoding="utf-8")
+    refused = run("monitor", str(data), "--standard", "mee-2019")
+    assert refused.returncode != 0 and "named.csv，第 2 行，字段「source」" in refused.stderr

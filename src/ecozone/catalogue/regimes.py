@@ -23,7 +23,7 @@ from ecozone.catalogue.model import Provenance, Strict
 from ecozone.catalogue.vetoes import load_veto_catalogue
 from ecozone.errors import Location, PackError, UsageError
 
-__all__ = ["Regime", "RegimeFile", "RulesChoice", "check_regimes", "load_regimes", "rules_in_force"]
+__all__ = ["Monitoring", "Regime", "RegimeFile", "RulesChoice", "check_regimes", "load_regimes", "rules_in_force"]
 
 Level = Literal["县", "市"]
 
@@ -55,11 +55,30 @@ class Regime(Strict):
         return f"{first}–{last} 年申报" if last is not None else f"{first} 年起申报"
 
 
+class Monitoring(Strict):
+    """The life after naming, as far as it is known: the 复核 calendar and the rectification period."""
+
+    review_after_years: int = Field(ge=1, le=20)
+    review_cycle_years: int = Field(ge=1, le=10)
+    review_provenance: Provenance
+    rectification_years: int | None = Field(default=None, ge=1, le=5)
+    assumed_rectification_years: int = Field(ge=1, le=5)
+    rectification_note: str
+
+    @property
+    def rectification(self) -> tuple[int, bool]:
+        """(years to rectify after a warning, whether that is an assumption)."""
+        if self.rectification_years is not None:
+            return self.rectification_years, False
+        return self.assumed_rectification_years, True
+
+
 class RegimeFile(Strict):
     format: Literal[1]
     title: str
     application_lag_years: int = Field(ge=0, le=3)
     provenance: Provenance
+    monitoring: Monitoring
     regimes: tuple[Regime, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -160,6 +160,55 @@ def compare(
 
 
 @app.command()
+def monitor(
+    path: Annotated[Path, typer.Argument(help="数据文件夹或工作簿（含各年数据与否决项自查回答）")],
+    named: Annotated[Path | None, typer.Option("--named", help="已命名名单 named.csv（默认：数据文件夹中的 named.csv）")
+                     ] = None,
+    standard: StandardOption = None,
+    fmt_: FormatOption = Format.table,
+    output: OutputOption = None,
+) -> None:
+    """命名后：逐年自评估（警告与撤销情形），每个已命名地区的现状（正常、警告（黄牌）、限期整改、撤销（红牌））、
+    整改期限、下次复核，以及从命名起的时间线。"""
+    from ecozone.engine.monitoring import STANDING
+    from ecozone.io.named import read_named
+
+    listed = named if named is not None else (path / "named.csv" if path.is_dir() else None)
+    if listed is None or not listed.is_file():
+        raise UsageError(f"找不到已命名名单「{listed or 'named.csv'}」", Location(field="--named"),
+                         expected="named.csv（列：region、title、batch、named_on、document、source）")
+    loaded, chosen = api.standard_for(path, standard)
+    if chosen is not None:
+        for line in [*chosen.said, *chosen.warnings]:
+            err.print(f"[cyan]适用规则：[/]{line}")
+    dataset = api.load_dataset(path, standard=loaded)
+    register = read_named(listed, set(dataset.regions["code"].to_list()))
+    result = api.monitor(dataset, loaded, register)
+    if fmt_ is Format.json:
+        emit_json({"standard": loaded.id, "standings": result.standings.to_dicts(),
+                   "timeline": result.timeline.to_dicts(), "yearly": result.yearly.to_dicts()}, output)
+        return
+    console = _console(output)
+    names = dict(zip(dataset.regions["code"].to_list(), dataset.regions["name"].to_list(), strict=True))
+    table = Table(title="已命名地区现状")
+    for column in ("地区", "称号", "命名日期", "现状", "整改期限", "原因", "下次复核（预计）"):
+        table.add_column(column, overflow="fold")
+    for row in result.standings.iter_rows(named=True):
+        deadline = f"{row['deadline']}{'（假定）' if row['deadline_assumed'] else ''}" if row["deadline"] else "—"
+        table.add_row(f"{names[row['region']]}（{row['region']}）", row["title"], str(row["named_on"]),
+                      STANDING[row["standing"]], deadline, row["reason"] or "", str(row["next_review"]))
+    console.print(table)
+    for (region,), events in result.timeline.group_by("region", maintain_order=True):
+        history = Table(title=f"{names[str(region)]}（{region}）时间线")
+        for column in ("日期", "事件", "说明"):
+            history.add_column(column, overflow="fold")
+        for event in events.iter_rows(named=True):
+            history.add_row(str(event["on"]), event["event"], event["detail"])
+        console.print(history)
+    emit(console, output)
+
+
+@app.command()
 def selfcheck(
     path: Annotated[Path, typer.Argument(help="填报工作簿或数据文件夹（含 vetoes.csv / incidents.csv）")],
     standard: StandardOption = None,
