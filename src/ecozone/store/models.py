@@ -248,6 +248,20 @@ class Finding(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (as Observation)
 
 
+class NamedPlace(Base):
+    """A title a region holds (已命名), with its batch, naming date, document and the source of the record."""
+
+    __tablename__ = "named_places"
+    __table_args__ = (UniqueConstraint("region", "title"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    title: Mapped[str] = mapped_column(String(12))
+    batch: Mapped[str | None] = mapped_column(String(40))
+    named_on: Mapped[dt.date] = mapped_column(Date)
+    document: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+
+
 class StoreMeta(Base):
     """Facts about the database itself: ``epoch`` is renewed by every restore, so anything cached under
     an audit id (which a restored older database repeats) is never served for the restored data."""

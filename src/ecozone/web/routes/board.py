@@ -16,11 +16,12 @@ from starlette.background import BackgroundTask
 
 from ecozone import api
 from ecozone.catalogue import load_standard
-from ecozone.errors import EcozoneError
+from ecozone.errors import EcozoneError, InputError, Location, ScopeError
 from ecozone.io.geojson import APPROVAL_EXAMPLE, MAX_MAP_BYTES
 from ecozone.store import workflow
 from ecozone.store.ledger import ledger, open_counts
 from ecozone.store.maps import current_map, save_map
+from ecozone.store.named import import_named, standings_in_scope
 from ecozone.store.requests import completeness
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer, viewer_or_none
@@ -71,7 +72,8 @@ def _page(request: Request, session: Session, who: Viewer, cap_text: str, *, til
                 cap_error=cap_error, boundaries=boundaries, can_map=may(who, "map", who.region),
                 formats=REPORT_FORMATS, approval_example=APPROVAL_EXAMPLE, status_code=status_code,
                 notices=workflow.notices(session, who.actor), complete=completeness(session, who.actor),
-                findings=open_counts(ledger(session, who.actor)), **shown)
+                findings=open_counts(ledger(session, who.actor)),
+                named=standings_in_scope(session, who.actor, load_standard(state(request).standard)), **shown)
 
 
 @router.get("/board/summary.xlsx", summary="总表：各地结论、指标明细、否决项与分期分批")
@@ -149,6 +151,39 @@ async def upload_map(request: Request, csrf: Annotated[str, Form()], session: An
     if kept.unmatched:
         said += f"；{len(kept.unmatched)} 个要素不在权限范围内，显示为灰色：{'、'.join(kept.unmatched[:10])}"
     return _page(request, session, who, "", map_saved=said)
+
+
+MAX_NAMED_BYTES = 5 * 1024 * 1024
+
+
+@router.post("/board/named", response_class=HTMLResponse)
+async def upload_named(request: Request, csrf: Annotated[str, Form()], session: Annotated[Session, Depends(database)],
+                       named: Annotated[UploadFile, File()]) -> Any:
+    """Add or update named places from a list (named.csv or xlsx, a source on every row); a place the list does
+    not mention stays."""
+    import tempfile as files
+
+    who = viewer(request)
+    check_csrf(request, csrf)
+    allowed(who, "map", who.region)  # before the file is read
+    data = await named.read(MAX_NAMED_BYTES + 1)
+    suffix = Path(named.filename or "named.csv").suffix.lower()
+    try:
+        if len(data) > MAX_NAMED_BYTES:
+            raise InputError("名单文件太大", Location(field="文件"), expected="不超过 5 MB")
+        if suffix not in (".csv", ".xlsx"):
+            raise InputError(f"不接受「{suffix or '无扩展名'}」文件", Location(field="文件"), expected=".csv 或 .xlsx")
+        with files.TemporaryDirectory() as folder:
+            path = Path(folder) / f"named{suffix}"
+            path.write_bytes(data)
+            with session.begin():
+                added, changed = import_named(session, who.actor, path)
+    except ScopeError:
+        raise
+    except EcozoneError as exc:
+        session.rollback()
+        return _page(request, session, who, "", status_code=422, named_error=exc.message)
+    return _page(request, session, who, "", named_saved=f"已导入已命名名单：新增 {added} 条，更新 {changed} 条")
 
 
 @router.get("/board/map.json", summary="县界地图（GeoJSON）")

@@ -9,9 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
+from ecozone.engine.monitoring import STANDING
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.store import workflow
 from ecozone.store.ledger import ledger, open_counts
+from ecozone.store.named import standings_in_scope
 from ecozone.store.repository import earlier_versions, indicator_evidence, locked_by, set_figure
 from ecozone.store.requests import items_of
 from ecozone.vocabulary import (
@@ -32,6 +34,7 @@ from ecozone.web.views import STATUS_ORDER, region_view
 router = APIRouter(include_in_schema=False)
 
 TEXTS = {
+    "standing_text": STANDING,
     "status_text": STATUS, "verdict_text": FINAL_VERDICT, "submission_text": SUBMISSION_STATUS,
     "plan_text": PLAN_STATUS, "answer_text": ANSWER, "answered_by_text": ANSWERED_BY, "attribute_text": ATTRIBUTE,
     "weak_text": WEAK_CLASS, "trend_text": TREND_CLASS,
@@ -74,6 +77,7 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
                 evidence_older=earlier_versions(session, who.actor, code), requests=items_of(session, who.actor, code),
                 can_request=may(who, "request", code),
                 ledger_count=open_counts(ledger(session, who.actor, code)).get(code),
+                named=standings_in_scope(session, who.actor, load_standard(state(request).standard), code),
                 can_edit=may(who, "edit", code) and locked is None,
                 locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),
                 can_recommend=may(who, "recommend", code), notices=workflow.notices(session, who.actor, code),

@@ -1,0 +1,63 @@
+"""Named places in the web app: a prefecture imports its list (a source on every row, nothing it does not mention
+deleted), the board shows each named county's standing, deadline and next 复核, and the county page its timeline —
+the same reading as ``ecozone monitor`` on the same data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ecozone.dataset import Dataset
+from ecozone.web.app import create_app
+from tests.conftest import SAMPLE
+from tests.web.conftest import csrf_of, login, stocked
+
+USERS = {"zhou": ("prefecture", "990100"), "shimen": ("county", "990104")}
+
+
+@pytest.fixture()
+def app_client(database_url: str, sample: Dataset) -> Iterator[TestClient]:
+    stocked(database_url, sample, "命名测试", USERS)  # figures, answers and incidents, as the sample folder
+    app = create_app(database_url, secret="named-test-0123456789abcdef0123456789abcdef")
+    with TestClient(app) as client:
+        yield client
+    app.state.engine.dispose()
+
+
+def send(client: TestClient, text: str, name: str = "named.csv") -> object:
+    return client.post("/board/named", data={"csrf": csrf_of(client)},
+                       files={"named": (name, text.encode("utf-8"), "text/csv")})
+
+
+def test_a_prefecture_imports_its_named_list_and_the_board_and_county_page_read_it(app_client: TestClient) -> None:
+    client = login(app_client, "zhou")
+    listed = (SAMPLE / "named.csv").read_text(encoding="utf-8")
+    done = send(client, listed)
+    assert done.status_code == 200 and "新增 2 条" in done.text  # type: ignore[attr-defined]
+    again = send(client, listed)
+    assert "新增 0 条，更新 0 条" in again.text  # type: ignore[attr-defined]  # the same list twice changes nothing
+    board = client.get("/").text
+    assert 'id="named-places"' in board and "云溪县（990102）" in board and "青岚县（990101）" in board
+    # the same reading as the command line on the same data
+    cli = subprocess.run([str(Path(sys.executable).with_name("ecozone")), "monitor", str(SAMPLE), "-s", "mee-2019",
+                          "-f", "json"], capture_output=True, text=True, timeout=300)
+    standings = {s["region"]: s for s in json.loads(cli.stdout)["standings"]}
+    page = client.get("/regions/990102").text
+    assert 'id="timeline"' in page and "2022 年自评：警告（黄牌）" in page and "2023 年自评：整改完成" in page
+    assert f"下次复核（预计）{standings['990102']['next_review']}" in page
+    # a row without a source, and a county outside the prefecture, are refused and nothing is kept
+    bad = send(client, "region,title,batch,named_on,document,source\n990103,示范区,第六批,2022-11-01,,\n")
+    assert bad.status_code == 422 and "第 2 行" in bad.text and "来源" in bad.text  # type: ignore[attr-defined]
+    assert "望潮县（990103）" not in client.get("/").text.split('id="named-places"')[1].split("</table>")[0]
+
+
+def test_a_county_may_not_import_a_named_list(app_client: TestClient) -> None:
+    client = login(app_client, "shimen")
+    refused = send(client, (SAMPLE / "named.csv").read_text(encoding="utf-8"))
+    assert refused.status_code == 403  # type: ignore[attr-defined]
