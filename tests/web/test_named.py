@@ -61,3 +61,15 @@ def test_a_county_may_not_import_a_named_list(app_client: TestClient) -> None:
     client = login(app_client, "shimen")
     refused = send(client, (SAMPLE / "named.csv").read_text(encoding="utf-8"))
     assert refused.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_the_board_compares_the_scope_under_other_rules(app_client: TestClient) -> None:
+    client = login(app_client, "zhou")
+    page = client.get("/board/compare", params={"against": "2026"})
+    assert page.status_code == 200
+    assert "2026 年申报适用" in page.text and "暂以 mee-2019 代替" in page.text
+    verdicts = page.text.split('id="compare-verdicts"')[1].split("</table>")[0]
+    assert "青岚县（990101）" in verdicts and "资料不全" in verdicts  # the 2025 rules ask a question still unanswered
+    assert "对中央领导同志作出重要指示批示的生态环境问题整改不力" in verdicts
+    unknown = client.get("/board/compare", params={"against": "no-such-pack"})
+    assert unknown.status_code == 422 and "没有编号为「no-such-pack」的标准" in unknown.text

@@ -52,10 +52,13 @@ def changed_indicators(a: Assessment, a_standard: LoadedStandard, b: Assessment,
 
 
 def changed_verdicts(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
-    """Each region's verdict under A and B (the regions tables of two evaluations), with B's first reason where the
-    verdict moved: ``region, name, verdict_a, verdict_b, changed, reason_b``."""
-    return (a.select("region", "name", verdict_a="verdict")
+    """Each region's verdict under A and B (the regions tables of two evaluations), with B's reasons that A did not
+    give: ``region, name, verdict_a, verdict_b, changed, reason_b``."""
+    said_a = pl.col("reasons_a").list.eval(pl.element().struct.field("message"))
+    said_b = pl.col("reasons_b").list.eval(pl.element().struct.field("message"))
+    return (a.select("region", "name", verdict_a="verdict", reasons_a="reasons")
             .join(b.select("region", verdict_b="verdict", reasons_b="reasons"), on="region", how="left")
             .with_columns(changed=pl.col("verdict_a") != pl.col("verdict_b"),
-                          reason_b=pl.col("reasons_b").list.first().struct.field("message"))
-            .drop("reasons_b"))
+                          # what B says that A did not (a reason both share explains no change), all of it
+                          reason_b=pl.coalesce(said_b.list.set_difference(said_a).list.join("；"), said_b.list.first()))
+            .drop("reasons_a", "reasons_b"))

@@ -153,6 +153,30 @@ async def upload_map(request: Request, csrf: Annotated[str, Form()], session: An
     return _page(request, session, who, "", map_saved=said)
 
 
+@router.get("/board/compare", response_class=HTMLResponse)
+def compare_page(request: Request, session: Annotated[Session, Depends(database)],
+                 against: Annotated[str, Query(max_length=40)] = "") -> Any:
+    """The scope's data under the server's rules and under other rules (a pack id, or an application year whose
+    rules in force the regime file gives): each region's verdict under both, and the indicators that move."""
+    from ecozone.store.repository import evaluable_dataset
+
+    who = viewer(request)
+    view = _board(request, session, who)
+    standard = load_standard(state(request).standard)
+    result = error = chosen = None
+    if against.strip():
+        try:
+            if view.evaluation is None:
+                raise InputError("权限范围内还没有数据", Location(field="数据"))
+            dataset = evaluable_dataset(session, who.actor, standard)
+            other, chosen = api.rules_named(against.strip(), dataset)
+            result = api.compare_rules(dataset, standard, other, view.evaluation.year)
+        except EcozoneError as exc:
+            error = exc.message
+    return page(request, who, "compare.html", against=against, result=result, error=error, chosen=chosen,
+                standard=standard, status_code=422 if error else 200)
+
+
 MAX_NAMED_BYTES = 5 * 1024 * 1024
 
 
