@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from ecozone.errors import InputError, Location
+from ecozone.io.listing import read_listing
 
 __all__ = ["EVIDENCE_COLUMNS", "EVIDENCE_SCHEMA", "MAX_EVIDENCE_BYTES", "EvidenceFile", "check_evidence_file",
            "evidence_frame", "evidence_row", "read_evidence_table"]
@@ -105,21 +106,11 @@ def read_evidence_table(path: Path) -> pl.DataFrame:
     """``evidence.csv``: one row per file; every file must lie in the folder of the table (no climbing out), exist,
     and pass ``check_evidence_file``. Errors name the row and the column."""
     file = path.name
-    try:
-        frame = pl.read_csv(path, infer_schema=False, n_rows=MAX_LISTED + 1, encoding="utf8-lossy")
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise InputError(f"无法读取（{type(exc).__name__}）", Location(file=file),
-                         expected="UTF-8 编码的 CSV，首行为列名 " + "、".join(EVIDENCE_COLUMNS)) from None
-    missing = [c for c in ("region", "indicator", "year", "file") if c not in frame.columns]
-    if missing:
-        raise InputError(f"缺少列 {'、'.join(missing)}", Location(file=file, line=1),
-                         expected="列 " + "、".join(f"{k}（{v}）" for k, v in EVIDENCE_COLUMNS.items()))
-    if frame.height > MAX_LISTED:
-        raise InputError(f"超过 {MAX_LISTED} 行", Location(file=file), expected="按县拆分为多个文件")
-    frame = frame.with_columns(*(pl.lit(None, pl.String).alias(c) for c in EVIDENCE_COLUMNS if c not in frame.columns))
+    frame = read_listing(path, EVIDENCE_COLUMNS, ("region", "indicator", "year", "file"), MAX_LISTED,
+                         "按县拆分为多个文件")
     folder = path.parent.resolve()
     rows = []
-    for line, row in enumerate(frame.select(list(EVIDENCE_COLUMNS)).iter_rows(named=True), start=2):
+    for line, row in enumerate(frame.iter_rows(named=True), start=2):
         try:
             rows.append(evidence_row(row, folder, "evidence.csv"))
         except InputError as exc:

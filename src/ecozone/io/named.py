@@ -10,6 +10,7 @@ import polars as pl
 
 from ecozone.errors import InputError, Location
 from ecozone.io.answers import parse_date
+from ecozone.io.listing import read_listing
 
 __all__ = ["NAMED_COLUMNS", "NAMED_SCHEMA", "TITLES", "read_named"]
 
@@ -25,26 +26,9 @@ def read_named(path: Path, known: Collection[str]) -> pl.DataFrame:
     """The register: each row a region of the data, a title, a naming date and its source (a row without a source
     is refused: only sourced facts about who holds a title are kept)."""
     file = path.name
-    try:
-        if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
-            from ecozone.io.excel.guard import guard_workbook
-
-            guard_workbook(path)
-            frame = pl.read_excel(path, infer_schema_length=0)
-        else:
-            frame = pl.read_csv(path, infer_schema=False, n_rows=MAX_ROWS + 1, encoding="utf8-lossy")
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise InputError(f"无法读取（{type(exc).__name__}）", Location(file=file),
-                         expected="首行为列名 " + "、".join(NAMED_COLUMNS)) from None
-    missing = [c for c in ("region", "title", "named_on", "source") if c not in frame.columns]
-    if missing:
-        raise InputError(f"缺少列 {'、'.join(missing)}", Location(file=file, line=1),
-                         expected="列 " + "、".join(f"{k}（{v}）" for k, v in NAMED_COLUMNS.items()))
-    if frame.height > MAX_ROWS:
-        raise InputError(f"超过 {MAX_ROWS} 行", Location(file=file), expected="拆分为多个文件")
-    frame = frame.with_columns(*(pl.lit(None, pl.String).alias(c) for c in NAMED_COLUMNS if c not in frame.columns))
+    frame = read_listing(path, NAMED_COLUMNS, ("region", "title", "named_on", "source"), MAX_ROWS, "拆分为多个文件")
     rows = []
-    for line, row in enumerate(frame.select(list(NAMED_COLUMNS)).iter_rows(named=True), start=2):
+    for line, row in enumerate(frame.iter_rows(named=True), start=2):
         def where(column: str, line: int = line) -> Location:
             return Location(file=file, line=line, field=column)
 

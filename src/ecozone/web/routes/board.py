@@ -7,12 +7,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from ecozone import api
 from ecozone.catalogue import load_standard
@@ -23,6 +21,7 @@ from ecozone.store.ledger import ledger, open_counts
 from ecozone.store.maps import current_map, save_map
 from ecozone.store.named import import_named, standings_in_scope
 from ecozone.store.requests import completeness
+from ecozone.web.downloads import sent_and_removed
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer, viewer_or_none
 from ecozone.web.views import BoardView, board_view
@@ -124,10 +123,7 @@ def reports_zip(request: Request, session: Annotated[Session, Depends(database)]
 
 
 def _file(path: Path, media: str, folder: str) -> FileResponse:
-    import shutil
-
-    return FileResponse(path, media_type=media, background=BackgroundTask(shutil.rmtree, folder, True),
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(path.name)}"})
+    return sent_and_removed(path, folder, media)
 
 
 @router.post("/board/map", response_class=HTMLResponse)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -45,6 +44,7 @@ from ecozone.store.repository import (
 )
 from ecozone.vocabulary import ANSWER
 from ecozone.web.changes import upload_changes, verdict_shifts
+from ecozone.web.downloads import attachment
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
 from ecozone.web.views import region_view
@@ -185,7 +185,7 @@ def download_file(file_id: int, request: Request, session: Annotated[Session, De
     except ScopeError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return Response(stored.data, media_type="application/octet-stream", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}",
+        **attachment(stored.filename),
         "X-Content-Type-Options": "nosniff",
     })
 
@@ -318,7 +318,7 @@ def marked_upload(file_id: int, request: Request, session: Annotated[Session, De
         write_errors_workbook(source, checked.problems, target)
         body = target.read_bytes()
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(target.name)}"})
+                    headers=attachment(target.name))
 
 
 @router.post("/upload/{file_id}/confirm")

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from ecozone.catalogue import load_standard
 from ecozone.errors import EcozoneError, InputError, Location
@@ -22,6 +19,7 @@ from ecozone.io.answers import parse_date
 from ecozone.io.evidence_files import MAX_EVIDENCE_BYTES
 from ecozone.io.validate import FIRST_YEAR
 from ecozone.store.repository import Actor, Issued, evidence_table, save_file
+from ecozone.web.downloads import sent_and_removed
 from ecozone.web.routes.pages import _region_page
 from ecozone.web.security import allowed, check_csrf, database, state, viewer
 from ecozone.web.views import region_view
@@ -110,5 +108,4 @@ def dossier_zip(code: str, request: Request, session: Annotated[Session, Depends
     table = evidence_table(session, who.actor, code, folder / "files")
     target = folder / f"{view.name}{code}_申报材料.zip"
     write_dossier(view.evaluation, code, table, target)
-    return FileResponse(target, media_type="application/zip", background=BackgroundTask(shutil.rmtree, folder, True),
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(target.name)}"})
+    return sent_and_removed(target, folder, "application/zip")

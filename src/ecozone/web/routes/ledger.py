@@ -7,12 +7,10 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from ecozone.catalogue import load_standard
 from ecozone.errors import EcozoneError, InputError, Location, ScopeError
@@ -21,6 +19,7 @@ from ecozone.io.evidence_files import MAX_EVIDENCE_BYTES
 from ecozone.store import ledger as problems
 from ecozone.store.repository import save_file
 from ecozone.vocabulary import FINDING_STATUS, REVIEW_KIND, SEVERITY
+from ecozone.web.downloads import sent_and_removed
 from ecozone.web.routes.pages import page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
 
@@ -160,8 +159,6 @@ async def finding_file(finding_id: int, request: Request, csrf: Annotated[str, F
 @router.get("/regions/{code}/onsite-checklist.xlsx", summary="现场核查表")
 def onsite_checklist(code: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
     """Each applicable indicator with its target, the reported value and judgement, and what to see on site."""
-    import shutil
-
     from ecozone.reports.ledger import write_onsite_checklist
     from ecozone.web.views import region_view
 
@@ -172,8 +169,7 @@ def onsite_checklist(code: str, request: Request, session: Annotated[Session, De
         raise InputError(f"没有地区 {code} 的数据，无法生成现场核查表", Location(field="地区"))
     folder = Path(tempfile.mkdtemp(prefix="ecozone-onsite-"))
     target = write_onsite_checklist(view.evaluation, code, folder / f"{view.name}{code}_现场核查表.xlsx")
-    return FileResponse(target, background=BackgroundTask(shutil.rmtree, folder, True),
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(target.name)}"})
+    return sent_and_removed(target, folder)
 
 
 @router.get("/regions/{code}/ledger.{fmt}", summary="问题台账（Excel）或整改情况报告（Word）")
@@ -189,7 +185,4 @@ def ledger_download(code: str, fmt: str, request: Request, session: Annotated[Se
     name = rows.region_name
     target = folder / (f"{name}{code}_问题台账.xlsx" if fmt == "xlsx" else f"{name}{code}_整改情况报告.docx")
     (write_ledger_xlsx if fmt == "xlsx" else write_ledger_docx)(rows, target)
-    import shutil
-
-    return FileResponse(target, background=BackgroundTask(shutil.rmtree, folder, True),
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(target.name)}"})
+    return sent_and_removed(target, folder)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ecozone import api
 from ecozone.catalogue import load_standard
+from ecozone.web.downloads import attachment
 from ecozone.web.security import allowed, database, state, viewer
 from ecozone.web.views import region_view
 
@@ -39,5 +39,4 @@ def report(code: str, fmt: Format, request: Request, session: Annotated[Session,
         written = api.write_region_reports(view.evaluation, [fmt], [code], Path(folder))
         path = written[code][fmt]
         body = path.read_bytes()
-    return Response(body, media_type=MEDIA[fmt], headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(path.name)}"})
+    return Response(body, media_type=MEDIA[fmt], headers=attachment(path.name))
