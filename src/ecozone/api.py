@@ -40,11 +40,13 @@ __all__ = [
     "listed_evidence",
     "load_dataset",
     "monitor",
+    "monitor_year",
     "rules_named",
     "selfcheck_dataset",
     "standard_for",
     "what_if",
     "write_region_reports",
+    "yearly_verdicts",
 ]
 
 
@@ -277,10 +279,12 @@ class Monitoring:
     timeline: pl.DataFrame
 
 
-def monitor(dataset: Dataset, standard: LoadedStandard, named: pl.DataFrame, today: dt.date | None = None
-            ) -> Monitoring:
+def monitor(dataset: Dataset, standard: LoadedStandard, named: pl.DataFrame, today: dt.date | None = None,
+            submitted: pl.DataFrame | None = None) -> Monitoring:
     """Evaluate every year since the earliest naming (monitor mode: warnings and revocation, not application
-    gates) and read the standings and timelines of the named places from them."""
+    gates) and read the standings and timelines of the named places from them. ``submitted``: annual
+    self-assessments as submitted (region, year, verdict, reason) — they stand for their years instead of the live
+    evaluation, and the timeline says so."""
     from ecozone.engine.monitoring import standings
 
     today = today or dt.date.today()
@@ -291,23 +295,34 @@ def monitor(dataset: Dataset, standard: LoadedStandard, named: pl.DataFrame, tod
         raise UsageError("命名之后还没有任何年度的数据", Location(field="observations"),
                          expected=f"{min(named['named_on']).year} 年及以后的数据")
     places = dataset.restricted_to(named["region"].unique().to_list())
+    yearly = pl.concat([yearly_verdicts(monitor_year(places, standard, year), year) for year in years])
+    yearly = yearly.with_columns(submitted=pl.lit(False))
+    if submitted is not None and submitted.height:
+        given = submitted.select("region", pl.col("year").cast(pl.Int32), "verdict", "reason",
+                                 submitted=pl.lit(True))
+        yearly = pl.concat([yearly.join(given, on=["region", "year"], how="anti"), given]).sort("region", "year")
+    current, timeline = standings(named, yearly, load_regimes().monitoring, today)
+    return Monitoring(yearly, current, timeline)
+
+
+def monitor_year(dataset: Dataset, standard: LoadedStandard, year: int) -> Evaluation:
+    """The annual self-assessment of ``year`` after naming: monitor mode, as at that year's end; an incident
+    answered 是 with its date counts in its own year, as the engine counts listed incidents after naming (the
+    answers are one self-check, not one per year)."""
     catalogue_id = standard.standard.veto_catalogue
     events = ({c.id for c in load_veto_catalogue(catalogue_id).conditions if c.answered_by == "incidents"}
               if catalogue_id else set())
-    rows = []
-    for year in years:
-        # each year's self-assessment as at that year's end; an incident answered 是 with its date counts in its own
-        # year, as the engine counts listed incidents after naming (the answers are one self-check, not per year)
-        evaluation = evaluate(standard, _answers_known_in(places, year, events), year, mode="monitor", vetoes=True,
-                              as_of=dt.date(year, 12, 31))
-        rows.append(evaluation.regions.select(
-            "region", pl.lit(year, pl.Int32).alias("year"), "verdict",
-            reason=pl.col("reasons").list.eval(  # the reason behind the verdict: a monitor finding before the rest
-                pl.element().sort_by(pl.element().struct.field("code").str.starts_with("monitor_").not_())
-            ).list.first().struct.field("message")))
-    yearly = pl.concat(rows)
-    current, timeline = standings(named, yearly, load_regimes().monitoring, today)
-    return Monitoring(yearly, current, timeline)
+    return evaluate(standard, _answers_known_in(dataset, year, events), year, mode="monitor", vetoes=True,
+                    as_of=dt.date(year, 12, 31))
+
+
+def yearly_verdicts(evaluation: Evaluation, year: int) -> pl.DataFrame:
+    """(region, year, verdict, reason): the reason behind the verdict, a monitor finding before the rest."""
+    return evaluation.regions.select(
+        "region", pl.lit(year, pl.Int32).alias("year"), "verdict",
+        reason=pl.col("reasons").list.eval(
+            pl.element().sort_by(pl.element().struct.field("code").str.starts_with("monitor_").not_())
+        ).list.first().struct.field("message"))
 
 
 def _answers_known_in(dataset: Dataset, year: int, events: set[str]) -> Dataset:

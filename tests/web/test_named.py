@@ -73,3 +73,39 @@ def test_the_board_compares_the_scope_under_other_rules(app_client: TestClient) 
     assert "对中央领导同志作出重要指示批示的生态环境问题整改不力" in verdicts
     unknown = client.get("/board/compare", params={"against": "no-such-pack"})
     assert unknown.status_code == 422 and "没有编号为「no-such-pack」的标准" in unknown.text
+
+
+def test_a_named_county_submits_its_annual_self_assessment_and_the_timeline_stands_on_it(
+        app_client: TestClient, database_url: str) -> None:
+    from sqlalchemy import select
+
+    from ecozone.store import db
+    from ecozone.store.models import AuditRecord, SelfAssessment
+
+    zhou = login(app_client, "zhou")
+    named = (SAMPLE / "named.csv").read_text(encoding="utf-8").replace("990101,", "990104,", 1)  # 石门县 named
+    assert "新增 2 条" in send(zhou, named).text  # type: ignore[attr-defined]
+    app_client.cookies.clear()
+    shimen = login(app_client, "shimen")
+    token = csrf_of(shimen, "/regions/990104")
+    done = shimen.post("/regions/990104/self-assessment", data={"csrf": token, "year": "2023"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    page = shimen.get("/regions/990104").text
+    assert "2023 年自评（已提交）" in page and 'id="assessed"' in page
+    engine = db.engine_for(database_url)
+    with db.session_factory(engine)() as session:
+        kept = session.scalars(select(SelfAssessment)).all()
+        assert [(k.region, k.year, k.created_by) for k in kept] == [("990104", 2023, "shimen")]
+        assert kept[0].verdict == "warning" and "第29项" in (kept[0].reason or "")  # 城镇污水处理率 below target
+        assert kept[0].snapshot["standard"]["id"] == "mee-2019"
+        assert session.scalar(select(AuditRecord.reason).where(AuditRecord.entity == "self_assessment")) == \
+            "提交年度自评估"
+    engine.dispose()
+    before_naming = shimen.post("/regions/990104/self-assessment", data={"csrf": token, "year": "2019"})
+    assert before_naming.status_code == 422 and "2019 年不能提交自评估" in before_naming.text
+    app_client.cookies.clear()
+    zhou = login(app_client, "zhou")  # a reviewer reads it, but does not submit for the county
+    assert "2023 年自评（已提交）" in zhou.get("/regions/990104").text
+    assert zhou.post("/regions/990104/self-assessment", data={"csrf": csrf_of(zhou, "/regions/990104"),
+                                                               "year": "2023"}).status_code == 403

@@ -22,9 +22,9 @@ STANDING = {"normal": "正常", "warning": "警告（黄牌）", "rectifying": "
 
 def standings(named: pl.DataFrame, yearly: pl.DataFrame, monitoring: Monitoring, today: dt.date
               ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``yearly``: one row per (region, year) with the monitor ``verdict`` (keep, warning, revocation, incomplete)
-    and ``reason`` (the first reason's message). Returns (the current standing of each named place, its timeline).
-    """
+    """``yearly``: one row per (region, year) with the monitor ``verdict`` (keep, warning, revocation, incomplete),
+    ``reason`` (the first reason's message) and, optionally, ``submitted`` (the year's self-assessment as submitted,
+    not evaluated live). Returns (the current standing of each named place, its timeline)."""
     years_to_fix, assumed = monitoring.rectification
     places, events = [], []
     by_region = {r: rows for (r,), rows in yearly.sort("year").group_by("region", maintain_order=True)}
@@ -36,34 +36,36 @@ def standings(named: pl.DataFrame, yearly: pl.DataFrame, monitoring: Monitoring,
         rows = by_region.get(region)
         for row in (rows.filter(pl.col("year") >= named_on.year).iter_rows(named=True) if rows is not None else []):
             year, verdict = row["year"], row["verdict"]
+            said = "（已提交）" if row.get("submitted") else ""
+            at = dt.date(year, 12, 31)
             if verdict == "revocation":
                 standing, reason = "revoked", row["reason"]
-                events.append(_event(region, dt.date(year, 12, 31), f"{year} 年自评：撤销情形", reason))
+                events.append(_event(region, at, f"{year} 年自评{said}：撤销情形", reason))
                 break
             if verdict == "warning":
                 if deadline is None:
                     deadline = dt.date(year + years_to_fix, 12, 31)
                     standing, reason = "warning", row["reason"]
-                    events.append(_event(region, dt.date(year, 12, 31), f"{year} 年自评：警告（黄牌）",
+                    events.append(_event(region, at, f"{year} 年自评{said}：警告（黄牌）",
                                          f"{reason}；整改期限 {deadline}{'（期限为假定）' if assumed else ''}"))
                 elif dt.date(year, 12, 31) <= deadline:
                     standing, reason = "rectifying", row["reason"]
-                    events.append(_event(region, dt.date(year, 12, 31), f"{year} 年自评：限期整改中",
+                    events.append(_event(region, at, f"{year} 年自评{said}：限期整改中",
                                          f"{reason}；整改期限 {deadline}"))
                 else:
                     standing, reason = "revoked", f"整改期满（{deadline}）仍未达到要求：{row['reason']}"
-                    events.append(_event(region, dt.date(year, 12, 31), f"{year} 年自评：整改期满未整改到位（红牌）",
+                    events.append(_event(region, at, f"{year} 年自评{said}：整改期满未整改到位（红牌）",
                                          reason))
                     break
             elif verdict == "keep":
                 if deadline is not None:
-                    events.append(_event(region, dt.date(year, 12, 31), f"{year} 年自评：整改完成",
+                    events.append(_event(region, at, f"{year} 年自评{said}：整改完成",
                                          f"警告所列问题已整改（期限 {deadline}）"))
                 else:
-                    events.append(_event(region, dt.date(year, 12, 31), f"{year} 年自评：正常", "未发现警告或撤销情形"))
+                    events.append(_event(region, at, f"{year} 年自评{said}：正常", "未发现警告或撤销情形"))
                 standing, deadline, reason = "normal", None, None
             else:  # incomplete: the standing is not decided by an incomplete self-assessment, but it is said
-                events.append(_event(region, dt.date(year, 12, 31), f"{year} 年自评：资料不全", row["reason"]))
+                events.append(_event(region, at, f"{year} 年自评{said}：资料不全", row["reason"]))
         due = _next_review(named_on, monitoring, today)
         events.append(_event(region, due, "复核评估（预计）", f"持有称号满 {monitoring.review_after_years} 年后每 "
                                                          f"{monitoring.review_cycle_years} 年复核（"

@@ -262,6 +262,24 @@ class NamedPlace(Base):
     source: Mapped[str] = mapped_column(Text)
 
 
+class SelfAssessment(Base):
+    """A named place's annual self-assessment (年度自评估) as submitted: the monitor-mode verdict of one year, its
+    reasons and the whole result, with the rules' fingerprint; a later submission for the same year supersedes it
+    (both kept)."""
+
+    __tablename__ = "self_assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    standard_id: Mapped[str] = mapped_column(String(40))
+    pack_hash: Mapped[str] = mapped_column(String(80))
+    verdict: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class StoreMeta(Base):
     """Facts about the database itself: ``epoch`` is renewed by every restore, so anything cached under
     an audit id (which a restored older database repeats) is never served for the restored data."""

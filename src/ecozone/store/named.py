@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from ecozone import api
 from ecozone.catalogue import LoadedStandard
+from ecozone.errors import Location, UsageError
 from ecozone.io.named import NAMED_SCHEMA, read_named
-from ecozone.store.models import AuditRecord, NamedPlace, Region
+from ecozone.store.models import AuditRecord, NamedPlace, Region, SelfAssessment
 from ecozone.store.permissions import scope_prefix
 from ecozone.store.repository import Actor, evaluable_dataset
 
-__all__ = ["import_named", "named_in_scope", "named_table", "standings_in_scope"]
+__all__ = ["import_named", "named_in_scope", "named_table", "self_assessments", "standings_in_scope",
+           "submit_self_assessment"]
 
 
 def import_named(session: Session, actor: Actor, path: Path) -> tuple[int, int]:
@@ -73,4 +75,45 @@ def standings_in_scope(session: Session, actor: Actor, standard: LoadedStandard,
     dataset = evaluable_dataset(session, actor, standard, region=region)
     if not dataset.years or max(dataset.years) < min(p.named_on.year for p in places):
         return None
-    return api.monitor(dataset, standard, named_table(places), today)
+    latest = self_assessments(session, actor, [p.region for p in places])
+    submitted = pl.DataFrame([{"region": s.region, "year": s.year, "verdict": s.verdict, "reason": s.reason}
+                              for s in latest.values()],
+                             schema={"region": pl.String, "year": pl.Int32, "verdict": pl.String, "reason": pl.String})
+    return api.monitor(dataset, standard, named_table(places), today, submitted)
+
+
+def self_assessments(session: Session, actor: Actor, regions: list[str]) -> dict[tuple[str, int], SelfAssessment]:
+    """The latest submitted self-assessment of each (region, year)."""
+    found: dict[tuple[str, int], SelfAssessment] = {}
+    for row in session.scalars(select(SelfAssessment).where(SelfAssessment.region.in_(regions))
+                               .order_by(SelfAssessment.id)):
+        if actor.may("view", row.region).allowed:
+            found[(row.region, row.year)] = row  # a later submission for the year supersedes
+    return found
+
+
+def submit_self_assessment(session: Session, actor: Actor, standard: LoadedStandard, region: str, year: int
+                           ) -> SelfAssessment:
+    """Freeze a named place's self-assessment of ``year`` (monitor mode, as ``ecozone monitor`` judges it) with the
+    rules' fingerprint; audited."""
+    from ecozone.reports.results_json import evaluation_to_dict
+
+    actor.require("submit", region)
+    place = session.scalar(select(NamedPlace).where(NamedPlace.region == region).order_by(NamedPlace.named_on))
+    if place is None:
+        raise UsageError(f"{region} 不在已命名名单中，没有命名后的年度自评估", Location(field="地区"),
+                         expected="先由州（市）或省导入已命名名单")
+    dataset = evaluable_dataset(session, actor, standard, region=region)
+    if not place.named_on.year <= year <= max(dataset.years, default=0):
+        raise UsageError(f"{year} 年不能提交自评估", Location(field="年度"),
+                         expected=f"命名当年（{place.named_on.year}）至最近有数据的年度")
+    evaluation = api.monitor_year(dataset, standard, year)
+    row = api.yearly_verdicts(evaluation, year).row(0, named=True)
+    kept = SelfAssessment(region=region, year=year, standard_id=standard.id, pack_hash=standard.hash,
+                          verdict=row["verdict"], reason=row["reason"], snapshot=evaluation_to_dict(evaluation),
+                          created_by=actor.name)
+    session.add(kept)
+    session.add(AuditRecord(user=actor.name, entity="self_assessment", region=region, key={"year": year}, old=None,
+                            new={"verdict": row["verdict"], "pack_hash": standard.hash}, reason="提交年度自评估"))
+    session.flush()
+    return kept

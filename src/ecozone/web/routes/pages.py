@@ -13,7 +13,7 @@ from ecozone.engine.monitoring import STANDING
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.store import workflow
 from ecozone.store.ledger import ledger, open_counts
-from ecozone.store.named import standings_in_scope
+from ecozone.store.named import self_assessments, standings_in_scope, submit_self_assessment
 from ecozone.store.repository import earlier_versions, indicator_evidence, locked_by, set_figure
 from ecozone.store.requests import items_of
 from ecozone.vocabulary import (
@@ -42,7 +42,8 @@ TEXTS = {
 }
 NOTICES = {
     "submitted": "已提交，数据、回答和结果已冻结为快照。", "returned": "已退回，意见已发给填报单位。",
-    "accepted": "已审核通过。", "recommended": "已推荐。", "answered": "回答已保存。", "evidence": "佐证材料已保存。",
+    "accepted": "已审核通过。", "recommended": "已推荐。", "assessed": "年度自评估已提交。", "answered": "回答已保存。",
+    "evidence": "佐证材料已保存。",
 }
 
 
@@ -78,6 +79,7 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
                 can_request=may(who, "request", code),
                 ledger_count=open_counts(ledger(session, who.actor, code)).get(code),
                 named=standings_in_scope(session, who.actor, load_standard(state(request).standard), code),
+                assessed=sorted(self_assessments(session, who.actor, [code]).values(), key=lambda s: s.year),
                 can_edit=may(who, "edit", code) and locked is None,
                 locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),
                 can_recommend=may(who, "recommend", code), notices=workflow.notices(session, who.actor, code),
@@ -113,6 +115,22 @@ def enter_figure(
     row = next((r for r in view.grid if r["metric"] == metric), None) if view else None
     return page(request, who, "_figure_saved.html", view=view, row=row, year=year, cell=cell, error=error,
                 confirm=confirm, code=code, can_edit=True)
+
+
+@router.post("/regions/{code}/self-assessment")
+def self_assessment(code: str, request: Request, csrf: Annotated[str, Form()], year: Annotated[int, Form()],
+                    session: Annotated[Session, Depends(database)]) -> Any:
+    """A named place submits its annual self-assessment of one year (frozen, audited)."""
+    who = viewer(request)
+    check_csrf(request, csrf)
+    allowed(who, "submit", code)
+    try:
+        with session.begin():
+            submit_self_assessment(session, who.actor, load_standard(state(request).standard), code, year)
+    except UsageError as exc:
+        session.rollback()
+        return _region_page(request, session, code, status=422, assessment_error=exc.message)
+    return RedirectResponse(f"/regions/{code}?done=assessed#after-naming", status_code=303)
 
 
 @router.post("/regions/{code}/submit")
