@@ -18,6 +18,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ecozone import api
 from ecozone.catalogue import LoadedStandard
 from ecozone.dataset import Dataset
 from ecozone.engine.plan_rows import figure_plan
@@ -26,6 +27,7 @@ from ecozone.evaluation import Evaluation, evaluate
 from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.store import workflow
 from ecozone.store.models import Submission
+from ecozone.store.named import standings_in_scope
 from ecozone.store.permissions import scope_prefix
 from ecozone.store.repository import Actor, evaluable_dataset, figure_versions, revision, years_with_data
 from ecozone.vocabulary import STATUS, TREND_CLASS
@@ -233,6 +235,15 @@ def board_view(session: Session, actor: Actor, standard: LoadedStandard) -> Boar
     """Every region in the actor's scope: verdicts, a status heatmap, shared weak points, the plan."""
     key = ("board", _database(session), scope_prefix(actor.role, actor.region), standard.hash, revision(session))
     return _views.get(key, lambda: _board_view(session, actor, standard))
+
+
+def named_view(session: Session, actor: Actor, standard: LoadedStandard, region: str | None = None
+               ) -> api.Monitoring | None:
+    """The named places' standings and timelines of the scope (or one region), computed once per data revision
+    and day (a year's evaluation per year since naming is too much for every page view)."""
+    key = ("named", _database(session), actor.role, actor.region, region, standard.hash, revision(session),
+           dt.date.today())
+    return _views.get(key, lambda: standings_in_scope(session, actor, standard, region))
 
 
 def _board_view(session: Session, actor: Actor, standard: LoadedStandard) -> BoardView:

@@ -19,12 +19,12 @@ from ecozone.io.geojson import APPROVAL_EXAMPLE, MAX_MAP_BYTES
 from ecozone.store import workflow
 from ecozone.store.ledger import ledger, open_counts
 from ecozone.store.maps import current_map, save_map
-from ecozone.store.named import import_named, standings_in_scope
+from ecozone.store.named import import_named
 from ecozone.store.requests import completeness
 from ecozone.web.downloads import sent_and_removed
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer, viewer_or_none
-from ecozone.web.views import BoardView, board_view
+from ecozone.web.views import BoardView, board_view, named_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,7 +72,7 @@ def _page(request: Request, session: Session, who: Viewer, cap_text: str, *, til
                 formats=REPORT_FORMATS, approval_example=APPROVAL_EXAMPLE, status_code=status_code,
                 notices=workflow.notices(session, who.actor), complete=completeness(session, who.actor),
                 findings=open_counts(ledger(session, who.actor)),
-                named=standings_in_scope(session, who.actor, load_standard(state(request).standard)), **shown)
+                named=named_view(session, who.actor, load_standard(state(request).standard)), **shown)
 
 
 @router.get("/board/summary.xlsx", summary="总表：各地结论、指标明细、否决项与分期分批")

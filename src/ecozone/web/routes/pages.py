@@ -13,7 +13,7 @@ from ecozone.engine.monitoring import STANDING
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.store import workflow
 from ecozone.store.ledger import ledger, open_counts
-from ecozone.store.named import self_assessments, standings_in_scope, submit_self_assessment
+from ecozone.store.named import self_assessments, submit_self_assessment
 from ecozone.store.repository import earlier_versions, indicator_evidence, locked_by, set_figure
 from ecozone.store.requests import items_of
 from ecozone.vocabulary import (
@@ -29,7 +29,7 @@ from ecozone.vocabulary import (
     WEAK_CLASS,
 )
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
-from ecozone.web.views import STATUS_ORDER, region_view
+from ecozone.web.views import STATUS_ORDER, named_view, region_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,7 +78,7 @@ def _region_page(request: Request, session: Session, code: str, status: int = 20
                 evidence_older=earlier_versions(session, who.actor, code), requests=items_of(session, who.actor, code),
                 can_request=may(who, "request", code),
                 ledger_count=open_counts(ledger(session, who.actor, code)).get(code),
-                named=standings_in_scope(session, who.actor, load_standard(state(request).standard), code),
+                named=named_view(session, who.actor, load_standard(state(request).standard), code),
                 assessed=sorted(self_assessments(session, who.actor, [code]).values(), key=lambda s: s.year),
                 can_edit=may(who, "edit", code) and locked is None,
                 locked=locked, can_submit=may(who, "submit", code), can_review=may(who, "review", code),
