@@ -107,8 +107,9 @@ def _evidence_gaps(evaluation: Evaluation, evidence: pl.DataFrame, file: str) ->
     from ecozone.io.excel import layout as L
 
     found = []
+    gaps = evidence_gaps(evaluation, evidence)
     for region in evaluation.regions.iter_rows(named=True):
-        missing = evidence_gaps(evaluation, evidence).get(region["region"], [])
+        missing = gaps[region["region"]]
         if missing:
             named = "、".join(m["indicator"] for m in missing[:5]) + ("等" if len(missing) > 5 else "")
             found.append(Problem(NOTE, "evidence_missing",
@@ -222,19 +223,23 @@ def standard_for(path: Path | str, standard_id: str | None, year: int | None = N
         if recorded:
             return load_standard(recorded), None
     dataset = load_dataset(path)
-    levels = sorted(set(dataset.regions["level"].drop_nulls().to_list()))
-    if len(levels) != 1:
-        raise UsageError(f"数据中有{'、'.join(levels) or '未登记'}级地区，适用的指标表不同，无法自动选择标准",
-                         Location(field="--standard"), expected="用 --standard 指定标准，或按级别分开评估")
+    level = _single_level(dataset, "--standard")
     years = dataset.years
     if not years:
         raise UsageError("还没有任何数据，无法确定适用的规则", Location(field="--standard"),
                          expected="--standard mee-2019 等标准编号")
     judged = year if year is not None else years[-1]
-    choice = rules_in_force(judged + load_regimes().application_lag_years, levels[0])
+    choice = rules_in_force(judged + load_regimes().application_lag_years, level)
     return choice.standard, choice
 
 
+def _single_level(dataset: Dataset, option: str) -> str:
+    """The one level (县 or 市) of the data's regions, whose rules the regime file gives; refused for a mix."""
+    levels = sorted(set(dataset.regions["level"].drop_nulls().to_list()))
+    if len(levels) != 1:
+        raise UsageError(f"数据中有{'、'.join(levels) or '未登记'}级地区，适用的指标表不同，无法自动选择标准",
+                         Location(field=option), expected="用 --standard 指定标准，或按级别分开评估")
+    return str(levels[0])
 
 
 def rules_named(text: str, dataset: Dataset, year: int | None = None) -> tuple[LoadedStandard, RulesChoice | None]:
@@ -242,11 +247,7 @@ def rules_named(text: str, dataset: Dataset, year: int | None = None) -> tuple[L
     the regime file gives for the data's level."""
     if not (len(text) == 4 and text.isdigit()):
         return load_standard(text), None
-    levels = sorted(set(dataset.regions["level"].drop_nulls().to_list()))
-    if len(levels) != 1:
-        raise UsageError(f"数据中有{'、'.join(levels)}级地区，适用的指标表不同", Location(field="--against"),
-                         expected="标准编号，或按级别分开对比")
-    choice = rules_in_force(int(text), levels[0])
+    choice = rules_in_force(int(text), _single_level(dataset, "--against"))
     return choice.standard, choice
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "REVIEW_KIND",
     "ROLE",
     "SEVERITY",
+    "STANDING",
     "STATUS",
     "SUBMISSION_STATUS",
     "TREND_CLASS",
@@ -120,6 +121,9 @@ ROLE = Codebook("role", {"county": "县级填报员", "prefecture": "州（市�
 REVIEW_KIND = Codebook("review_kind", {"help": "技术帮扶", "prereview": "省级预审", "assessment": "技术评估",
                                        "onsite": "现场核查"})
 SEVERITY = Codebook("severity", {"general": "一般", "important": "重要", "blocking": "影响申报"})
+# a named place's standing after naming (命名后)
+STANDING = Codebook("standing", {"normal": "正常", "warning": "警告（黄牌）", "rectifying": "限期整改",
+                                 "revoked": "撤销（红牌）", "incomplete": "自评资料不全"})
 FINDING_STATUS = Codebook("finding_status", {"open": "待整改", "working": "整改中", "done": "已整改待复核",
                                              "closed": "已销号", "failed": "复核未通过"})
 # one region's part of a data request to a department (数据请求)

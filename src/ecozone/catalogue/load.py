@@ -291,6 +291,10 @@ class LoadedStandard:
         need = self.evidence.of(indicator.id) if self.evidence is not None else None
         return indicator.lead_department or (need.lead if need is not None else None)
 
+    def unit_ids(self) -> list[str]:
+        """Every indicator id and every sub-item id (7.1), in the table's order."""
+        return [*(i.id for i in self.standard.indicators), *(s.id for i in self.standard.indicators for s in i.items)]
+
     def metrics_of(self, indicator_id: str) -> tuple[str, ...]:
         """The metrics an indicator (or one sub-item, 7.1) reads, in the order its rules name them."""
         found: list[str] = []

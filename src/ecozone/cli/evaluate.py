@@ -36,7 +36,7 @@ from ecozone.evaluation import Evaluation
 from ecozone.evaluation import Mode as EvaluationMode
 from ecozone.reports import FORMATS
 from ecozone.reports.results_json import evaluation_to_dict
-from ecozone.vocabulary import FINAL_VERDICT, PLAN_STATUS, STATUS, TREND_CLASS, WEAK_CLASS
+from ecozone.vocabulary import FINAL_VERDICT, PLAN_STATUS, STANDING, STATUS, TREND_CLASS, WEAK_CLASS
 
 __all__ = ["prepare"]
 
@@ -112,8 +112,6 @@ def compare(
     output: OutputOption = None,
 ) -> None:
     """同一份数据在两套规则下的结论对比：每个地区的结论变化及原因，判定发生变化的指标（按统计量对应）及理由。"""
-    from ecozone.engine.compare import STATUS_CHANGE
-
     base, chosen = api.standard_for(path, standard, year)
     dataset = api.load_dataset(path, standard=base)
     other, other_chosen = api.rules_named(against, dataset, year)
@@ -152,9 +150,9 @@ def compare(
     for row in result.indicators.iter_rows(named=True):
         moved.add_row(result.a.names.get(row["region"], row["region"]),
                       f"{row['unit_id_a']} {row['unit_name_a']}" if row["unit_id_a"] else "（无此项）",
-                      STATUS_CHANGE.get(row["status_a"], "—"),
+                      STATUS.get(row["status_a"], "—"),
                       f"{row['unit_id_b']} {row['unit_name_b']}" if row["unit_id_b"] else "（无此项）",
-                      STATUS_CHANGE.get(row["status_b"], "—"), row["why"] or "")
+                      STATUS.get(row["status_b"], "—"), row["why"] or "")
     console.print(moved)
     emit(console, output)
 
@@ -170,7 +168,6 @@ def monitor(
 ) -> None:
     """命名后：逐年自评估（警告与撤销情形），每个已命名地区的现状（正常、警告（黄牌）、限期整改、撤销（红牌））、
     整改期限、下次复核，以及从命名起的时间线。"""
-    from ecozone.engine.monitoring import STANDING
     from ecozone.io.named import read_named
 
     listed = named if named is not None else (path / "named.csv" if path.is_dir() else None)

@@ -12,11 +12,8 @@ import polars as pl
 
 from ecozone.catalogue import LoadedStandard
 from ecozone.engine import Assessment
-from ecozone.vocabulary import STATUS
 
-__all__ = ["STATUS_CHANGE", "changed_indicators", "changed_verdicts"]
-
-STATUS_CHANGE = dict(STATUS)  # the codebook's labels, by code (a unit judged under one side only shows —)
+__all__ = ["changed_indicators", "changed_verdicts"]
 
 _UNIT = ["region", "unit_id", "unit_name", "status", "target_text", "explanation"]
 

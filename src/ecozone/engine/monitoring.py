@@ -14,10 +14,7 @@ import polars as pl
 
 from ecozone.catalogue.regimes import Monitoring
 
-__all__ = ["STANDING", "standings"]
-
-STANDING = {"normal": "正常", "warning": "警告（黄牌）", "rectifying": "限期整改", "revoked": "撤销（红牌）",
-            "incomplete": "自评资料不全"}
+__all__ = ["standings"]
 
 
 def standings(named: pl.DataFrame, yearly: pl.DataFrame, monitoring: Monitoring, today: dt.date
@@ -48,7 +45,7 @@ def standings(named: pl.DataFrame, yearly: pl.DataFrame, monitoring: Monitoring,
                     standing, reason = "warning", row["reason"]
                     events.append(_event(region, at, f"{year} 年自评{said}：警告（黄牌）",
                                          f"{reason}；整改期限 {deadline}{'（期限为假定）' if assumed else ''}"))
-                elif dt.date(year, 12, 31) <= deadline:
+                elif at <= deadline:
                     standing, reason = "rectifying", row["reason"]
                     events.append(_event(region, at, f"{year} 年自评{said}：限期整改中",
                                          f"{reason}；整改期限 {deadline}"))

@@ -21,11 +21,10 @@ from ecozone.errors import ConflictError, InputError, Location, ScopeError, Usag
 from ecozone.reports.ledger import LedgerLine, LedgerTable
 from ecozone.store.models import AuditRecord, Finding, Region, Review, StoredFile
 from ecozone.store.permissions import scope_prefix
-from ecozone.store.repository import Actor, write_or_conflict
+from ecozone.store.repository import Actor, bounded_text, write_or_conflict
 from ecozone.vocabulary import FINDING_STATUS, REVIEW_KIND, SEVERITY
 
 __all__ = [
-    "MAX_TEXT",
     "OPEN",
     "LedgerRow",
     "add_finding",
@@ -41,7 +40,6 @@ __all__ = [
     "visible",
 ]
 
-MAX_TEXT = 2000
 OPEN = ("open", "working", "failed")  # the region's turn
 # status → (who moves it: "rectify" the region, "findings" a reviewer), the statuses it may come from
 MOVES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -50,15 +48,6 @@ MOVES: dict[str, tuple[str, tuple[str, ...]]] = {
     "closed": ("findings", ("done",)),
     "failed": ("findings", ("done",)),
 }
-
-
-def _text(value: str | None, field: str, *, required: bool = False) -> str | None:
-    text = (value or "").strip()
-    if required and not text:
-        raise InputError("没有填写", Location(field=field))
-    if len(text) > MAX_TEXT:
-        raise InputError(f"有 {len(text)} 字，太长", Location(field=field), expected=f"不超过 {MAX_TEXT} 字")
-    return text or None
 
 
 def add_review(session: Session, actor: Actor, region: str, kind: str, held_on: dt.date, experts: str | None,
@@ -70,8 +59,8 @@ def add_review(session: Session, actor: Actor, region: str, kind: str, held_on: 
         raise InputError(f"日期 {held_on} 在今天之后", Location(field="日期"), expected="已进行的评审的日期")
     if session.get(Region, region) is None:
         raise UsageError(f"库中没有地区 {region}", Location(field="地区"))
-    review = Review(region=region, kind=kind, held_on=held_on, experts=_text(experts, "专家"),
-                    note=_text(note, "说明"), created_by=actor.name)
+    review = Review(region=region, kind=kind, held_on=held_on, experts=bounded_text(experts, "专家"),
+                    note=bounded_text(note, "说明"), created_by=actor.name)
     session.add(review)
     session.flush()
     session.add(AuditRecord(user=actor.name, entity="review", region=region, key={"review": review.id}, old=None,
@@ -90,9 +79,9 @@ def add_finding(session: Session, actor: Actor, review_id: int, subject: str | N
         raise InputError(f"未知的问题级别「{severity}」", Location(field="级别"), expected="、".join(SEVERITY.values()))
     if deadline < review.held_on:
         raise InputError(f"整改期限 {deadline} 早于评审日期 {review.held_on}", Location(field="整改期限"))
-    finding = Finding(review_id=review.id, region=review.region, subject=_text(subject, "指标"),
-                      problem=_text(problem, "问题", required=True) or "", severity=severity,
-                      lead=_text(lead, "牵头部门"), deadline=deadline, status="open", version=1)
+    finding = Finding(review_id=review.id, region=review.region, subject=bounded_text(subject, "指标"),
+                      problem=bounded_text(problem, "问题", required=True) or "", severity=severity,
+                      lead=bounded_text(lead, "牵头部门"), deadline=deadline, status="open", version=1)
     session.add(finding)
     session.flush()
     session.add(AuditRecord(user=actor.name, entity="finding", region=review.region, key={"finding": finding.id},
@@ -116,7 +105,7 @@ def move(session: Session, actor: Actor, finding_id: int, expected_version: int,
     if finding.version != expected_version:
         raise ConflictError(f"问题 {finding.id} 已被他人修改（您打开时为第 {expected_version} 版，现为第 "
                             f"{finding.version} 版）", Location(field="状态"), expected="刷新后查看最新状态")
-    said = _text(note, "说明", required=to in ("done", "failed"))
+    said = bounded_text(note, "说明", required=to in ("done", "failed"))
     old = {"status": finding.status}
     finding.status = to
     if action == "rectify":

@@ -55,6 +55,7 @@ __all__ = [
     "add_user",
     "answers_of",
     "audit_mark",
+    "bounded_text",
     "change_user",
     "check_department",
     "check_password",
@@ -165,8 +166,7 @@ def add_user(session: Session, name: str, role: str, region: str, password: str,
 
 def check_department(standard: LoadedStandard, indicators: list[str]) -> list[str]:
     """The indicator numbers a department account is given, each one of the standard's (7.1 names a sub-item)."""
-    known = {i.id for i in standard.standard.indicators} | {s.id for i in standard.standard.indicators
-                                                            for s in i.items}
+    known = set(standard.unit_ids())
     unknown = [i for i in indicators if i not in known]
     if unknown or not indicators:
         raise UsageError(f"{standard.standard.id} 中没有第「{'、'.join(unknown)}」项指标" if unknown
@@ -710,6 +710,20 @@ def set_answer(
     write_or_conflict(session, f"{region} 的否决项「{condition}」刚刚被他人修改（您打开时为第 {expected_version} 版）",
                        Location(field=condition))
     return current
+
+
+MAX_TEXT = 2000  # a note, a reason, a problem typed into a form
+
+
+def bounded_text(value: str | None, field: str, *, required: bool = False) -> str | None:
+    """A typed note, stripped, or None when blank; refused (naming the field) when required and blank or longer
+    than ``MAX_TEXT``."""
+    if value is not None and len(value) > MAX_TEXT:
+        raise InputError(f"有 {len(value)} 字，太长", Location(field=field), expected=f"不超过 {MAX_TEXT} 字")
+    text = (value or "").strip()
+    if required and not text:
+        raise InputError("没有填写", Location(field=field))
+    return text or None
 
 
 def write_or_conflict(session: Session, message: str, where: Location, *, one_row: bool = True) -> None:

@@ -84,7 +84,7 @@ async def upload_evidence(
     check_csrf(request, csrf)
     allowed(who, "edit", code)  # before the file is read
     standard = load_standard(state(request).standard)
-    ids = [i.id for i in standard.standard.indicators] + [s.id for i in standard.standard.indicators for s in i.items]
+    ids = standard.unit_ids()
     try:
         with session.begin():
             await keep_evidence(session, who.actor, code, form, ids, range(FIRST_YEAR, dt.date.today().year + 1))

@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from ecozone.catalogue import load_standard
-from ecozone.engine.monitoring import STANDING
 from ecozone.errors import ConfirmationNeeded, EcozoneError, UsageError
 from ecozone.store import workflow
 from ecozone.store.ledger import ledger, open_counts
@@ -23,6 +22,7 @@ from ecozone.vocabulary import (
     FINAL_VERDICT,
     PLAN_STATUS,
     ROLE,
+    STANDING,
     STATUS,
     SUBMISSION_STATUS,
     TREND_CLASS,

@@ -15,7 +15,7 @@ from ecozone.errors import ConfirmationNeeded, EcozoneError, InputError, Locatio
 from ecozone.io.answers import parse_date
 from ecozone.store import requests as data_requests
 from ecozone.store.permissions import number_key
-from ecozone.store.repository import indicator_evidence, regions_in_scope
+from ecozone.store.repository import MAX_TEXT, indicator_evidence, regions_in_scope
 from ecozone.vocabulary import REQUEST_STATUS
 from ecozone.web.routes.evidence import EvidenceForm, evidence_form, keep_evidence
 from ecozone.web.routes.pages import page
@@ -59,7 +59,7 @@ async def send_request(request: Request, session: Annotated[Session, Depends(dat
     who = viewer(request)
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
-    department, note = str(form.get("department", "")), str(form.get("note", ""))[: data_requests.MAX_NOTE + 1]
+    department, note = str(form.get("department", "")), str(form.get("note", ""))[: MAX_TEXT + 1]
     indicators, regions = [str(v) for v in form.getlist("indicator")], [str(v) for v in form.getlist("region")]
     first_text, last_text = str(form.get("first_year", ""))[:10], str(form.get("last_year", ""))[:10]
     deadline_text = str(form.get("deadline", ""))[:20]
