@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ecozone import api
+from ecozone.catalogue.regimes import RulesChoice
 from ecozone.cli.app import (
     Format,
     FormatOption,
@@ -50,16 +51,22 @@ def prepare(path: Path, standard: str | None, year: int | None, sets: list[str] 
             mode: EvaluationMode = "apply", as_of: dt.date | None = None) -> Evaluation:
     """Load, apply what-ifs, evaluate once (with the self-check whenever the data carry it)."""
     loaded, chosen = api.standard_for(path, standard, year)
-    if chosen is not None:  # no --standard: say which rules the regime file chose, and what is only a stand-in
-        for line in chosen.said:
-            err.print(f"[cyan]适用规则：[/]{line}")
-        for line in chosen.warnings:
-            err.print(f"[yellow]注意：{line}[/]")
+    _say_rules(chosen)
     dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
     if sets:
         dataset = api.what_if(dataset, sets, api.judged_year(loaded, dataset, year), standard=loaded)
         err.print(f"[yellow]假设分析：以下结果含 {len(sets)} 项假设数值（--set），不是填报数据。[/]")
     return api.evaluate(loaded, dataset, year, mode=mode, as_of=as_of, vetoes=vetoes)
+
+
+def _say_rules(chosen: RulesChoice | None) -> None:
+    """No --standard: say which rules the regime file chose and why, and what is only a stand-in."""
+    if chosen is None:
+        return
+    for line in chosen.said:
+        err.print(f"[cyan]适用规则：[/]{line}")
+    for line in chosen.warnings:
+        err.print(f"[yellow]注意：{line}[/]")
 
 
 def _console(output: Path | None, width: int = 160) -> Console:
@@ -115,12 +122,8 @@ def compare(
     base, chosen = api.standard_for(path, standard, year)
     dataset = api.load_dataset(path, standard=base)
     other, other_chosen = api.rules_named(against, dataset, year)
-    for said in (chosen, other_chosen):
-        if said is not None:
-            for line in said.said:
-                err.print(f"[cyan]适用规则：[/]{line}")
-            for line in said.warnings:
-                err.print(f"[yellow]注意：{line}[/]")
+    _say_rules(chosen)
+    _say_rules(other_chosen)
     result = api.compare_rules(dataset, base, other, year)
     if fmt_ is Format.json:
         emit_json({"a": {"standard": base.id, "vetoes": base.standard.veto_catalogue, "hash": base.hash},
@@ -175,9 +178,7 @@ def monitor(
         raise UsageError(f"找不到已命名名单「{listed or 'named.csv'}」", Location(field="--named"),
                          expected="named.csv（列：region、title、batch、named_on、document、source）")
     loaded, chosen = api.standard_for(path, standard)
-    if chosen is not None:
-        for line in [*chosen.said, *chosen.warnings]:
-            err.print(f"[cyan]适用规则：[/]{line}")
+    _say_rules(chosen)
     dataset = api.load_dataset(path, standard=loaded)
     register = read_named(listed, set(dataset.regions["code"].to_list()))
     result = api.monitor(dataset, loaded, register)

@@ -36,22 +36,26 @@ def import_named(session: Session, actor: Actor, path: Path) -> tuple[int, int]:
     for row in listed.iter_rows(named=True):
         current = stored.get((row["region"], row["title"]))
         new = {k: row[k] for k in ("batch", "named_on", "document", "source")}
+        said = _as_text(new)  # as the audit keeps it, and as the stored one is compared
         if current is None:
             session.add(NamedPlace(region=row["region"], title=row["title"], **new))
             old = None
             added += 1
         else:
-            old = {k: str(getattr(current, k)) if getattr(current, k) is not None else None for k in new}
-            if old == {k: str(v) if v is not None else None for k, v in new.items()}:
+            old = _as_text({k: getattr(current, k) for k in new})
+            if old == said:
                 continue
             for key, value in new.items():
                 setattr(current, key, value)
             changed += 1
         session.add(AuditRecord(user=actor.name, entity="named", region=row["region"], key={"title": row["title"]},
-                                old=old, new={k: str(v) if v is not None else None for k, v in new.items()},
-                                reason=f"导入已命名名单 {path.name}"))
+                                old=old, new=said, reason=f"导入已命名名单 {path.name}"))
     session.flush()
     return added, changed
+
+
+def _as_text(values: dict[str, object]) -> dict[str, str | None]:
+    return {key: str(value) if value is not None else None for key, value in values.items()}
 
 
 def named_in_scope(session: Session, actor: Actor) -> list[NamedPlace]:
