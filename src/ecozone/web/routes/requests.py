@@ -14,7 +14,7 @@ from ecozone.catalogue import load_standard
 from ecozone.errors import ConfirmationNeeded, EcozoneError, InputError, Location, ScopeError
 from ecozone.io.answers import parse_date
 from ecozone.store import requests as data_requests
-from ecozone.store.permissions import number_key
+from ecozone.store.permissions import covers, number_key
 from ecozone.store.repository import MAX_TEXT, indicator_evidence, regions_in_scope
 from ecozone.vocabulary import REQUEST_STATUS
 from ecozone.web.routes.evidence import EvidenceForm, evidence_form, keep_evidence
@@ -102,7 +102,7 @@ def _item(request: Request, session: Session, who: Viewer, item_id: int, status_
     figures = data_requests.figures_of(session, actor, standard, view.item, view.request)
     asked = set(view.request.indicators)
     files = [f for f in indicator_evidence(session, actor, view.item.region)
-             if f.condition and any(f.condition == i or f.condition.split(".")[0] == i for i in asked)]
+             if f.condition and covers(f.condition, asked)]
     answering = (who.role == "department" and view.item.status in data_requests.OPEN)
     deciding = who.role != "department" and view.item.status == "submitted" and actor.may(
         "request", view.item.region).allowed
