@@ -20,6 +20,7 @@ __all__ = [
     "FINAL_VERDICT",
     "FINDING_STATUS",
     "MONITOR_VERDICT",
+    "ONSITE_RESULT",
     "ORIGIN",
     "PLAN_STATUS",
     "REQUEST_STATUS",
@@ -120,6 +121,9 @@ ROLE = Codebook("role", {"county": "县级填报员", "prefecture": "州（市�
 # reviews and the problem ledger (问题台账)
 REVIEW_KIND = Codebook("review_kind", {"help": "技术帮扶", "prereview": "省级预审", "assessment": "技术评估",
                                        "onsite": "现场核查"})
+# one row of a 现场核查 checklist, as the reviewer found it on site
+ONSITE_RESULT = Codebook("onsite_result", {"unchecked": "未核查", "agrees": "与填报相符", "differs": "与填报不符",
+                                           "unverifiable": "无法核实"})
 SEVERITY = Codebook("severity", {"general": "一般", "important": "重要", "blocking": "影响申报"})
 # a named place's standing after naming (命名后)
 STANDING = Codebook("standing", {"normal": "正常", "warning": "警告（黄牌）", "rectifying": "限期整改",

@@ -42,3 +42,25 @@ def test_standings_follow_the_years(verdicts: tuple[str, ...], standing: str, de
     assert events[0] == "命名" and events[-1] == "复核评估（预计）"
     assert events[-2] == last_event
     assert timeline["on"][-1] == dt.date(2027, 10, 11)  # six years after naming, then every three (SEC)
+
+
+@pytest.mark.parametrize(("today", "review"), [
+    (dt.date(2027, 10, 10), dt.date(2027, 10, 11)),  # the sixth anniversary ahead
+    (dt.date(2027, 10, 11), dt.date(2027, 10, 11)),  # due today: still this one
+    (dt.date(2027, 10, 12), dt.date(2030, 10, 11)),  # a day later: the next cycle, not a date already past
+    (dt.date(2019, 1, 1), dt.date(2027, 10, 11)),  # before the naming year itself
+])
+def test_the_next_review_is_never_in_the_past(today: dt.date, review: dt.date) -> None:
+    current, _ = standings(NAMED, yearly("keep"), load_regimes().monitoring, today)
+    assert current["next_review"][0] == review
+
+
+@pytest.mark.parametrize(("verdicts", "due", "what"), [
+    (("keep",), dt.date(2027, 10, 11), "复核评估（预计）"),
+    (("keep", "warning"), dt.date(2023, 12, 31), "整改期限"),  # the deadline comes before the 复核
+    (("warning", "warning"), dt.date(2022, 12, 31), "整改期限"),
+    (("keep", "revocation"), None, None),  # a revoked title has nothing due
+])
+def test_what_falls_due_next(verdicts: tuple[str, ...], due: dt.date | None, what: str | None) -> None:
+    current, _ = standings(NAMED, yearly(*verdicts), load_regimes().monitoring, dt.date(2023, 6, 1))
+    assert (current["next_due"][0], current["next_due_what"][0]) == (due, what)

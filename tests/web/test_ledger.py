@@ -1,6 +1,8 @@
 """A review → ledger → rectification → re-review cycle in Chromium against PostgreSQL: an expert assigned to 石门县
 records a technical assessment and a problem; the county rectifies with a document; the expert fails the first
-re-review with a reason, closes the second; the ledger's workbook and Word report are downloaded and read back."""
+re-review with a reason, closes the second; the ledger's workbook and Word report are downloaded and read back. And a
+现场核查 filled on a phone: results, notes, a photo, a mismatch turned into a ledger problem, the filled checklist
+downloaded and read back."""
 
 from __future__ import annotations
 
@@ -8,20 +10,23 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from ecozone.catalogue import load_metrics
 from ecozone.io.tables import read_dataset
 from ecozone.store import db
-from ecozone.store.repository import add_user
+from ecozone.store.named import import_named
+from ecozone.store.repository import Actor, add_user
 from ecozone.web.app import create_app
 from tests.conftest import SAMPLE
 from tests.databases import _postgres
-from tests.web.conftest import PASSWORD, fits, log_in, log_out, opened, served, stocked
+from tests.web.conftest import ARTIFACTS, PASSWORD, fits, log_in, log_out, opened, served, stocked
 
 REPORT = SAMPLE / "佐证材料" / "990104_污水处理运行台账2023.pdf"
 
@@ -35,6 +40,7 @@ def base(postgres_admin_url: str | None) -> Iterator[str]:
     engine = db.engine_for(url)
     with db.session_factory(engine)() as session, session.begin():
         add_user(session, "zhuanjia", "expert", "990000", PASSWORD, assigned=["990104"])
+        import_named(session, Actor("zhou", "prefecture", "990100"), SAMPLE / "named.csv")
     engine.dispose()
     app = create_app(url, secret="ledger-test-0123456789abcdef0123456789abcdef")
     try:
@@ -140,3 +146,81 @@ def test_a_problem_found_in_review_is_rectified_rechecked_and_closed(page: Page,
     summary = p.locator("#findings-summary")
     expect(summary).to_contain_text("石门县（990104）")
     assert [c.strip() for c in summary.locator("tr").nth(1).locator("td").all_inner_texts()][1:] == ["0", "0", "1"]
+    p.locator("#named-board-link").click()
+    expect(p.locator("#named-board tr[data-standing]")).to_have_count(2)
+    fits(p, "board-named", 1366)
+
+
+def test_an_onsite_check_is_filled_on_a_phone_with_a_photo_and_a_mismatch_becomes_a_problem(
+        browser: Browser, base: str, console: list[str], tmp_path: Path) -> None:
+    photo = tmp_path / "污水厂进水口.jpg"
+    Image.new("RGB", (64, 48), (90, 120, 160)).save(photo, "JPEG")
+    deadline = dt.date.today() + dt.timedelta(days=60)
+    with opened(browser, base, console, viewport={"width": 390, "height": 844}, is_mobile=True) as p:
+        log_in(p, "zhuanjia")
+        p.goto("/regions/990104/ledger")
+        p.locator("#review-form select[name=kind]").select_option(label="现场核查")
+        p.locator("#review-form input[name=experts]").fill("王工（省环境监测中心）")
+        p.get_by_role("button", name="记录评审").click()
+        expect(p.locator("h1")).to_have_text("现场核查表：石门县（990104）")  # straight to the checklist
+        rows = p.locator("section.onsite-row")
+        assert rows.count() >= 30  # every applicable indicator of the pack, as the printed checklist lists them
+        sewage = p.locator("#i-29")
+        expect(sewage.locator("h2")).to_contain_text("城镇污水处理率")
+        expect(sewage).to_contain_text("判定：未达标")
+        sewage.get_by_label("与填报不符").check()
+        sewage.get_by_role("button", name="保存第29项").click()  # a mismatch without its note
+        expect(p.locator("#i-29 .error")).to_contain_text("核查情况")
+        console.clear()  # that 422, expected
+        sewage = p.locator("#i-29")
+        sewage.get_by_label("与填报不符").check()
+        sewage.locator("textarea[name=note]").fill("厂区进水流量计读数低于台账记录约 15%")
+        sewage.get_by_role("button", name="保存第29项").click()
+        expect(p.locator(".notice")).to_have_text("核查结果已保存。")
+        expect(p.locator("#i-29 .o-result")).to_have_text("与填报不符")
+        p.locator("#i-29 .photo-form input[type=file]").set_input_files(str(photo))
+        p.locator("#i-29 .photo-form").get_by_role("button", name="上传").click()
+        expect(p.locator("#i-29 .photos")).to_contain_text(photo.name)
+        p.locator("#i-29 details:has-text('记入问题台账') summary").click()
+        form = p.locator("#i-29 .finding-form")
+        expect(form.locator("textarea[name=problem]")).to_have_value("厂区进水流量计读数低于台账记录约 15%")
+        form.locator("select[name=severity]").select_option(label="重要")
+        form.locator("input[name=deadline]").fill(str(deadline))
+        form.get_by_role("button", name="记入台账").click()
+        expect(p.locator(".notice")).to_have_text("问题已记入台账。")
+        expect(p.locator("#i-29 .o-finding")).to_contain_text("待整改")
+        forest = p.locator("#i-11")
+        forest.get_by_label("与填报相符").check()
+        forest.get_by_role("button", name="保存第11项").click()
+        expect(p.locator("#onsite-summary")).to_contain_text(
+            "已核查 2 项：与填报相符 1 项，与填报不符 1 项，无法核实 0 项")
+        fits(p, "onsite", 390)
+
+        filled = p.request.get(p.url.split("?")[0] + ".xlsx")
+        assert filled.status == 200
+        (ARTIFACTS / "onsite-filled.xlsx").write_bytes(filled.body())  # to render and look at
+        sheet = load_workbook(io.BytesIO(filled.body()))["现场核查"]
+        assert "核查人：王工（省环境监测中心）" in sheet["A1"].value
+        lines = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]}
+        assert lines["29"][6] == "与填报不符：厂区进水流量计读数低于台账记录约 15%"
+        assert "（重要，待整改）：厂区进水流量计读数" in lines["29"][7] and lines["29"][8] == photo.name
+        assert lines["11"][6] == "与填报相符" and lines["1"][6] is None
+        checklist = p.url.split("?")[0]
+        log_out(p)
+
+        # the county reads the checklist, the problem is in its ledger, and it cannot fill the checklist
+        log_in(p, "shimen")
+        p.goto(checklist)
+        expect(p.locator("#i-29 .o-result")).to_have_text("与填报不符")
+        expect(p.locator(".check-form")).to_have_count(0)
+        p.goto("/regions/990104/ledger")
+        expect(p.locator("#ledger")).to_contain_text("流量计读数")
+        expect(p.locator("#onsite-links")).to_contain_text("王工")
+        log_out(p)
+
+        # the prefecture's named-places board on a phone
+        log_in(p, "zhou")
+        p.goto("/board/named")
+        expect(p.locator("#named-board tr[data-standing]")).to_have_count(2)
+        fits(p, "board-named", 390)
+        log_out(p)

@@ -107,5 +107,16 @@ def test_a_named_county_submits_its_annual_self_assessment_and_the_timeline_stan
     app_client.cookies.clear()
     zhou = login(app_client, "zhou")  # a reviewer reads it, but does not submit for the county
     assert "2023 年自评（已提交）" in zhou.get("/regions/990104").text
+    # the named-places board in the order things fall due: 云溪县's 复核 first; 石门县, revoked (its 2021 warning
+    # unrectified by the assumed deadline), last with nothing due, its submitted 2023 self-assessment shown
+    board = zhou.get("/board/named").text.split('id="named-board"')[1].split("</table>")[0]
+    rows = board.split("</tr>")[1:-1]
+    assert "云溪县（990102）" in rows[0] and "复核评估（预计）" in rows[0] and "未提交" in rows[0]
+    assert "石门县（990104）" in rows[1] and "撤销（红牌）" in rows[1] and "2023 年" in rows[1]
+    assert 'data-label="下次到期">—' in rows[1]
+    revoked = zhou.get("/board/named", params={"standing": "revoked"}).text
+    assert revoked.count('data-standing="') == 1 and 'data-standing="revoked"' in revoked
+    unknown = zhou.get("/board/named", params={"standing": "gold"})
+    assert unknown.status_code == 422 and "没有「gold」这种现状" in unknown.text
     assert zhou.post("/regions/990104/self-assessment", data={"csrf": csrf_of(zhou, "/regions/990104"),
                                                                "year": "2023"}).status_code == 403

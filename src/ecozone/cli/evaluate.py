@@ -189,12 +189,13 @@ def monitor(
     console = _console(output)
     names = dict(zip(dataset.regions["code"].to_list(), dataset.regions["name"].to_list(), strict=True))
     table = Table(title="已命名地区现状")
-    for column in ("地区", "称号", "命名日期", "现状", "整改期限", "原因", "下次复核（预计）"):
+    for column in ("地区", "称号", "命名日期", "现状", "整改期限", "原因", "下次复核（预计）", "下次到期"):
         table.add_column(column, overflow="fold")
-    for row in result.standings.iter_rows(named=True):
+    for row in result.standings.sort("next_due", nulls_last=True).iter_rows(named=True):
         deadline = f"{row['deadline']}{'（假定）' if row['deadline_assumed'] else ''}" if row["deadline"] else "—"
+        due = f"{row['next_due']} {row['next_due_what']}" if row["next_due"] else "—"
         table.add_row(f"{names[row['region']]}（{row['region']}）", row["title"], str(row["named_on"]),
-                      STANDING[row["standing"]], deadline, row["reason"] or "", str(row["next_review"]))
+                      STANDING[row["standing"]], deadline, row["reason"] or "", str(row["next_review"]), due)
     console.print(table)
     for (region,), events in result.timeline.group_by("region", maintain_order=True):
         history = Table(title=f"{names[str(region)]}（{region}）时间线")

@@ -67,12 +67,13 @@ def standings(named: pl.DataFrame, yearly: pl.DataFrame, monitoring: Monitoring,
         events.append(_event(region, due, "复核评估（预计）", f"持有称号满 {monitoring.review_after_years} 年后每 "
                                                          f"{monitoring.review_cycle_years} 年复核（"
                                                          f"{monitoring.review_provenance.confidence}，未核实）"))
+        next_due, next_what = _next_due(standing, deadline, due)
         places.append({"region": region, "title": place["title"], "named_on": named_on, "standing": standing,
                        "deadline": deadline, "deadline_assumed": assumed and deadline is not None, "reason": reason,
-                       "next_review": due})
+                       "next_review": due, "next_due": next_due, "next_due_what": next_what})
     standing_schema = {"region": pl.String, "title": pl.String, "named_on": pl.Date, "standing": pl.String,
                        "deadline": pl.Date, "deadline_assumed": pl.Boolean, "reason": pl.String,
-                       "next_review": pl.Date}
+                       "next_review": pl.Date, "next_due": pl.Date, "next_due_what": pl.String}
     event_schema = {"region": pl.String, "on": pl.Date, "event": pl.String, "detail": pl.String}
     return (pl.DataFrame(places, schema=standing_schema),
             pl.DataFrame(events, schema=event_schema).sort("region", "on", maintain_order=True))
@@ -82,9 +83,20 @@ def _event(region: str, on: dt.date, event: str, detail: str | None) -> dict[str
     return {"region": region, "on": on, "event": event, "detail": detail or ""}
 
 
+def _next_due(standing: str, deadline: dt.date | None, review: dt.date) -> tuple[dt.date | None, str | None]:
+    """What a named place must do next and by when: a running rectification deadline before the next 复核; a
+    revoked place has nothing due. (The annual self-assessment's own due date is not in the rules read so far.)"""
+    if standing == "revoked":
+        return None, None
+    if deadline is not None and standing in ("warning", "rectifying") and deadline <= review:
+        return deadline, "整改期限"
+    return review, "复核评估（预计）"
+
+
 def _next_review(named_on: dt.date, monitoring: Monitoring, today: dt.date) -> dt.date:
-    """The first 复核 after today: ``review_after_years`` after naming, then every ``review_cycle_years``."""
+    """The first 复核 on or after today: ``review_after_years`` after naming, then every ``review_cycle_years`` (a
+    date earlier this year is past: the next cycle's)."""
     year = named_on.year + monitoring.review_after_years
-    while year < today.year:
+    while dt.date(year, named_on.month, min(named_on.day, 28)) < today:
         year += monitoring.review_cycle_years
     return dt.date(year, named_on.month, min(named_on.day, 28))

@@ -15,8 +15,8 @@ from ecozone._files import atomic_path
 from ecozone._text import row_lines
 from ecozone.evaluation import Evaluation
 
-__all__ = ["COLUMNS", "LedgerLine", "LedgerTable", "onsite_rows", "write_ledger_docx", "write_ledger_xlsx",
-           "write_onsite_checklist"]
+__all__ = ["COLUMNS", "LedgerLine", "LedgerTable", "OnsiteFill", "onsite_rows", "write_ledger_docx",
+           "write_ledger_xlsx", "write_onsite_checklist"]
 
 COLUMNS = ["序号", "来源", "评审日期", "指标/否决项", "问题", "级别", "牵头部门", "整改期限", "状态", "整改情况",
            "复核意见", "整改材料"]
@@ -135,7 +135,17 @@ ONSITE_COLUMNS = ["序号", "指标", "适用目标", "填报值", "判定", "�
 _ONSITE_WIDTHS = [6, 24, 18, 10, 8, 48, 30, 30, 16]
 
 
-def onsite_rows(evaluation: Evaluation, region: str) -> list[list[object]]:
+@dataclass(frozen=True)
+class OnsiteFill:
+    """What a reviewer recorded in the browser: who and when, and per indicator the last three columns
+    (核查情况, 发现的问题, 照片/附件)."""
+
+    experts: str
+    held_on: dt.date
+    cells: dict[str, tuple[str, str, str]]
+
+
+def onsite_rows(evaluation: Evaluation, region: str, filled: OnsiteFill | None = None) -> list[list[object]]:
     """One row per applicable indicator of the region: what the table asks, what was reported and judged, and —
     from the pack's evidence list — what to see on site; the last three columns are the reviewer's."""
     from ecozone.vocabulary import STATUS
@@ -147,24 +157,28 @@ def onsite_rows(evaluation: Evaluation, region: str) -> list[list[object]]:
         need = catalogue.of(row["indicator_id"]) if catalogue is not None else None
         look = "\n".join(f"{e.kind}：{e.what}（{e.issuer or '—'}）" for e in need.evidence) if need else ""
         value = row["state"] if row["value"] is None else f"{row['value']:.6g}{row['unit'] or ''}"
+        mine = filled.cells.get(row["indicator_id"], ("", "", "")) if filled is not None else ("", "", "")
         rows.append([row["indicator_id"], row["name"], row["target_text"] or "", value or "—", STATUS[row["status"]],
-                     look, "", "", ""])
+                     look, *mine])
     return rows
 
 
-def write_onsite_checklist(evaluation: Evaluation, region: str, path: Path) -> Path:
+def write_onsite_checklist(evaluation: Evaluation, region: str, path: Path, filled: OnsiteFill | None = None
+                           ) -> Path:
     """The 现场核查 checklist of one region, to print and fill on site (A4 landscape, wrapped rows, the header on
-    every page)."""
+    every page); with ``filled``, as the reviewer filled it in the browser."""
     name = evaluation.names.get(region, region)
-    rows = onsite_rows(evaluation, region)
+    rows = onsite_rows(evaluation, region, filled)
+    signed = (f"核查人：{filled.experts or '—'}  日期：{filled.held_on}" if filled is not None
+              else "核查人：__________  日期：__________")
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp))
         title = book.add_format({"bold": True, "font_size": 14})
         head = book.add_format({"bold": True, "bg_color": "#E8F5E9", "border": 1, "text_wrap": True, "valign": "top"})
         cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
         sheet = book.add_worksheet("现场核查")
-        sheet.write(0, 0, f"{name}（{region}）现场核查表：{evaluation.year} 年，{evaluation.standard.id}；"
-                          "核查人：__________  日期：__________", title)
+        heading = f"{name}（{region}）现场核查表：{evaluation.year} 年，{evaluation.standard.id}；{signed}"
+        sheet.write(0, 0, heading, title)
         sheet.write_row(1, 0, ONSITE_COLUMNS, head)
         for r, row in enumerate(rows, start=2):
             sheet.write_row(r, 0, row, cell)

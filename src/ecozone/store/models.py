@@ -248,6 +248,23 @@ class Finding(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (as Observation)
 
 
+class OnsiteCheck(Base):
+    """One indicator of a 现场核查 as the reviewer found it on site: the result and a note (photos are files of kind
+    ``onsite`` whose ``condition`` is ``<review>/<indicator>``)."""
+
+    __tablename__ = "onsite_checks"
+    __table_args__ = (UniqueConstraint("review_id", "indicator"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    indicator: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)
+    checked_by: Mapped[str] = mapped_column(String(60))
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (as Observation)
+
+
 class NamedPlace(Base):
     """A title a region holds (已命名), with its batch, naming date, document and the source of the record."""
 

@@ -5,7 +5,9 @@ store's figures and answers by the same monitoring as ``ecozone monitor``."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
@@ -19,8 +21,8 @@ from ecozone.store.models import AuditRecord, NamedPlace, Region, SelfAssessment
 from ecozone.store.permissions import scope_prefix
 from ecozone.store.repository import Actor, evaluable_dataset
 
-__all__ = ["import_named", "named_in_scope", "named_table", "self_assessments", "standings_in_scope",
-           "submit_self_assessment"]
+__all__ = ["NamedRow", "import_named", "named_board", "named_in_scope", "named_table", "self_assessments",
+           "standings_in_scope", "submit_self_assessment"]
 
 
 def import_named(session: Session, actor: Actor, path: Path) -> tuple[int, int]:
@@ -84,6 +86,34 @@ def standings_in_scope(session: Session, actor: Actor, standard: LoadedStandard,
                               for s in latest.values()],
                              schema={"region": pl.String, "year": pl.Int32, "verdict": pl.String, "reason": pl.String})
     return api.monitor(dataset, standard, named_table(places), today, submitted)
+
+
+@dataclass(frozen=True)
+class NamedRow:
+    """One named place on the named-places board: its standing (a row of ``Monitoring.standings``), its name, the
+    latest year whose self-assessment was submitted, and its ledger's open and overdue problems."""
+
+    standing: dict[str, Any]
+    name: str
+    submitted_year: int | None
+    open_findings: int
+    overdue_findings: int
+
+
+def named_board(session: Session, actor: Actor, standings: pl.DataFrame, findings: dict[str, dict[str, int]],
+                standing: str | None = None) -> list[NamedRow]:
+    """The named places of the scope in the order their next step falls due (revoked places last), optionally
+    only those of one standing."""
+    regions = standings["region"].unique().to_list()
+    names = {code: name for code, name in session.execute(
+        select(Region.code, Region.name).where(Region.code.in_(regions)))}
+    submitted: dict[str, int] = {}
+    for region, year in self_assessments(session, actor, regions):
+        submitted[region] = max(year, submitted.get(region, year))
+    rows = standings if standing is None else standings.filter(pl.col("standing") == standing)
+    return [NamedRow(row, names.get(row["region"], row["region"]), submitted.get(row["region"]),
+                     findings.get(row["region"], {}).get("open", 0), findings.get(row["region"], {}).get("overdue", 0))
+            for row in rows.sort("next_due", "region", nulls_last=True).iter_rows(named=True)]
 
 
 def self_assessments(session: Session, actor: Actor, regions: list[str]) -> dict[tuple[str, int], SelfAssessment]:

@@ -764,9 +764,11 @@ def safe_filename(name: str) -> str:
     return cleaned
 
 
-# who may keep each kind (``finding``: a rectification document of the problem ledger, ``condition`` its id)
-_FILE_ACTION = {"evidence": "edit", "indicator": "edit", "upload": "load", "map": "map", "finding": "rectify"}
-EVIDENCE_KINDS = ("evidence", "indicator", "finding")  # documents shown to reviewers: checked by their bytes
+# who may keep each kind (``finding``: a rectification document of the problem ledger, ``condition`` its id;
+# ``onsite``: a photo taken in a 现场核查, ``condition`` ``<review>/<indicator>``)
+_FILE_ACTION = {"evidence": "edit", "indicator": "edit", "upload": "load", "map": "map", "finding": "rectify",
+                "onsite": "findings"}
+EVIDENCE_KINDS = ("evidence", "indicator", "finding", "onsite")  # documents shown to reviewers: checked by their bytes
 
 
 @dataclass(frozen=True)

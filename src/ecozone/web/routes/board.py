@@ -3,6 +3,7 @@ plan with a per-year cap, the map, and the downloads (总表 workbook, every cou
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import zipfile
 from pathlib import Path
@@ -19,8 +20,9 @@ from ecozone.io.geojson import APPROVAL_EXAMPLE, MAX_MAP_BYTES
 from ecozone.store import workflow
 from ecozone.store.ledger import ledger, open_counts
 from ecozone.store.maps import current_map, save_map
-from ecozone.store.named import import_named
+from ecozone.store.named import import_named, named_board
 from ecozone.store.requests import completeness
+from ecozone.vocabulary import STANDING
 from ecozone.web.downloads import sent_and_removed
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer, viewer_or_none
@@ -171,6 +173,22 @@ def compare_page(request: Request, session: Annotated[Session, Depends(database)
             error = exc.message
     return page(request, who, "compare.html", against=against, result=result, error=error, chosen=chosen,
                 standard=standard, status_code=422 if error else 200)
+
+
+@router.get("/board/named", response_class=HTMLResponse)
+def named_board_page(request: Request, session: Annotated[Session, Depends(database)],
+                     standing: Annotated[str, Query(max_length=20)] = "") -> Any:
+    """The board of the scope's named places only: standing, what falls due next and when, the latest annual
+    self-assessment submitted, the ledger's open problems; optionally one standing."""
+    who = viewer(request)
+    if standing and standing not in STANDING:
+        raise InputError(f"没有「{standing}」这种现状", Location(field="现状"), expected="、".join(STANDING.values()))
+    named = named_view(session, who.actor, load_standard(state(request).standard))
+    rows = [] if named is None else named_board(session, who.actor, named.standings,
+                                                open_counts(ledger(session, who.actor)), standing or None)
+    counts = {} if named is None else dict(named.standings.group_by("standing").len().iter_rows())
+    return page(request, who, "board_named.html", rows=rows, counts=counts, standing=standing,
+                any_named=named is not None, today=dt.date.today())
 
 
 MAX_NAMED_BYTES = 5 * 1024 * 1024

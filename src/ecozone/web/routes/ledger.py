@@ -7,6 +7,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -20,6 +21,7 @@ from ecozone.store import ledger as problems
 from ecozone.store.repository import save_file
 from ecozone.vocabulary import FINDING_STATUS, REVIEW_KIND, SEVERITY
 from ecozone.web.downloads import sent_and_removed
+from ecozone.web.routes.onsite import checklist_again
 from ecozone.web.routes.pages import page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
 
@@ -73,11 +75,13 @@ def new_review(code: str, request: Request, csrf: Annotated[str, Form()],
     allowed(who, "findings", code)
     try:
         with session.begin():
-            problems.add_review(session, who.actor, code, kind, _date(held_on, "日期"), experts, note)
+            review = problems.add_review(session, who.actor, code, kind, _date(held_on, "日期"), experts, note)
     except ScopeError:
         raise
     except EcozoneError as exc:
         return _region_ledger(request, session, who, code, status_code=422, review_error=exc.message)
+    if review.kind == "onsite":  # straight to the checklist the reviewer fills on site
+        return RedirectResponse(f"/reviews/{review.id}/onsite", status_code=303)
     return RedirectResponse(f"/regions/{code}/ledger?done=review", status_code=303)
 
 
@@ -86,7 +90,8 @@ def new_finding(review_id: int, request: Request, csrf: Annotated[str, Form()],
                 session: Annotated[Session, Depends(database)], problem: Annotated[str, Form(max_length=4000)],
                 severity: Annotated[str, Form(max_length=20)], deadline: Annotated[str, Form(max_length=20)],
                 subject: Annotated[str, Form(max_length=60)] = "", lead: Annotated[str, Form(max_length=60)] = "",
-                ) -> Any:
+                onsite: Annotated[str, Form(max_length=20)] = "") -> Any:
+    """``onsite``: the indicator whose 现场核查 row the problem was recorded from; the answer returns there."""
     who = viewer(request)
     check_csrf(request, csrf)
     try:
@@ -97,8 +102,12 @@ def new_finding(review_id: int, request: Request, csrf: Annotated[str, Form()],
     except ScopeError:
         raise
     except EcozoneError as exc:
+        if onsite:
+            return checklist_again(request, session, who, review_id, (onsite, exc.message))
         return _region_ledger(request, session, who, problems.review_region(session, who.actor, review_id),
                               status_code=422, finding_error=exc.message, finding_review=review_id)
+    if onsite:
+        return RedirectResponse(f"/reviews/{review_id}/onsite?done=finding#i-{quote(onsite)}", status_code=303)
     return RedirectResponse(f"/regions/{region}/ledger?done=finding", status_code=303)
 
 
