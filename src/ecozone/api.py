@@ -16,6 +16,7 @@ from typing import Literal
 import polars as pl
 
 from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
+from ecozone.catalogue.drafting import Draft
 from ecozone.catalogue.regimes import RulesChoice, load_regimes, rules_in_force
 from ecozone.catalogue.vetoes import load_veto_catalogue
 from ecozone.dataset import Dataset
@@ -33,6 +34,7 @@ __all__ = [
     "assess_dataset",
     "check_workbook",
     "compare_rules",
+    "draft_pack",
     "evaluate",
     "evidence_gaps",
     "judged_year",
@@ -337,6 +339,29 @@ def _answers_known_in(dataset: Dataset, year: int, events: set[str]) -> Dataset:
         note=pl.when(elsewhere).then(pl.format("所答事件发生于 {}，不在 {} 年", pl.col("date"), pl.lit(year)))
         .otherwise("note"))
     return dataset.with_answers(kept, dataset.incidents)
+
+
+def draft_pack(notice: Path | str, output: Path | str, *, pack_id: str | None = None, title: str | None = None,
+               issuer: str | None = None, document: str | None = None) -> Draft:
+    """Read a notice's indicator table (Word, PDF, spreadsheet, CSV) into a draft pack workbook that
+    ``standards import`` reads once a person has filled what was left (``Draft.pending``)."""
+    from ecozone.catalogue.drafting import draft_standard
+    from ecozone.io.notice import read_notice
+    from ecozone.io.pack_workbook import write_draft_workbook
+
+    path = Path(notice)
+    found = read_notice(path)
+    metrics = load_metrics()
+    draft = draft_standard(found, metrics, pack_id=pack_id or draft_id(path), title=title, issuer=issuer,
+                           document=document)
+    write_draft_workbook(draft, metrics, output, path.name)
+    return draft
+
+
+def draft_id(path: Path) -> str:
+    """A pack id from the notice's file name (mee-2019.docx → mee-2019-draft), or ``draft``."""
+    stem = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-")
+    return f"{stem}-draft" if stem and stem[0].isalnum() else "draft"
 
 
 def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = None) -> int:

@@ -90,6 +90,12 @@ def _applies(indicator: Indicator) -> str:
     return text + (f"（须{'、'.join(indicator.applies_to.requires)}）" if indicator.applies_to.requires else "")
 
 
+def _spaceless(text: str) -> str:
+    """A 指标值 compared without its spaces: 「平原地区 ≥18」 and 「平原地区≥18」 are one text (a PDF drops the space
+    where a line wraps; transcriptions add them)."""
+    return "".join(text.split())
+
+
 def _changes(a: Indicator, b: Indicator) -> list[Change]:
     found = []
     for what, before, after in (
@@ -101,7 +107,7 @@ def _changes(a: Indicator, b: Indicator) -> list[Change]:
         ("单位", a.unit, b.unit),
         ("适用范围", _applies(a), _applies(b)),
     ):
-        if before != after:
+        if (before != after) if what != "指标值" else (_spaceless(before) != _spaceless(after)):
             found.append(Change(what, before, after))
     return found
 

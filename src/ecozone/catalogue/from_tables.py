@@ -95,6 +95,7 @@ def _header_data(rows: list[Row], build: _Builder) -> dict[str, Any]:
         path, annotation = known[key]
         raw = row.values.get("value")
         if raw is None or (isinstance(raw, str) and not raw.strip()):
+            build.mark(path, row, "value", HEADER_SHEET)  # a required field left blank is said at its cell
             continue  # blank: the field keeps its default
         node = data
         for part in path[:-1]:

@@ -49,6 +49,8 @@ __all__ = [
     "Column",
     "Row",
     "Tables",
+    "header_fields",
+    "rule_rows",
     "tables_of",
 ]
 
@@ -209,9 +211,9 @@ def tables_of(loaded: LoadedStandard) -> tuple[list[dict[str, Any]], list[dict[s
         for item in indicator.items:
             indicators.append(_item_row(indicator, item, loaded.metrics))
         if indicator.criterion is not None:
-            rules.extend(_rule_rows(indicator.id, None, indicator.criterion, "1", loaded.metrics))
+            rules.extend(rule_rows(indicator.id, None, indicator.criterion, "1", loaded.metrics))
         for item in indicator.items:
-            rules.extend(_rule_rows(indicator.id, item.id, item.criterion, "1", loaded.metrics))
+            rules.extend(rule_rows(indicator.id, item.id, item.criterion, "1", loaded.metrics))
     return header, indicators, rules
 
 
@@ -271,19 +273,19 @@ def when_text(when: When) -> str | None:
     return when.label() if when.model_dump(exclude_none=True) else None
 
 
-def _rule_rows(indicator: str, item: str | None, criterion: Criterion, node: str, metrics: Mapping[str, Metric],
+def rule_rows(indicator: str, item: str | None, criterion: Criterion, node: str, metrics: Mapping[str, Metric],
                condition: str | None = None, label: str | None = None) -> Iterator[dict[str, Any]]:
     row: dict[str, Any] = {"indicator": indicator, "item": item, "node": node, "kind": KINDS[criterion.kind],
                            "condition": condition, "label": label}
     if isinstance(criterion, AllOf | AnyOf):
         yield row
         for k, child in enumerate(criterion.of, 1):
-            yield from _rule_rows(indicator, item, child, f"{node}.{k}", metrics)
+            yield from rule_rows(indicator, item, child, f"{node}.{k}", metrics)
         return
     if isinstance(criterion, CaseOf):
         yield row
         for k, case in enumerate(criterion.cases, 1):
-            yield from _rule_rows(indicator, item, case.then, f"{node}.{k}", metrics, when_text(case.when), case.label)
+            yield from rule_rows(indicator, item, case.then, f"{node}.{k}", metrics, when_text(case.when), case.label)
         return
     row |= {"metric": criterion.metric, "metric_name": metrics[criterion.metric].name if criterion.metric in metrics
             else None}

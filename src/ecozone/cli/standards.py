@@ -1,4 +1,4 @@
-"""The standards group: list, show, export to Excel, import, verify, diff."""
+"""The standards group: list, show, export to Excel, draft from a notice, import, verify, diff."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from ecozone.vocabulary import ATTRIBUTE, ORIGIN
 
 __all__ = ["standards_app"]
 
-standards_app = typer.Typer(help="指标标准包：查看、导出为 Excel、导入、核实、比较。", invoke_without_command=True)
+standards_app = typer.Typer(help="指标标准包：查看、导出为 Excel、从通知原文起草、导入、核实、比较。",
+                            invoke_without_command=True)
 app.add_typer(standards_app, name="standards")
 
 
@@ -174,6 +175,35 @@ def standards_export(
     loaded = load_standard(standard_id)
     write_pack_workbook(loaded, output)
     out.print(f"已导出 {loaded.id}（{len(loaded.standard.indicators)} 项指标）到 {output}")
+
+
+@standards_app.command("draft")
+def standards_draft(
+    notice: Annotated[Path, typer.Argument(help="通知或附件：Word（.docx）、PDF、Excel/WPS（.xlsx/.xls/.ods）或 CSV")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="写出的草稿工作簿 .xlsx")],
+    pack_id: Annotated[str | None, typer.Option(
+        "--id", help="草稿的标准编号（默认由文件名生成，如 mee-2019-draft）")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="标准名称（默认取原文标题）")] = None,
+    issuer: Annotated[str | None, typer.Option("--issuer", help="发布机关（默认由文号推断）")] = None,
+    document: Annotated[str | None, typer.Option("--document", help="文号（默认取原文中的文号）")] = None,
+) -> None:
+    """从部里的通知原文起草标准包：读出指标表，逐项解析指标值、对应统计量，写成可导入的工作簿；读不出的留给人填写。"""
+    from ecozone import api
+
+    draft = api.draft_pack(notice, output, pack_id=pack_id, title=title, issuer=issuer, document=document)
+    for line in draft.report.lines():
+        out.print(line, highlight=False)
+    if draft.pending:
+        table = Table(title=f"待处理 {len(draft.pending)} 处（详见工作簿「待处理」表）")
+        for column in ("原文位置", "指标", "内容", "原文", "原因"):
+            table.add_column(column, overflow="fold")
+        for pending in draft.pending[:30]:
+            table.add_row(pending.where, pending.subject, pending.what, pending.text, pending.why)
+        out.print(table)
+        if len(draft.pending) > 30:
+            out.print(f"……另有 {len(draft.pending) - 30} 处")
+    out.print(f"已写入草稿 {output}：核对黄色单元格、填写橙色单元格后，用 ecozone standards import {output} "
+              "-o 标准包.yaml 导入", highlight=False)
 
 
 @standards_app.command("import")

@@ -21,6 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 from ecozone._files import atomic_path
 from ecozone._text import row_lines
 from ecozone.catalogue import LoadedStandard, Metric
+from ecozone.catalogue.drafting import Draft
 from ecozone.catalogue.from_tables import standard_from_tables
 from ecozone.catalogue.model import EvidenceCatalogue
 from ecozone.catalogue.tabular import (
@@ -37,7 +38,8 @@ from ecozone.catalogue.tabular import (
 from ecozone.errors import InputError, Location
 from ecozone.io.excel.guard import guard_workbook, open_workbook
 
-__all__ = ["read_evidence_workbook", "read_pack_workbook", "write_evidence_workbook", "write_pack_workbook"]
+__all__ = ["read_evidence_workbook", "read_pack_workbook", "write_draft_workbook", "write_evidence_workbook",
+           "write_pack_workbook"]
 
 GUIDE_SHEET = "说明"
 METRIC_SHEET = "统计量"
@@ -113,7 +115,8 @@ def write_pack_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
 
 
 def _table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], formats: _Formats,
-           spare: int) -> None:
+           spare: int, marks: Mapping[tuple[int, str], Any] | None = None) -> None:
+    """``marks``: a cell's own format by (row index, column key) — a draft's 草稿 and 待填 cells."""
     for c, column in enumerate(columns):
         sheet.set_column(c, c, column.width, formats.fixed if column.read_only else formats.input)
         sheet.write_string(0, c, column.title, formats.header)
@@ -125,9 +128,70 @@ def _table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[Mapping[s
                 "error_title": "不在可选范围内", "error_message": "可选：" + "、".join(column.choices)})
     for r, row in enumerate(rows, start=1):
         for c, column in enumerate(columns):
-            _write_cell(sheet, r, c, row.get(column.key), formats.fixed if column.read_only else formats.input)
+            style = formats.fixed if column.read_only else formats.input
+            if marks is not None and not column.read_only:
+                style = marks.get((r - 1, column.key), style)
+            _write_cell(sheet, r, c, row.get(column.key), style)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+
+
+_DRAFT_GUIDE = """\
+本工作簿是从「{file}」读出的标准包草稿（编号 {id}），由 ecozone standards draft 生成于 {today}。
+所有内容都未经核实：黄色单元格是程序从原文读出的草稿，橙色单元格是程序未能读出、须由人填写的内容，
+「待处理」表逐条列出了这些内容、原文和应填写的位置。
+
+{report}
+
+步骤
+1. 按「待处理」表逐条补全（「判定规则」表的写法见下方说明），并对照原文逐项核对黄色单元格。
+2. 在「标准信息」表核对编号、标准名称、文号、发布机关、发布日期；指标表不完整时填写「缺少的指标」。
+3. 导入并检查（出错时指出工作表和单元格）：
+       ecozone standards import 本文件.xlsx -o {id}.yaml
+4. 与已有标准比较：ecozone standards diff mee-2019 {id}.yaml
+5. 逐项核对原文后，在「指标」表把「已核实」改为 是、在「来源」写明页码，再用 standards verify 记录。
+「建议新增统计量」表中的统计量须先由维护者登记到统计量登记表，才能导入使用它们的规则。
+
+判定规则的写法（与 standards export 导出的工作簿相同）
+"""
+_TODO_COLUMNS = (Column("where", "原文位置", 22), Column("subject", "指标", 30), Column("what", "内容", 10),
+                 Column("text", "原文", 40), Column("why", "未能读出的原因", 44), Column("fill", "请填写在", 40))
+_PROPOSAL_COLUMNS = (Column("id", "建议编号", 16), Column("name", "名称", 30), Column("unit", "单位", 10),
+                     Column("kind", "类型", 8), Column("states", "状态值", 20), Column("direction", "方向", 26))
+
+
+def write_draft_workbook(draft: Draft, metrics: Mapping[str, Metric], path: Path | str, file: str) -> Path:
+    """A draft pack as the workbook ``standards import`` reads, with the cells read from the notice marked 草稿,
+    the cells left for a person marked 待填, and the list of what is left (written atomically)."""
+    path = Path(path)
+    pack_id = next((row["value"] for row in draft.header if row["key"] == "id"), "")
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp))
+        formats = _Formats(book)
+        drafted = book.add_format({"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True,
+                                   "border": 1, "bg_color": "#FFF9C4"})
+        todo = book.add_format({"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True,
+                                "border": 1, "bg_color": "#FFCC80"})
+        guide = book.add_worksheet(GUIDE_SHEET)
+        guide.set_column(0, 0, 120)
+        text = _DRAFT_GUIDE.format(file=file, id=pack_id, today=dt.date.today().isoformat(),
+                                   report="\n".join([*draft.report.lines(), f"待处理 {len(draft.pending)} 处。"]))
+        rules_help = _GUIDE[_GUIDE.index("· 判定规则"):_GUIDE.index("· 统计量")]
+        for r, line in enumerate((text + rules_help).splitlines()):
+            guide.write_string(r, 0, line, formats.guide)
+        _table(book.add_worksheet("待处理"), _TODO_COLUMNS, [vars(p) for p in draft.pending], formats, spare=0)
+        for sheet_name, columns, rows, spare in ((HEADER_SHEET, HEADER_COLUMNS, draft.header, 0),
+                                                  (INDICATOR_SHEET, INDICATOR_COLUMNS, draft.indicators, SPARE_ROWS),
+                                                  (RULE_SHEET, RULE_COLUMNS, draft.rules, SPARE_ROWS)):
+            marks = {(r, c.key): drafted for r, row in enumerate(rows) for c in columns
+                     if row.get(c.key) not in (None, "") and not (sheet_name == HEADER_SHEET and c.key != "value")}
+            marks |= {(r, key): todo for sheet, r, key in draft.todo if sheet == sheet_name}
+            _table(book.add_worksheet(sheet_name), columns, rows, formats, spare=spare, marks=marks)
+        _metrics_sheet(book.add_worksheet(METRIC_SHEET), metrics, formats)
+        if draft.proposals:
+            _table(book.add_worksheet("建议新增统计量"), _PROPOSAL_COLUMNS, draft.proposals, formats, spare=0)
+        book.close()
+    return path
 
 
 def _metrics_sheet(sheet: Worksheet, metrics: Mapping[str, Metric], formats: _Formats) -> None:
