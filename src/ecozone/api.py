@@ -361,7 +361,7 @@ def draft_pack(notice: Path | str, output: Path | str, *, pack_id: str | None = 
 def draft_id(path: Path) -> str:
     """A pack id from the notice's file name (mee-2019.docx → mee-2019-draft), or ``draft``."""
     stem = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-")
-    return f"{stem}-draft" if stem and stem[0].isalnum() else "draft"
+    return f"{stem}-draft" if re.fullmatch(r"[a-z][a-z0-9-]*", stem) else "draft"
 
 
 def judged_year(standard: LoadedStandard, dataset: Dataset, year: int | None = None) -> int:

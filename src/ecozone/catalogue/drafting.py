@@ -73,6 +73,7 @@ class Notice:
     title: str | None = None
     document: str | None = None
     columns: frozenset[str] = frozenset(FIELDS)
+    footnotes: tuple[str, ...] = ()  # 「注：…」 under the table, kept with the pack's provenance
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,8 @@ class _Build:
             "missing_rows": f"原文中未读到第 {'、'.join(map(str, missing))} 项" if missing else None,
             "veto_catalogue": None, "provenance.source": f"{self.notice.file}（ecozone standards draft 读取）",
             "provenance.confidence": "UNV", "provenance.verified": NO,
-            "provenance.note": "草稿：由 ecozone 从原文读取，逐项核对后再标为已核实",
+            "provenance.note": "草稿：由 ecozone 从原文读取，逐项核对后再标为已核实"
+                               + "".join(f"；原文{note}" for note in self.notice.footnotes),
         }
         defaults = {"pass_rule": PassRule(), "parameters": Parameters()}
         rows = []

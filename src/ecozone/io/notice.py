@@ -25,6 +25,7 @@ from typing import Any, Final
 from ecozone.catalogue.drafting import FIELDS, Notice, NoticeRow
 from ecozone.errors import InputError, Location
 from ecozone.io.excel.guard import MAX_UNZIPPED_BYTES, MAX_ZIP_RATIO, cell_text, guard_workbook, open_workbook
+from ecozone.io.tables import decoded
 
 __all__ = ["MAX_NOTICE_BYTES", "MAX_PDF_PAGES", "NOTICE_SUFFIXES", "read_notice"]
 
@@ -34,6 +35,7 @@ MAX_ROWS: Final = 5_000                        # an indicator table has tens of 
 NOTICE_SUFFIXES: Final = (".docx", ".pdf", ".xlsx", ".xls", ".ods", ".csv")
 CARRIED: Final = ("domain", "task", "number", "attribute", "scope")  # blank under a merge means "as above"
 _DOCUMENT_NO: Final = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号")
+_FOOTNOTE: Final = re.compile(r"^注\s*\d*\s*[:：]")
 _TITLE: Final = re.compile(r"^[\u4e00-\u9fff（）()]{4,40}(?:建设指标|指标)[（(]?[\u4e00-\u9fff]{0,8}[）)]?$")
 
 Grid = list[list[str | None]]  # None: a cell a merge covers (a PDF's), "" an empty one
@@ -167,17 +169,8 @@ def _spreadsheet(path: Path, file: str) -> list[_Table]:
 
 
 def _csv(path: Path, file: str) -> list[_Table]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError("CSV 的编码无法识别", Location(file=file), expected="UTF-8 或 GBK 编码的 CSV")
     grid: Grid = []
-    for row in csv.reader(io.StringIO(text)):
+    for row in csv.reader(io.StringIO(decoded(path))):
         grid.append(list(row))
         if len(grid) > MAX_ROWS:
             raise _too_many(file)
@@ -250,8 +243,9 @@ def _notice(file: str, tables: list[_Table], text: str) -> Notice:
     titled = next((line.strip() for line in text.splitlines() if _TITLE.match(line.strip())), None)
     document = _DOCUMENT_NO.search(text)
     present = frozenset(k for k in FIELDS if columns is not None and k in columns)
+    footnotes = tuple(line.strip() for line in text.splitlines() if _FOOTNOTE.match(line.strip()))
     return Notice(file=Path(file).name, rows=tuple(rows), title=titled,
-                  document=document.group(0) if document else None, columns=present)
+                  document=document.group(0) if document else None, columns=present, footnotes=footnotes[:10])
 
 
 def _header(line: Sequence[str | None]) -> dict[str, int] | None:

@@ -179,7 +179,15 @@ def write_draft_workbook(draft: Draft, metrics: Mapping[str, Metric], path: Path
         rules_help = _GUIDE[_GUIDE.index("· 判定规则"):_GUIDE.index("· 统计量")]
         for r, line in enumerate((text + rules_help).splitlines()):
             guide.write_string(r, 0, line, formats.guide)
-        _table(book.add_worksheet("待处理"), _TODO_COLUMNS, [vars(p) for p in draft.pending], formats, spare=0)
+        todo_sheet = book.add_worksheet("待处理")
+        _table(todo_sheet, _TODO_COLUMNS, [vars(p) for p in draft.pending], formats, spare=0)
+        todo_sheet.set_landscape()
+        todo_sheet.set_paper(9)
+        todo_sheet.fit_to_pages(1, 0)  # a list to print and work through: one page wide
+        todo_sheet.repeat_rows(0)
+        widths = [c.width for c in _TODO_COLUMNS]
+        for r, pending in enumerate(draft.pending, start=1):
+            todo_sheet.set_row(r, 14 * row_lines([vars(pending)[c.key] for c in _TODO_COLUMNS], widths))
         for sheet_name, columns, rows, spare in ((HEADER_SHEET, HEADER_COLUMNS, draft.header, 0),
                                                   (INDICATOR_SHEET, INDICATOR_COLUMNS, draft.indicators, SPARE_ROWS),
                                                   (RULE_SHEET, RULE_COLUMNS, draft.rules, SPARE_ROWS)):

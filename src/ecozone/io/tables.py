@@ -26,7 +26,7 @@ from ecozone.io.excel.guard import EXCEL_SUFFIXES, cell_text, guard_workbook, op
 from ecozone.io.validate import FIRST_YEAR, check_figures, parse_number
 from ecozone.regions.profile import ENUM_COLUMNS, ENUM_LABELS, FLAGS
 
-__all__ = ["read_assigned", "read_dataset", "read_observations", "read_regions", "regions_from_register"]
+__all__ = ["decoded", "read_assigned", "read_dataset", "read_observations", "read_regions", "regions_from_register"]
 
 _LEVEL_ALIASES = {"市": "市", "地级市": "市", "地级": "市", "州": "市", "盟": "市",
                   "县": "县", "县级市": "县", "区": "县", "旗": "县", "县级": "县"}
@@ -62,15 +62,7 @@ def _read_text_table(path: Path, regions: Collection[str] | None = None) -> pl.D
         return _read_workbook_table(path, regions)
     if path.suffix.lower() != ".csv":
         raise InputError("不支持的文件类型", Location(file=str(path)), expected=".csv、.parquet 或 .xlsx/.xls/.ods")
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes almost any byte string
-        raise InputError("无法识别文件编码", Location(file=str(path)), expected="UTF-8 或 GB18030")
+    text = decoded(path)
     try:
         frame = pl.read_csv(io.StringIO(text), infer_schema=False)
     except pl.exceptions.PolarsError as exc:
@@ -421,3 +413,14 @@ def regions_from_register(codes: list[str], profiles: Path | None = None) -> pl.
     validated, problems = validate_regions(frame)
     raise_first(problems, file)
     return fill_zones(validated)
+
+
+def decoded(path: Path) -> str:
+    """A CSV's text as Excel (GB18030) or a UTF-8 editor saved it."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("无法识别文件编码", Location(file=str(path)), expected="UTF-8 或 GB18030 编码的 CSV")
