@@ -76,3 +76,37 @@ def test_what_cannot_be_read_is_left_for_a_person_and_import_says_where(tmp_path
     refused = run(tmp_path, "standards", "import", "草稿.xlsx", "-o", "x.yaml")
     assert refused.returncode != 0 and "工作表「标准信息」" in refused.stderr and "单元格" in refused.stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_the_2024_layout_without_attributes_and_with_marks(tmp_path: Path) -> None:
+    """The 2024 city table: no 指标属性 or 适用范围 column (the level is in the title), * marks whose meaning is
+    unknown (left for a person, not guessed), ΔEQI and 「且≥90或持续提高」. Once the one unnamed row's metric is
+    filled in as a person would, every rule is the shipped pack's."""
+    from ecozone.catalogue import load_standard, load_standard_file
+    from ecozone.catalogue.describe import describe
+
+    drafted = run(tmp_path, "standards", "draft", str(NOTICES / "mee-2024-city.docx"), "-o", "草稿.xlsx")
+    assert drafted.returncode == 0, drafted.stderr
+    assert "完全读出 25 个（96%），部分读出 1 个" in drafted.stdout
+    book = load_workbook(tmp_path / "草稿.xlsx")
+    todo = [[c.value for c in line] for line in book["待处理"].iter_rows(min_row=2)]
+    assert sum(1 for line in todo if line[2] == "适用条件") == 6  # every * said
+    rules = book["判定规则"]
+    metric_column = [c.value for c in rules[1]].index("统计量") + 1
+    blank = next(r for r in range(2, rules.max_row + 1) if rules.cell(r, 1).value == "2")
+    rules.cell(blank, metric_column).value = "eco_assessment_system"  # the person's one edit
+    book.save(tmp_path / "补全.xlsx")
+    imported = run(tmp_path, "standards", "import", "补全.xlsx", "-o", "city.yaml")
+    assert imported.returncode == 0, imported.stderr
+    shipped, mine = load_standard("mee-2024-city").standard, load_standard_file(tmp_path / "city.yaml").standard
+
+    def rules_of(pack: object) -> dict[str, str]:
+        found = {}
+        for indicator in pack.indicators:  # type: ignore[attr-defined]
+            for unit in (indicator.items or (indicator,)):
+                found[unit.id] = describe(unit.criterion)
+        return found
+
+    assert rules_of(mine) == rules_of(shipped)
+    assert {i.id: (i.attribute, i.applies_to.levels) for i in mine.indicators} == {
+        i.id: ("none", ("市",)) for i in shipped.indicators}

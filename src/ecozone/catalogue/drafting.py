@@ -181,7 +181,7 @@ class _Build:
         domain = _strip_numbering(first.domain)
         if domain and domain not in self.domains:
             self.domains.append(domain)
-        levels, requires, scope_note = _scope(first.scope, first.note)
+        levels, requires, scope_note = _scope(first.scope, first.note, self.notice.title)
         self.levels.update(levels)
         row_index = len(self.indicators)
         subject = f"第{ident}项 {name}"
@@ -212,7 +212,11 @@ class _Build:
             parent_name = name
             for k, (item_name, unit, target, where) in enumerate(items, start=1):
                 item_id = f"{ident}.{k}"
-                clean_name, _ = _name(item_name)
+                clean_name, item_starred = _name(item_name)
+                if item_starred:
+                    self._leave(where, f"{item_id} {clean_name}", "适用条件", item_name, "名称带 *，其含义原文未说明",
+                                f"「指标」表第{len(self.indicators) + 2}行「适用条件」",
+                                ("指标", len(self.indicators), "requires"))
                 self.indicators.append({"id": item_id, "parent": ident, "name": clean_name, "unit": _unit(unit),
                                         "target_text": _target_text(target)})
                 notes += self._rule(ident, item_id, clean_name, [clean_name, parent_name + clean_name], _unit(unit),
@@ -220,8 +224,8 @@ class _Build:
         row["note"] = "；".join(dict.fromkeys(notes))
 
     def _attribute(self, row: NoticeRow, index: int, subject: str) -> str:
-        if "attribute" not in self.notice.columns:
-            return ATTRIBUTES["none"]  # the 2024 tables have no 约束性/参考性 column
+        if "attribute" not in self.notice.columns or not any(r.attribute.strip() for r in self.notice.rows):
+            return ATTRIBUTES["none"]  # the 2024 tables have no 约束性/参考性 column (or leave it empty throughout)
         word = re.sub(r"\s+", "", row.attribute)
         code = _ATTRIBUTE_WORDS.get(word)
         if code is None:
@@ -493,10 +497,12 @@ def _strip_numbering(text: str) -> str:
     return re.sub(r"^(?:[一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十]+[）)])", "", clean)
 
 
-def _scope(scope: str, note: str) -> tuple[list[str], list[str], str | None]:
-    """适用范围 (市县 / 市 / 县) and the features a place must have (仅适用于沿海地区) from 适用范围 and 备注."""
+def _scope(scope: str, note: str, title: str | None = None) -> tuple[list[str], list[str], str | None]:
+    """适用范围 (市县 / 市 / 县) and the features a place must have (仅适用于沿海地区) from 适用范围 and 备注; without
+    a 适用范围, the level a title names (「生态文明建设示范区（市）建设指标」)."""
     text = re.sub(r"\s+", "", scope)
-    levels = [level for level in ("市", "县") if level in text] or ["市", "县"]
+    titled = re.search(r"[（(](市|县)[）)]", title or "")
+    levels = [level for level in ("市", "县") if level in text] or ([titled.group(1)] if titled else ["市", "县"])
     requires = [flag for word, flag in _REQUIRES.items() if word in text + note]
     said = None if text or not scope else "适用范围未填，按市、县均适用"
     return levels, requires, said

@@ -36,7 +36,7 @@ NOTICE_SUFFIXES: Final = (".docx", ".pdf", ".xlsx", ".xls", ".ods", ".csv")
 CARRIED: Final = ("domain", "task", "number", "attribute", "scope")  # blank under a merge means "as above"
 _DOCUMENT_NO: Final = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号")
 _FOOTNOTE: Final = re.compile(r"^注\s*\d*\s*[:：]")
-_TITLE: Final = re.compile(r"^[\u4e00-\u9fff（）()]{4,40}(?:建设指标|指标)[（(]?[\u4e00-\u9fff]{0,8}[）)]?$")
+_TITLE: Final = re.compile(r"^[\u4e00-\u9fff（）()]{4,40}(?:建设指标|指标)(?:[（(][\u4e00-\u9fff]{0,8}[）)])?$")
 
 Grid = list[list[str | None]]  # None: a cell a merge covers (a PDF's), "" an empty one
 
