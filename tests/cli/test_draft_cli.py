@@ -110,3 +110,13 @@ def test_the_2024_layout_without_attributes_and_with_marks(tmp_path: Path) -> No
     assert rules_of(mine) == rules_of(shipped)
     assert {i.id: (i.attribute, i.applies_to.levels) for i in mine.indicators} == {
         i.id: ("none", ("市",)) for i in shipped.indicators}
+
+
+def test_a_notice_with_two_tables_gives_one_draft_each(tmp_path: Path) -> None:
+    drafted = run(tmp_path, "standards", "draft", str(NOTICES / "two-tables.docx"), "-o", "草稿.xlsx", "--id", "gz")
+    assert drafted.returncode == 0, drafted.stderr
+    assert "文件中有 2 张指标表" in drafted.stdout
+    for name, pack_id, level in (("草稿-市.xlsx", "gz-city", "市"), ("草稿-县.xlsx", "gz-county", "县")):
+        header = {r[0].value: r[2].value for r in load_workbook(tmp_path / name)["标准信息"].iter_rows(min_row=2)}
+        assert (header["id"], header["levels"]) == (pack_id, level)
+    assert not (tmp_path / "草稿.xlsx").exists()

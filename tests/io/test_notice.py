@@ -93,3 +93,15 @@ def test_hostile_files_are_refused_before_they_are_parsed(tmp_path: Path) -> Non
         read_notice(damaged)
     with pytest.raises(InputError, match=r"不支持「\.doc」"):
         read_notice(tmp_path / "旧版.doc")
+
+
+def test_a_notice_with_a_city_and_a_county_table_is_read_as_two() -> None:
+    from ecozone.io.notice import read_notices
+
+    city, county = read_notices(NOTICES / "two-tables.docx")
+    assert (city.title, len(city.rows)) == ("生态文明建设示范区（市）建设指标", 31)  # 「附件1」 taken off
+    assert (county.title, len(county.rows)) == ("生态文明建设示范区（县）建设指标", 6)
+    assert city.document == county.document == "环办生态〔2024〕4号"
+    assert "attribute" not in city.columns
+    with pytest.raises(InputError, match="2 张指标表"):
+        read_notice(NOTICES / "two-tables.docx")

@@ -190,20 +190,26 @@ def standards_draft(
     """从部里的通知原文起草标准包：读出指标表，逐项解析指标值、对应统计量，写成可导入的工作簿；读不出的留给人填写。"""
     from ecozone import api
 
-    draft = api.draft_pack(notice, output, pack_id=pack_id, title=title, issuer=issuer, document=document)
-    for line in draft.report.lines():
-        out.print(line, highlight=False)
-    if draft.pending:
-        table = Table(title=f"待处理 {len(draft.pending)} 处（详见工作簿「待处理」表）")
-        for column in ("原文位置", "指标", "内容", "原文", "原因"):
-            table.add_column(column, overflow="fold")
-        for pending in draft.pending[:30]:
-            table.add_row(pending.where, pending.subject, pending.what, pending.text, pending.why)
-        out.print(table)
-        if len(draft.pending) > 30:
-            out.print(f"……另有 {len(draft.pending) - 30} 处")
-    out.print(f"已写入草稿 {output}：核对黄色单元格、填写橙色单元格后，用 ecozone standards import {output} "
-              "-o 标准包.yaml 导入", highlight=False)
+    written = api.draft_pack(notice, output, pack_id=pack_id, title=title, issuer=issuer, document=document)
+    if len(written) > 1:
+        out.print(f"文件中有 {len(written)} 张指标表，各写一份草稿。", highlight=False)
+    for target, draft in written:
+        pack = {row["key"]: row["value"] for row in draft.header}
+        if len(written) > 1:
+            out.print(f"\n{pack['title'] or '（标题未读到）'}（{pack['id']}）", highlight=False)
+        for line in draft.report.lines():
+            out.print(line, highlight=False)
+        if draft.pending:
+            table = Table(title=f"待处理 {len(draft.pending)} 处（详见工作簿「待处理」表）")
+            for column in ("原文位置", "指标", "内容", "原文", "原因"):
+                table.add_column(column, overflow="fold")
+            for pending in draft.pending[:30]:
+                table.add_row(pending.where, pending.subject, pending.what, pending.text, pending.why)
+            out.print(table)
+            if len(draft.pending) > 30:
+                out.print(f"……另有 {len(draft.pending) - 30} 处")
+        out.print(f"已写入草稿 {target}：核对黄色单元格、填写橙色单元格后，用 ecozone standards import {target} "
+                  "-o 标准包.yaml 导入", highlight=False)
 
 
 @standards_app.command("import")

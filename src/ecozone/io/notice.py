@@ -27,7 +27,7 @@ from ecozone.errors import InputError, Location
 from ecozone.io.excel.guard import MAX_UNZIPPED_BYTES, MAX_ZIP_RATIO, cell_text, guard_workbook, open_workbook
 from ecozone.io.tables import decoded
 
-__all__ = ["MAX_NOTICE_BYTES", "MAX_PDF_PAGES", "NOTICE_SUFFIXES", "read_notice"]
+__all__ = ["MAX_NOTICE_BYTES", "MAX_PDF_PAGES", "NOTICE_SUFFIXES", "read_notice", "read_notices"]
 
 MAX_NOTICE_BYTES: Final = 30 * 1024 * 1024   # a notice with its attachments is well under 10 MB
 MAX_PDF_PAGES: Final = 300
@@ -45,10 +45,22 @@ Grid = list[list[str | None]]  # None: a cell a merge covers (a PDF's), "" an em
 class _Table:
     grid: Grid
     where: list[str]  # per row: 「表1 第3行」 / 「第2页 表1 第3行」
+    preface: str = ""  # the text just above the table: its title (「附件2 …（县）建设指标」), if any
 
 
 def read_notice(path: Path | str) -> Notice:
-    """The rows of the indicator table(s) in the notice, with the title and document number found in its text."""
+    """The one indicator table of a notice (its rows, title, document number); a notice with several (a city and a
+    county table) is read with ``read_notices``."""
+    found = read_notices(path)
+    if len(found) > 1:
+        raise InputError(f"文件中有 {len(found)} 张指标表", Location(file=str(path)),
+                         expected="逐张起草（read_notices）")
+    return found[0]
+
+
+def read_notices(path: Path | str) -> tuple[Notice, ...]:
+    """Each indicator table in the notice — a new table where the header changes or the 序号 starts again at 1 —
+    with its title (the line above it, else the notice's) and the document number found in the text."""
     path = Path(path)
     file = str(path)
     suffix = path.suffix.lower()
@@ -72,7 +84,7 @@ def read_notice(path: Path | str) -> Notice:
     else:
         tables = _spreadsheet(path, file)
         text = "\n".join(_clean(c) for table in tables for line in table.grid[:4] for c in line if c)
-    return _notice(file, tables, text)
+    return _notices(file, tables, text)
 
 
 # --- formats -----------------------------------------------------------------------------------
@@ -92,6 +104,15 @@ def _docx(path: Path, file: str) -> tuple[list[_Table], str]:
     except Exception as exc:  # python-docx raises KeyError, ValueError or lxml's errors for a damaged file
         raise InputError(f"无法读取 Word 文档（{type(exc).__name__}）：文件可能已损坏", Location(file=file),
                          expected="用 Word/WPS 另存为 .docx 后再读") from None
+    prefaces, lines = [], []
+    for element in document.element.body.iterchildren():  # paragraphs and tables in the order they are printed
+        if element.tag.endswith("}p"):
+            said = "".join(t.text or "" for t in element.iter() if t.tag.endswith("}t")).strip()
+            if said:
+                lines.append(said)
+        elif element.tag.endswith("}tbl"):
+            prefaces.append("\n".join(lines[-3:]))
+            lines = []
     tables = []
     for t, table in enumerate(document.tables, start=1):
         grid: Grid = []
@@ -99,8 +120,9 @@ def _docx(path: Path, file: str) -> tuple[list[_Table], str]:
             grid.append([cell.text for cell in row.cells])
             if len(grid) > MAX_ROWS:
                 raise _too_many(file)
-        tables.append(_Table(grid, [f"表{t} 第{r}行" for r in range(1, len(grid) + 1)]))
-    text = "\n".join(p.text for p in document.paragraphs[:80])
+        tables.append(_Table(grid, [f"表{t} 第{r}行" for r in range(1, len(grid) + 1)],
+                             prefaces[t - 1] if t - 1 < len(prefaces) else ""))
+    text = "\n".join(p.text for p in document.paragraphs[:200])
     return tables, text
 
 
@@ -125,9 +147,14 @@ def _pdf(path: Path, file: str) -> tuple[list[_Table], str]:
         texts: list[str] = []
         for p, page in enumerate(pdf.pages, start=1):
             texts.append(page.extract_text() or "")
-            for t, found in enumerate(page.extract_tables(), start=1):
-                grid: Grid = [[_pdf_cell(c) for c in row] for row in found]
-                tables.append(_Table(grid, [f"第{p}页 表{t} 第{r}行" for r in range(1, len(grid) + 1)]))
+            above = 0.0
+            for t, found in enumerate(page.find_tables(), start=1):
+                grid: Grid = [[_pdf_cell(c) for c in row] for row in found.extract()]
+                top = found.bbox[1]
+                preface = page.crop((0, above, page.width, top)).extract_text() if top > above + 1 else ""
+                above = found.bbox[3]
+                tables.append(_Table(grid, [f"第{p}页 表{t} 第{r}行" for r in range(1, len(grid) + 1)],
+                                     "\n".join((preface or "").splitlines()[-3:])))
                 if sum(len(x.grid) for x in tables) > MAX_ROWS:
                     raise _too_many(file)
     text = "\n".join(texts)
@@ -204,10 +231,16 @@ def _too_many(file: str) -> InputError:
 # --- tables → rows ------------------------------------------------------------------------------
 
 
-def _notice(file: str, tables: list[_Table], text: str) -> Notice:
-    rows: list[NoticeRow] = []
+@dataclass
+class _Part:
+    columns: dict[str, int]
+    title: str | None
+    rows: list[NoticeRow]
+
+
+def _notices(file: str, tables: list[_Table], text: str) -> tuple[Notice, ...]:
+    parts: list[_Part] = []
     seen_headers: list[str] = []
-    columns: dict[str, int] | None = None
     header: list[str] | None = None
     previous: dict[str, str] = {}
     for table in tables:
@@ -218,34 +251,62 @@ def _notice(file: str, tables: list[_Table], text: str) -> Notice:
                 found = (r, mapped)
                 break
         if found is None:
-            if columns is None or len(table.grid[0] if table.grid else []) != len(header or []):
+            if not parts or len(table.grid[0] if table.grid else []) != len(header or []):
                 seen_headers.append("、".join(_clean(c) for c in (table.grid[0] if table.grid else []) if c)[:60])
                 continue
             start = 0  # a table the page broke: it continues the one before, without its header
         else:
-            start, columns = found[0] + 1, found[1]
+            start = found[0] + 1
             again = [_clean(c) for c in table.grid[found[0]]]
+            heading = ["".join(_clean(c) for c in line if c) for line in table.grid[:found[0]]]  # a sheet's title rows
+            above = "\n".join([table.preface, *heading])
             if again != header:  # a new table; the same header again is the next page of the same one
                 previous = {}
+                parts.append(_Part(found[1], _title_in(above), []))
             header = again
-        assert columns is not None and header is not None
+        part = parts[-1]
+        first = True
         for line, where in zip(table.grid[start:], table.where[start:], strict=True):
             if [_clean(c) for c in line] == header:
                 continue  # the header again, repeated on a new page
-            cells = _cells(line, columns, previous)
+            cells = _cells(line, part.columns, previous)
             if cells is None:
                 continue
-            rows.append(NoticeRow(where=where, **cells))
-    if not rows:
+            if _number(cells["number"]) == 1 and any((_number(r.number) or 0) > 1 for r in part.rows):
+                part = _Part(part.columns, _title_in(table.preface) if first else None, [])
+                parts.append(part)  # 序号 starts again: the next table (市 then 县)
+                previous.clear()
+                cells = _cells(line, part.columns, previous) or cells
+            part.rows.append(NoticeRow(where=where, **cells))
+            first = False
+    parts = [p for p in parts if p.rows]
+    if not parts:
         said = "；".join(h for h in seen_headers if h) or "无"
         raise InputError("没有找到指标表", Location(file=file),
                          expected="表头含「序号」「指标名称」「指标值」等列的表格（已见表头：" + said + "）")
-    titled = next((line.strip() for line in text.splitlines() if _TITLE.match(line.strip())), None)
+    titles = [line.strip() for line in text.splitlines() if _TITLE.match(line.strip())]
     document = _DOCUMENT_NO.search(text)
-    present = frozenset(k for k in FIELDS if columns is not None and k in columns)
-    footnotes = tuple(line.strip() for line in text.splitlines() if _FOOTNOTE.match(line.strip()))
-    return Notice(file=Path(file).name, rows=tuple(rows), title=titled,
-                  document=document.group(0) if document else None, columns=present, footnotes=footnotes[:10])
+    footnotes = tuple(line.strip() for line in text.splitlines() if _FOOTNOTE.match(line.strip()))[:10]
+    return tuple(Notice(file=Path(file).name, rows=tuple(part.rows),
+                        title=part.title or (titles[k] if k < len(titles) and len(parts) > 1 else None)
+                        or (titles[0] if titles else None),
+                        document=document.group(0) if document else None,
+                        columns=frozenset(k for k in FIELDS if k in part.columns), footnotes=footnotes)
+                 for k, part in enumerate(parts))
+
+
+def _title_in(text: str) -> str | None:
+    """The table's title among the lines above it (「附件1 生态文明建设示范区（市）建设指标」 → without 「附件1」)."""
+    for line in reversed(text.splitlines()):
+        clean = re.sub(r"^附件\s*\d*\s*[:：]?\s*", "", line.strip())
+        if _TITLE.match(clean):
+            return clean
+    return None
+
+
+def _number(text: str) -> int | None:
+    clean = unicodedata.normalize("NFKC", text or "").strip().rstrip(".、")
+    return int(clean) if clean.isdigit() else None
 
 
 def _header(line: Sequence[str | None]) -> dict[str, int] | None:
