@@ -121,3 +121,15 @@ def test_the_cli_runs_as_a_module(entry: list[str]) -> None:
     result = subprocess.run([sys.executable, *entry], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "批量评估" in result.stdout and "--profiles" in result.stdout
+
+
+def test_the_command_line_loads_only_what_a_command_uses() -> None:
+    """`ecozone --help` must answer at once: importing the CLI loads no data, spreadsheet or web library (each
+    command imports what it needs when it runs). Not timed; what is imported is what costs."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, ecozone.cli; print(','.join(m for m in ('polars', 'openpyxl', 'fastapi', 'pydantic', "
+             "'numpy', 'matplotlib', 'sqlalchemy') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert loaded.stdout.strip() == ""

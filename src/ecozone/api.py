@@ -11,12 +11,11 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
 from ecozone.catalogue import LoadedStandard, load_metrics, load_standard
-from ecozone.catalogue.drafting import Draft
 from ecozone.catalogue.regimes import RulesChoice, load_regimes, rules_in_force
 from ecozone.catalogue.vetoes import load_veto_catalogue
 from ecozone.dataset import Dataset
@@ -29,6 +28,9 @@ from ecozone.io.excel.read import WorkbookImport, read_workbook, workbook_standa
 from ecozone.io.problems import NOTE, WARNING, Problem
 from ecozone.io.tables import read_dataset
 from ecozone.io.validate import INPUT_SCHEMA, check_figures
+
+if TYPE_CHECKING:
+    from ecozone.catalogue.drafting import Draft
 
 __all__ = [
     "assess_dataset",

@@ -9,8 +9,10 @@ for these codes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:  # polars is loaded by the methods that need it: a command's --help must not wait for it
+    import polars as pl
 
 __all__ = [
     "ANSWER",
@@ -60,10 +62,14 @@ class Codebook(Mapping[str, str]):
     @property
     def dtype(self) -> pl.Enum:
         """The codes as a polars ``Enum`` (ordered as shown), for columns that hold them."""
+        import polars as pl
+
         return pl.Enum(list(self._labels))
 
     def label_expr(self, column: str | pl.Expr) -> pl.Expr:
         """A column of codes as labels (an unknown code is an error, never a silent blank)."""
+        import polars as pl
+
         expr = pl.col(column) if isinstance(column, str) else column
         return expr.replace_strict(self._labels, return_dtype=pl.String)
 

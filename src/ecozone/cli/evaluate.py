@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ecozone import api
-from ecozone.catalogue.regimes import RulesChoice
 from ecozone.cli.app import (
     Format,
     FormatOption,
@@ -33,11 +31,12 @@ from ecozone.cli.app import (
 )
 from ecozone.cli.printing import print_assessment, print_evidence_gaps, print_header, print_matrix, print_selfcheck
 from ecozone.errors import Location, UsageError
-from ecozone.evaluation import Evaluation
-from ecozone.evaluation import Mode as EvaluationMode
-from ecozone.reports import FORMATS
-from ecozone.reports.results_json import evaluation_to_dict
 from ecozone.vocabulary import FINAL_VERDICT, PLAN_STATUS, STANDING, STATUS, TREND_CLASS, WEAK_CLASS
+
+if TYPE_CHECKING:
+    from ecozone.catalogue.regimes import RulesChoice
+    from ecozone.evaluation import Evaluation
+    from ecozone.evaluation import Mode as EvaluationMode
 
 __all__ = ["prepare"]
 
@@ -50,6 +49,8 @@ def prepare(path: Path, standard: str | None, year: int | None, sets: list[str] 
             accept_warnings: bool = False, regions: Path | None = None, vetoes: bool | None = None,
             mode: EvaluationMode = "apply", as_of: dt.date | None = None) -> Evaluation:
     """Load, apply what-ifs, evaluate once (with the self-check whenever the data carry it)."""
+    from ecozone import api
+
     loaded, chosen = api.standard_for(path, standard, year)
     _say_rules(chosen)
     dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
@@ -91,6 +92,8 @@ def assess(
     sets: SetOption = None,
 ) -> None:
     """按标准逐项评估一个或多个地区，给出每项指标的判定、差距和理由，以及每个地区的结论。"""
+    from ecozone.reports.results_json import evaluation_to_dict
+
     evaluation = prepare(path, standard, year, sets, accept_warnings=accept_warnings, regions=regions)
     if output is not None and output.suffix.lower() == ".xlsx":
         from ecozone.reports.workbook import write_results_workbook
@@ -119,6 +122,8 @@ def compare(
     output: OutputOption = None,
 ) -> None:
     """同一份数据在两套规则下的结论对比：每个地区的结论变化及原因，判定发生变化的指标（按统计量对应）及理由。"""
+    from ecozone import api
+
     base, chosen = api.standard_for(path, standard, year)
     dataset = api.load_dataset(path, standard=base)
     other, other_chosen = api.rules_named(against, dataset, year)
@@ -171,6 +176,7 @@ def monitor(
 ) -> None:
     """命名后：逐年自评估（警告与撤销情形），每个已命名地区的现状（正常、警告（黄牌）、限期整改、撤销（红牌））、
     整改期限、下次复核，以及从命名起的时间线。"""
+    from ecozone import api
     from ecozone.io.named import read_named
 
     listed = named if named is not None else (path / "named.csv" if path.is_dir() else None)
@@ -222,6 +228,9 @@ def selfcheck(
     sets: SetOption = None,
 ) -> None:
     """申报前自查（一票否决）：逐项列出否决条件的回答、依据和影响，给出每个地区能否推荐及原因。"""
+    from ecozone import api
+    from ecozone.reports.results_json import evaluation_to_dict
+
     evaluation = prepare(path, standard, year, sets, accept_warnings=accept_warnings, vetoes=True,
                          mode="monitor" if mode is Mode.monitor else "apply", as_of=_date_option(as_of))
     if fmt_ is Format.json:
@@ -257,6 +266,8 @@ def weakpoints(
     sets: SetOption = None,
 ) -> None:
     """短板弱项：每个地区按 约束性未达标 → 缺数据 → 参考性未达标 → 风险（余量小、趋势背离）排序。"""
+    from ecozone import api
+
     evaluation = prepare(path, standard, year, sets)
     view = evaluation.outlook
     method = evaluation.methods["outlook"]
@@ -393,6 +404,9 @@ def report(
     """写出上交用的报告：自评报告（Word）、指标完成情况表（Excel）、PDF 和单文件网页（HTML），内容一致。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ecozone import api
+    from ecozone.reports import FORMATS
+
     evaluation = prepare(path, standard, year, sets)
     codes = region or evaluation.regions["region"].to_list()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -421,6 +435,7 @@ def dossier(
 ) -> None:
     """申报材料包：自评报告（Word、PDF）、指标完成情况表与否决项自查（Excel）、按指标编号归档的佐证材料、
     目录（每个文件的出具单位、文号、日期、sha256）和尚缺的佐证材料清单。同样的数据和材料得到完全相同的 zip。"""
+    from ecozone import api
     from ecozone.reports.dossier import write_dossier
 
     evaluation = prepare(path, standard, year, None, vetoes=True)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from ecozone import api
-from ecozone.catalogue import load_standard
 from ecozone.cli.app import app, out
 from ecozone.cli.sample import sample_path
 from ecozone.errors import Location, UsageError
-from ecozone.io.excel.marked_copy import write_errors_workbook
-from ecozone.io.excel.template import write_template
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["check", "template", "years_option"]
 
@@ -34,6 +32,12 @@ def template(
     years: Annotated[str | None, typer.Option("--years", help="年份范围，如 2019-2023（默认：近5年）")] = None,
 ) -> None:
     """生成填报工作簿：说明、地区信息、指标数据（按地区适用的指标和目标）、上级目标、来源与备注。"""
+    import polars as pl
+
+    from ecozone import api
+    from ecozone.catalogue import load_standard
+    from ecozone.io.excel.template import write_template
+
     loaded = load_standard(standard)
     register = api.template_regions(region, regions, sample_path() / "regions.csv")
     levels = list(loaded.standard.levels)
@@ -79,6 +83,10 @@ def check(
     ] = None,
 ) -> None:
     """只检查不评估：列出工作簿中的全部问题（级别、工作表、单元格、问题、应为）。有错误时退出码为 1。"""
+    from ecozone import api
+    from ecozone.catalogue import load_standard
+    from ecozone.io.excel.marked_copy import write_errors_workbook
+
     loaded = load_standard(standard) if standard else None
     report = api.check_workbook(path, loaded)
     problems = report.problems

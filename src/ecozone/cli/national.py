@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from ecozone.catalogue import LoadedStandard, load_standard
 from ecozone.cli.app import app, err, out
 from ecozone.cli.excel import years_option
-from ecozone.national.batch import BatchResult, common_weak_points, verdicts_by_province
 from ecozone.vocabulary import FINAL_VERDICT
+
+if TYPE_CHECKING:
+    from ecozone.catalogue import LoadedStandard
+    from ecozone.national.batch import BatchResult
 
 __all__ = ["batch", "synth"]
 
@@ -26,7 +27,10 @@ def synth(
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子得到相同数据）")] = 1,
 ) -> None:
     """生成合成的全国面板（真实的区划代码，虚构的数值），用于性能测试和压力测试。"""
+    import polars as pl
+
     from ecozone._files import atomic_path
+    from ecozone.catalogue import load_standard
     from ecozone.national.synth import synthetic_panel
 
     provinces = None if regions == "all" else [p.strip()[:2] for p in regions.split(",") if p.strip()]
@@ -57,6 +61,7 @@ def batch(
     """批量评估（全国或一省的全部县）：按省分块评估并显示进度，写出结果 Parquet，打印分省结论与全国常见短板。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ecozone.catalogue import load_standard
     from ecozone.national.batch import check_output, open_batch_panel, run_batch
     from ecozone.regions.register import load_register
 
@@ -86,6 +91,8 @@ def batch(
 
 
 def _print_batch_summary(result: BatchResult, names: dict[str, str], top: int, loaded: LoadedStandard) -> None:
+    from ecozone.national.batch import common_weak_points, verdicts_by_province
+
     counts = verdicts_by_province(result.verdicts)
     order = counts.columns[1:]
     table = Table(title=f"{loaded.id} {result.year} 年：分省结论（地区数）")

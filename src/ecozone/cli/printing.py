@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
 from ecozone.cli.app import fmt
-from ecozone.evaluation import Evaluation
 from ecozone.vocabulary import ANSWER, ANSWERED_BY, ATTRIBUTE, FINAL_VERDICT, STATUS
+
+if TYPE_CHECKING:
+    from ecozone.evaluation import Evaluation
 
 __all__ = ["print_assessment", "print_board", "print_evidence_gaps", "print_header", "print_matrix", "print_prescreen",
            "print_selfcheck"]
@@ -59,6 +62,8 @@ def print_board(console: Console, evaluation: Evaluation) -> None:
 
 def print_assessment(console: Console, evaluation: Evaluation) -> None:
     """The board, then one table per region under the same verdict the board shows."""
+    import polars as pl
+
     print_header(console, evaluation)
     print_board(console, evaluation)
     indicators = evaluation.indicators
@@ -82,6 +87,8 @@ def print_assessment(console: Console, evaluation: Evaluation) -> None:
 
 
 def print_selfcheck(console: Console, evaluation: Evaluation) -> None:
+    import polars as pl
+
     checked = evaluation.checked
     assert checked is not None
     print_header(console, evaluation)
@@ -130,6 +137,8 @@ def print_prescreen(console: Console, evaluation: Evaluation) -> None:
 
 
 def print_matrix(console: Console, evaluation: Evaluation) -> None:
+    import polars as pl
+
     indicators = evaluation.indicators
     first = evaluation.regions["region"][0]
     ids = indicators.filter(pl.col("region") == first)["indicator_id"].to_list()

@@ -6,18 +6,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from ecozone._files import write_text_atomic
-from ecozone.catalogue import load_standard
-from ecozone.catalogue.describe import describe
-from ecozone.catalogue.model import Indicator
 from ecozone.cli.app import Format, app, err, out
 from ecozone.errors import EcozoneError, Location, UsageError
 from ecozone.vocabulary import ATTRIBUTE, ORIGIN
+
+if TYPE_CHECKING:
+    from ecozone.catalogue.model import Indicator
 
 __all__ = ["standards_app"]
 
@@ -29,6 +29,8 @@ app.add_typer(standards_app, name="standards")
 @standards_app.callback()
 def standards(ctx: typer.Context) -> None:
     """列出标准包（内置的和用户的）：编号、来源、名称、文号、级别、指标数、是否完整、已核实数。"""
+    from ecozone.catalogue import load_standard
+
     if ctx.invoked_subcommand is not None:
         return
     from ecozone.catalogue.library import pack_entries, user_folders
@@ -61,6 +63,7 @@ def standards(ctx: typer.Context) -> None:
 @standards_app.command("show")
 def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号，如 mee-2019")]) -> None:
     """显示一个标准包的完整指标表。"""
+    from ecozone.catalogue import load_standard
     from ecozone.catalogue.verification import coverage
 
     loaded = load_standard(standard_id)
@@ -87,6 +90,8 @@ def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号
 
 
 def _indicator_rows(indicator: Indicator) -> list[list[str]]:
+    from ecozone.catalogue.describe import describe
+
     applies = "、".join(indicator.applies_to.levels)
     if indicator.applies_to.requires:
         applies += "（" + "、".join(indicator.applies_to.requires) + "）"
@@ -108,6 +113,7 @@ def standards_evidence(
                                                 help="写出资料清单工作簿 .xlsx（按部门、按指标两张表）")] = None,
 ) -> None:
     """佐证材料清单：每项指标要哪些材料、谁出具，按牵头部门和配合部门列出（发给各部门收集资料用）。"""
+    from ecozone.catalogue import load_standard
     from ecozone.catalogue.evidence import evidence_rows
 
     loaded = load_standard(standard_id)
@@ -140,6 +146,7 @@ def standards_evidence_import(
     install: Annotated[bool, typer.Option("--install", help="存入用户标准包文件夹，之后代替内置清单使用")] = False,
 ) -> None:
     """把修改过的佐证材料清单（牵头部门、配合部门、数据来源、材料）导入：逐格检查，出错时指出工作表和单元格。"""
+    from ecozone.catalogue import load_standard
     from ecozone.catalogue.dump import dump_evidence
     from ecozone.catalogue.evidence import load_evidence_file
     from ecozone.catalogue.library import user_folders
@@ -170,6 +177,7 @@ def standards_export(
     output: Annotated[Path, typer.Option("--output", "-o", help="导出的工作簿 .xlsx")],
 ) -> None:
     """把标准包导出为 Excel 工作簿，供审阅、补全、更正（改完用 standards import 导入）。"""
+    from ecozone.catalogue import load_standard
     from ecozone.io.pack_workbook import write_pack_workbook
 
     loaded = load_standard(standard_id)
@@ -254,7 +262,7 @@ def standards_verify(
         "--as", help="记录到哪个标准编号（默认：用户包本身，或 编号-verified）")] = None,
 ) -> None:
     """记录核实：把工作簿中各指标的「已核实」「来源」「可信度」「核实说明」记入标准包。"""
-    from ecozone.catalogue import load_metrics
+    from ecozone.catalogue import load_metrics, load_standard
     from ecozone.catalogue.verification import coverage, record, reviewed_provenance
     from ecozone.io.pack_workbook import read_pack_workbook
 
@@ -280,6 +288,7 @@ def standards_diff(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table 或 json")] = Format.table,
 ) -> None:
     """比较两个标准包：删除、新增、改名（按统计量对应）、指标值与规则、属性、适用范围的变化。"""
+    from ecozone.catalogue import load_standard
     from ecozone.catalogue.diff import diff_standards
 
     result = diff_standards(load_standard(a), load_standard(b))

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ecozone import api
 from ecozone._text import shown_time
-from ecozone.catalogue import load_standard
 from ecozone.cli.app import app, err, out
 from ecozone.cli.sample import sample_path
 
@@ -62,6 +60,7 @@ def db_load(
     reason: Annotated[str, typer.Option("--reason", help="载入原因（记入审计）")] = "载入数据",
 ) -> None:
     """把数据（默认：示例州）整体载入数据库：全部成功或全部不写。"""
+    from ecozone import api
     from ecozone.store import db
     from ecozone.store.repository import Actor, describe_import, import_dataset
 
@@ -86,6 +85,7 @@ def load_demo(*, new_passwords: bool = False) -> None:
 
     from sqlalchemy import select
 
+    from ecozone import api
     from ecozone.store import db
     from ecozone.store.models import User
     from ecozone.store.repository import Actor, add_user, change_user, describe_import, import_dataset
@@ -134,6 +134,7 @@ def user_add(
         "--regions", help="评审专家分派的地区代码，逗号分隔（评审专家必填），如 990104,990105")] = None,
 ) -> None:
     """新建用户（密码以 argon2 散列保存）；部门账号只能查看和填报其负责的指标，评审专家只能访问分派的地区。"""
+    from ecozone.catalogue import load_standard
     from ecozone.store import db
     from ecozone.store.repository import add_user, check_department
 
@@ -225,6 +226,7 @@ def serve(
 
     import uvicorn
 
+    from ecozone.catalogue import load_standard
     from ecozone.store import db
 
     load_standard(standard)
