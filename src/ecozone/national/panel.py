@@ -9,6 +9,7 @@ would be silently wrong.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,11 @@ from ecozone.io.tables import (
 __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chunks", "regions_from_register"]
 
 
+# Figures held at once: chunks are sized by rows, not counted, so memory stays flat as the country grows (a panel
+# 16 times the national one is 16 times the chunks, not 16 times the chunk). ~400,000 figures and their results
+# are ~150 MB; the national panel (1.5 M figures) is 4 chunks.
+CHUNK_ROWS = 400_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
+
 # National statistics are read in bulk: a value needing a clerk's confirmation (a share typed as a
 # fraction) is taken as it is, as ``--accept-warnings`` would; errors still stop the batch.
 BULK = True
@@ -50,12 +56,23 @@ def reads_in_chunks(path: Path) -> bool:
     return figures is not None and (figures.is_dir() or figures.suffix.lower() == ".parquet")
 
 
-def panel_of(dataset: Dataset, parts: int = 4) -> Panel:
+def panel_of(dataset: Dataset, parts: int | None = None) -> Panel:
     """A dataset already in memory, cut into chunks of whole provinces."""
-    return Panel(dataset.regions, dataset.years, lambda: _cut(dataset, parts))
+    chunks = parts or _parts_for(dataset.observations.height)
+    return Panel(dataset.regions, dataset.years, lambda: _cut(dataset, chunks))
 
 
-def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int = 4) -> Panel:
+def _parts_for(rows: int) -> int:
+    size = int(os.environ.get("ECOZONE_CHUNK_ROWS") or CHUNK_ROWS)
+    return max(1, -(-rows // max(size, 1)))
+
+
+def _rows_in(files: list[Path]) -> int:
+    """Rows of Parquet files from their metadata (nothing of the figures read)."""
+    return sum(_scan(f).select(pl.len()).collect().item() for f in files)
+
+
+def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = None) -> Panel:
     """A dataset folder with Parquet figures (``reads_in_chunks``): regions read now, figures chunk by chunk."""
     figures = _find(path, "observations")
     assert figures is not None and reads_in_chunks(path), "open_panel needs reads_in_chunks(path)"
@@ -70,22 +87,25 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int = 4) -> Pan
         _check_known_regions(assigned, regions, str(assigned_file))
     if figures.is_file():
         _check_file_regions(figures, regions)
+        chunks = parts or _parts_for(_rows_in([figures]))
         return Panel(regions, _years([figures]),
-                     lambda: _slices(regions, assigned, figures, metrics, parts, {}))
+                     lambda: _slices(regions, assigned, figures, metrics, chunks, {}))
     files = partition_files(figures)
     _one_file_per_region(files)
-    return Panel(regions, _years(files), lambda: _partitions(regions, assigned, files, metrics, parts))
+    chunks = parts or _parts_for(_rows_in(files))
+    return Panel(regions, _years(files), lambda: _partitions(regions, assigned, files, metrics, chunks))
 
 
 def open_figures_file(file: Path, metrics: Mapping[str, Metric], profiles: Path | None = None,
-                      parts: int = 4) -> Panel:
+                      parts: int | None = None) -> Panel:
     """A bare Parquet figures file: regions from the register (old codes followed), figures chunk by chunk."""
     from ecozone.regions.register import current_codes
 
     codes = _scan(file).select(pl.col("region").cast(pl.String)).unique().collect()["region"].to_list()
     renamed = current_codes(codes)
     regions = regions_from_register(sorted({renamed.get(code, code) for code in codes}), profiles)
-    return Panel(regions, _years([file]), lambda: _slices(regions, None, file, metrics, parts, renamed))
+    chunks = parts or _parts_for(_rows_in([file]))
+    return Panel(regions, _years([file]), lambda: _slices(regions, None, file, metrics, chunks, renamed))
 
 
 def _scan(file: Path) -> pl.LazyFrame:
