@@ -113,7 +113,12 @@ def sixteen_times(panel: Path, folder: Path) -> None:
                                   + ((pl.col(column).str.slice(2).cast(pl.Int32) + k * 617) % 10000)
                                   .cast(pl.String).str.zfill(4))
 
-    copies = [replica(regions, "code", k) for k in range(16)]
+    from ecozone.regions.register import code_changes, load_register
+
+    changes = code_changes()
+    taken = {*load_register()["code"].to_list(), *changes["old_code"].to_list(), *changes["new_code"].to_list()}
+    copies = [regions] + [replica(regions, "code", k).filter(~pl.col("code").is_in(list(taken)))
+                          for k in range(1, 16)]
     codes = pl.concat(copies).unique("code", keep="first")
     kept = set(codes["code"].to_list())
     codes.write_parquet(big / "regions.parquet")
