@@ -33,9 +33,10 @@ from ecozone.io.tables import (
 __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chunks", "regions_from_register"]
 
 
-# Figures held at once: chunks are sized by rows, not counted, so memory stays flat as the country grows (a panel
-# 16 times the national one is 16 times the chunks, not 16 times the chunk). ~400,000 figures and their results
-# are ~150 MB; the national panel (1.5 M figures) is 4 chunks.
+# Figures judged at once: chunks are sized by rows, not counted, so one engine call's working set does not grow with
+# the country (a panel 16 times the national one is 16 times the chunks, not 16 times the chunk); the national
+# panel (1.5 M figures) is 4 chunks. The batch still keeps every chunk's results until the end, so its peak memory
+# does grow (benchmarks/README.md, 2026-12-05).
 CHUNK_ROWS = 400_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
 
 # National statistics are read in bulk: a value needing a clerk's confirmation (a share typed as a
