@@ -87,7 +87,7 @@ def batch(
                       f"（如 {'、'.join(result.retired[:3])}），其数据不会并入现行地区；"
                       "请按国务院批复改用现行代码。[/]")
     _print_batch_summary(result, names, top, loaded)
-    err.print(f"已写入 {output}（{result.indicators.height:,} 行：地区 × 指标）")
+    err.print(f"已写入 {output}（{result.rows:,} 行：地区 × 指标）")
 
 
 def _print_batch_summary(result: BatchResult, names: dict[str, str], top: int, loaded: LoadedStandard) -> None:
@@ -107,6 +107,6 @@ def _print_batch_summary(result: BatchResult, names: dict[str, str], top: int, l
     for column in ("序号", "指标", "未达标地区数", "占比"):
         weak.add_column(column)
     total = result.verdicts.height
-    for row in common_weak_points(result.indicators, top).iter_rows(named=True):
+    for row in common_weak_points(result.weak, top).iter_rows(named=True):
         weak.add_row(str(row["number"]), row["name"], f"{row['regions']:,}", f"{row['regions'] / total:.1%}")
     out.print(weak)

@@ -275,11 +275,13 @@ def raise_first_finding(findings: pl.DataFrame, file: str, hint: str | None = No
     raise InputError(first["message"] + more, where, expected=first["expected"])
 
 
-def read_assigned(path: Path | str, metrics: Mapping[str, Metric]) -> pl.DataFrame:
-    """Targets set by the higher level (完成上级下达的目标): region, year, metric, target."""
+def read_assigned(path: Path | str, metrics: Mapping[str, Metric],
+                  regions: Collection[str] | None = None) -> pl.DataFrame:
+    """Targets set by the higher level (完成上级下达的目标): region, year, metric, target. ``regions``: only
+    theirs (a Parquet file is filtered while it is read, as the batch reads a chunk)."""
     path = Path(path)
     file = str(path)
-    frame = _read_text_table(path)
+    frame = _read_text_table(path, regions)
     _require_columns(frame, _ASSIGNED_COLUMNS, file)
     if "source" not in frame.columns:
         frame = frame.with_columns(source=pl.lit(""))

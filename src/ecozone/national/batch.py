@@ -7,6 +7,7 @@ per (region, indicator) with the region's verdict, and a summary by province.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from ecozone.regions.register import fill_zones, follow_code_changes, retired_co
 from ecozone.vocabulary import STATUS, VERDICT
 
 __all__ = ["OUTPUT_FORMATS", "BatchResult", "check_output", "common_weak_points", "open_batch_panel", "run_batch",
-           "verdicts_by_province", "write_results"]
+           "verdicts_by_province", "write_parts"]
 
 # called with (provinces in the chunk, regions done in it) as each chunk finishes
 Progress = Callable[[list[str], int], None]
@@ -43,7 +44,8 @@ Progress = Callable[[list[str], int], None]
 class BatchResult:
     year: int
     verdicts: pl.DataFrame  # one row per region
-    indicators: pl.DataFrame  # one row per (region, indicator), with region_name and verdict
+    weak: pl.DataFrame  # per gating indicator: regions where it is not met (indicator_id, number, name, regions)
+    rows: int  # (region, indicator) rows written
     unknown: list[str]  # codes not in the register (judged all the same)
     retired: list[str]  # of those, withdrawn codes that cannot be followed to a current one ("code name")
 
@@ -64,25 +66,41 @@ def open_batch_panel(path: Path, standard: LoadedStandard, profiles: Path | None
 
 def run_batch(standard: LoadedStandard, panel: Panel, year: int | None = None, output: Path | None = None,
               progress: Progress | None = None) -> BatchResult:
-    """Evaluate every region of ``panel``; write the indicator rows to ``output`` (Parquet) when given."""
+    """Evaluate every region of ``panel``; write the indicator rows to ``output`` when given.
+
+    Each chunk's rows leave memory as the chunk finishes (a part file beside the output, joined into it at the end
+    by a streaming copy), so what the batch holds is one chunk, the verdicts and the weak-point counts — not the
+    country's indicator rows."""
     unknown = unknown_codes(panel.regions["code"])
     retired = [f"{code} {retired_codes()[code]}" for code in unknown if code in retired_codes()]
     judged = judged_year_among(standard, panel.years, year)
-    regions_out, indicators_out = [], []
-    for chunk in panel.chunks():  # one chunk of figures in memory at a time
-        part = Dataset(fill_zones(chunk.regions), follow_code_changes(chunk.observations), chunk.assigned)
-        evaluation = evaluate(standard, part, judged, vetoes=False, years=panel.years)
-        regions_out.append(evaluation.regions)
-        indicators_out.append(evaluation.indicators)
-        if progress is not None:
-            progress(chunk.regions["code"].str.slice(0, 2).unique(maintain_order=True).to_list(),
-                     chunk.regions.height)
-    verdicts = pl.concat(regions_out)
-    indicators = pl.concat(indicators_out).join(
-        verdicts.select("region", region_name="name", verdict="verdict"), on="region")
     if output is not None:
-        write_results(indicators, output)
-    return BatchResult(judged, verdicts, indicators, unknown, retired)
+        check_output(output)
+    regions_out, weak_parts, rows = [], [], 0
+    with tempfile.TemporaryDirectory(prefix=".ecozone-batch-", dir=output.parent if output else None) as folder:
+        parts: list[Path] = []
+        for chunk in panel.chunks():  # one chunk of figures in memory at a time
+            part = Dataset(fill_zones(chunk.regions), follow_code_changes(chunk.observations), chunk.assigned)
+            evaluation = evaluate(standard, part, judged, vetoes=False, years=panel.years)
+            regions_out.append(evaluation.regions)
+            indicators = evaluation.indicators.join(
+                evaluation.regions.select("region", region_name="name", verdict="verdict"), on="region")
+            weak_parts.append(indicators.filter((pl.col("status") == "not_met") & pl.col("gates"))
+                              .group_by("indicator_id", "number", "name").agg(regions=pl.len()))
+            rows += indicators.height
+            if output is not None:
+                parts.append(Path(folder) / f"{len(parts):05d}.parquet")
+                _coded(indicators).write_parquet(parts[-1])
+            del evaluation, indicators
+            if progress is not None:
+                progress(chunk.regions["code"].str.slice(0, 2).unique(maintain_order=True).to_list(),
+                         chunk.regions.height)
+        if output is not None:
+            write_parts(parts, output)
+    weak = (pl.concat(weak_parts).group_by("indicator_id", "number", "name").agg(pl.col("regions").sum())
+            if weak_parts else pl.DataFrame(schema={"indicator_id": pl.String, "number": pl.Int64,
+                                                    "name": pl.String, "regions": pl.UInt32}))
+    return BatchResult(judged, pl.concat(regions_out), weak, rows, unknown, retired)
 
 
 OUTPUT_FORMATS = (".parquet", ".csv", ".xlsx")
@@ -95,19 +113,31 @@ def check_output(output: Path) -> None:
                          expected="、".join(OUTPUT_FORMATS) + "（按扩展名决定格式）")
 
 
-def write_results(indicators: pl.DataFrame, output: Path) -> None:
-    """The indicator rows in the format the extension names: Parquet (status and verdict as the codebook's
-    Enums), CSV (UTF-8 with a BOM, so Excel reads the Chinese), or an Excel workbook."""
+def _coded(indicators: pl.DataFrame) -> pl.DataFrame:
+    """Status and verdict as the codebook's Enums: a reader of the Parquet sees the closed set and its order."""
+    return indicators.with_columns(pl.col("status").cast(STATUS.dtype), pl.col("verdict").cast(VERDICT.dtype))
+
+
+def write_parts(parts: list[Path], output: Path) -> None:
+    """Part files joined into the format the extension names, without holding them all: Parquet by a streaming
+    copy; CSV (UTF-8 with a BOM, so Excel reads the Chinese) appended part by part; an Excel workbook, which holds
+    at most a million rows anyway, in one go."""
     check_output(output)
     suffix = output.suffix.lower()
     with atomic_path(output) as tmp:
-        if suffix == ".parquet":  # codes as the codebook's Enum: a reader sees the closed set and its order
-            indicators.with_columns(pl.col("status").cast(STATUS.dtype),
-                                    pl.col("verdict").cast(VERDICT.dtype)).write_parquet(tmp)
+        if suffix == ".parquet":
+            if parts:
+                pl.scan_parquet(parts).sink_parquet(tmp)
+            else:
+                pl.DataFrame().write_parquet(tmp)
         elif suffix == ".csv":
-            tmp.write_bytes(b"\xef\xbb\xbf" + indicators.select(pl.exclude(pl.List)).write_csv().encode("utf-8"))
+            with tmp.open("wb") as fh:
+                fh.write(b"\xef\xbb\xbf")
+                for k, part in enumerate(parts):
+                    pl.read_parquet(part).select(pl.exclude(pl.List)).write_csv(fh, include_header=k == 0)
         else:
-            indicators.select(pl.exclude(pl.List)).write_excel(tmp, worksheet="结果", autofit=False)
+            frame = pl.read_parquet(parts) if parts else pl.DataFrame()
+            frame.select(pl.exclude(pl.List)).write_excel(tmp, worksheet="结果", autofit=False)
 
 
 def verdicts_by_province(verdicts: pl.DataFrame) -> pl.DataFrame:
@@ -118,8 +148,6 @@ def verdicts_by_province(verdicts: pl.DataFrame) -> pl.DataFrame:
     return counts.select("province", *(v for v in VERDICT.codes if v in counts.columns))
 
 
-def common_weak_points(indicators: pl.DataFrame, top: int) -> pl.DataFrame:
-    """The binding indicators most often not met, with how many regions miss each."""
-    return (indicators.filter((pl.col("status") == "not_met") & pl.col("gates"))
-            .group_by("indicator_id", "number", "name").agg(regions=pl.len())
-            .sort("regions", "number", descending=[True, False]).head(top))
+def common_weak_points(weak: pl.DataFrame, top: int) -> pl.DataFrame:
+    """The binding indicators most often not met (from ``BatchResult.weak``), with how many regions miss each."""
+    return weak.sort("regions", "number", descending=[True, False]).head(top)

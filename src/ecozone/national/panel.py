@@ -83,14 +83,20 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = No
                          expected="regions.csv 或 regions.parquet")
     regions = read_regions(regions_file)
     assigned_file = _find(path, "assigned")
-    assigned = read_assigned(assigned_file, metrics) if assigned_file else None
-    if assigned is not None and assigned_file is not None:
-        _check_known_regions(assigned, regions, str(assigned_file))
     if figures.is_file():
         _check_file_regions(figures, regions)
         chunks = parts or _parts_for(_rows_in([figures]))
+        targets: Path | pl.DataFrame | None = assigned_file
+        if assigned_file is not None and assigned_file.suffix.lower() == ".parquet":
+            _check_file_regions(assigned_file, regions)  # read a chunk at a time, like the figures
+        elif assigned_file is not None:
+            targets = read_assigned(assigned_file, metrics)
+            _check_known_regions(targets, regions, str(assigned_file))
         return Panel(regions, _years([figures]),
-                     lambda: _slices(regions, assigned, figures, metrics, chunks, {}))
+                     lambda: _slices(regions, targets, figures, metrics, chunks, {}))
+    assigned = read_assigned(assigned_file, metrics) if assigned_file else None
+    if assigned is not None and assigned_file is not None:
+        _check_known_regions(assigned, regions, str(assigned_file))
     files = partition_files(figures)
     _one_file_per_region(files)
     chunks = parts or _parts_for(_rows_in(files))
@@ -102,7 +108,8 @@ def open_figures_file(file: Path, metrics: Mapping[str, Metric], profiles: Path 
     """A bare Parquet figures file: regions from the register (old codes followed), figures chunk by chunk."""
     from ecozone.regions.register import current_codes
 
-    codes = _scan(file).select(pl.col("region").cast(pl.String)).unique().collect()["region"].to_list()
+    codes = (_scan(file).select(pl.col("region").cast(pl.String)).unique().collect(engine="streaming")
+             ["region"].to_list())
     renamed = current_codes(codes)
     regions = regions_from_register(sorted({renamed.get(code, code) for code in codes}), profiles)
     chunks = parts or _parts_for(_rows_in([file]))
@@ -123,12 +130,15 @@ def _scan(file: Path) -> pl.LazyFrame:
 
 def _years(files: list[Path]) -> list[int]:
     years = pl.concat([_scan(f).select(pl.col("year").cast(pl.String).cast(pl.Int32, strict=False)) for f in files])
-    return years.unique().collect()["year"].drop_nulls().sort().to_list()
+    return years.unique().collect(engine="streaming")["year"].drop_nulls().sort().to_list()
 
 
 def _check_file_regions(file: Path, regions: pl.DataFrame) -> None:
     """Every region of a figures file is in the register: only the region column is read."""
-    _check_known_regions(_scan(file).select(pl.col("region").cast(pl.String)).collect(), regions, str(file))
+    column = _scan(file).select(pl.col("region").cast(pl.String))
+    codes = column.unique().collect(engine="streaming")  # the distinct codes, not a column as long as the file
+    if codes.filter(~pl.col("region").is_in(regions["code"].implode())).height:
+        _check_known_regions(column.collect(), regions, str(file))  # only to name the first row and count them
 
 
 def _one_file_per_region(files: list[Path]) -> None:
@@ -147,15 +157,19 @@ def _cut(dataset: Dataset, parts: int) -> Iterator[Dataset]:
         yield _subset(group, dataset.observations, dataset.assigned)
 
 
-def _slices(regions: pl.DataFrame, assigned: pl.DataFrame | None, file: Path, metrics: Mapping[str, Metric],
+def _slices(regions: pl.DataFrame, assigned: Path | pl.DataFrame | None, file: Path, metrics: Mapping[str, Metric],
             parts: int, renamed: Mapping[str, str]) -> Iterator[Dataset]:
-    """One Parquet file read a chunk of provinces at a time (rows filtered while scanning)."""
+    """One Parquet file read a chunk of provinces at a time (rows filtered while scanning); the targets too when
+    they are a Parquet file (a national panel's are as long as its figures)."""
     for group in _province_groups(regions, parts):
         codes = set(group["code"].to_list())
         codes |= {old for old, new in renamed.items() if new in codes}  # figures still under a withdrawn code
-        yield Dataset(group, read_observations(file, metrics, codes, accept_warnings=BULK),
-                      assigned.filter(pl.col("region").is_in(group["code"].implode())) if assigned is not None
-                      else None)
+        if isinstance(assigned, Path):
+            targets: pl.DataFrame | None = read_assigned(assigned, metrics, set(group["code"].to_list()))
+        else:
+            targets = assigned.filter(pl.col("region").is_in(group["code"].implode())) if assigned is not None \
+                else None
+        yield Dataset(group, read_observations(file, metrics, codes, accept_warnings=BULK), targets)
 
 
 def _province_groups(regions: pl.DataFrame, parts: int) -> Iterator[pl.DataFrame]:
