@@ -123,10 +123,10 @@ def sixteen_times(panel: Path, folder: Path) -> None:
     kept = set(codes["code"].to_list())
     codes.write_parquet(big / "regions.parquet")
     # sorted by region, as a national file is kept: a chunk's filter then skips the other row groups
-    pl.concat([replica(figures, "region", k) for k in range(16)]).filter(pl.col("region").is_in(kept)) \
-        .unique(["region", "year", "metric"]).sort("region", "metric", "year").write_parquet(big / "observations.parquet")
-    pl.concat([replica(assigned, "region", k) for k in range(16)]).filter(pl.col("region").is_in(kept)) \
-        .unique(["region", "year", "metric"]).sort("region", "metric", "year").write_parquet(big / "assigned.parquet")
+    for name, frame in (("observations", figures), ("assigned", assigned)):
+        copied = pl.concat([replica(frame, "region", k) for k in range(16)]).filter(pl.col("region").is_in(kept))
+        copied.unique(["region", "year", "metric"]).sort("region", "metric", "year").write_parquet(
+            big / f"{name}.parquet")
     wall, rss = command([ECOZONE, "batch", str(big), "-o", str(folder / "x16.parquet")], 1)
     row(f"`ecozone batch` peak RSS, {codes.height:,} regions (≈16×)", f"{rss:.0f} MB, {wall:.1f} s", "", "",
         "≤ 600 MB", rss <= 600)
