@@ -45,6 +45,23 @@ def test_a_zip_of_unknown_formats_is_refused_before_anything_is_made(client: Tes
     assert response.status_code == 422 and "exe" in response.text
 
 
+def test_a_background_job_of_unknown_formats_is_refused_and_nothing_is_queued(client: TestClient) -> None:
+    from sqlalchemy import func, select
+
+    from ecozone.store.models import Job
+
+    login(client, "zhou")
+    token = csrf_of(client)
+    refused = client.post("/board/reports-job", data={"csrf": token, "formats": ["docx", "exe"]})
+    assert refused.status_code == 422 and "exe" in refused.text
+    forged = client.post("/board/reports-job", data={"csrf": "x", "formats": ["docx"]})
+    assert forged.status_code == 403
+    assert client.get("/jobs/" + "0" * 32).status_code == 403  # no such job: refused as another's is
+    engine = client.app.state.web.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Job)).scalar() == 0
+
+
 def test_a_county_may_not_upload_a_map_and_is_told_why(client: TestClient) -> None:
     login(client, "shimen")
     token = csrf_of(client, "/regions/990104")

@@ -17,7 +17,7 @@ from docx import Document
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import ARTIFACTS, fits, log_in
+from tests.web.conftest import ARTIFACTS, fits, log_in, log_out
 
 SIZES = [(1366, 768), (768, 1024), (390, 844)]
 SAMPLE_CODES = [f"99010{i}" for i in range(1, 9)]
@@ -92,9 +92,16 @@ def test_the_board_downloads_open_as_files(page: Page) -> None:
     expect(p.locator(".download-status")).to_contain_text("已下载")
     zip_form = p.locator("#zip-form")
     zip_form.get_by_label("PDF").uncheck()  # Word and Excel: the zip's shape, without 8 PDFs' worth of time
-    with p.expect_download(timeout=180_000) as caught:
-        zip_form.get_by_role("button", name="打包下载").click()
-        expect(p.locator(".download-status")).to_contain_text("正在生成")  # the progress while it is made
+    zip_form.get_by_role("button", name="打包下载").click()
+    # made in the background: the job's own page shows its progress (refreshing itself) until it is done
+    expect(p.locator("h1")).to_have_text("各地报告打包")
+    job_page = p.url
+    assert p.locator("#job-status").get_attribute("data-status") in ("queued", "running", "done")
+    expect(p.locator("#job-status")).to_have_attribute("data-status", "done", timeout=180_000)
+    expect(p.locator("#job-progress")).to_have_attribute("value", str(len(SAMPLE_CODES)))
+    fits(p, "job", 1366)
+    with p.expect_download() as caught:
+        p.locator("#job-download").click()
     archive = zipfile.ZipFile(caught.value.path())
     names = archive.namelist()
     assert any(n.startswith("评估总表") and n.endswith(".xlsx") for n in names)
@@ -104,6 +111,10 @@ def test_the_board_downloads_open_as_files(page: Page) -> None:
     shimen = next(n for n in names if n.endswith(".docx") and "990104" in n)
     text = "\n".join(par.text for par in Document(io.BytesIO(archive.read(shimen))).paragraphs)
     assert "石门县" in text
+    log_out(p)  # the job is its owner's alone: the province, above the prefecture, does not see it
+    log_in(p, "sheng")
+    assert p.request.get(job_page).status == 403
+    assert p.request.get(job_page + "/file").status == 403
 
 
 def boundaries() -> dict[str, object]:

@@ -238,3 +238,29 @@ def serve(
         err.print("[yellow]提示：SQLite 同一时刻只允许一个写入者；多个工作进程请使用 PostgreSQL。[/]")
     uvicorn.run("ecozone.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=proxy)  # forwarded headers are trusted from 127.0.0.1 only (FORWARDED_ALLOW_IPS)
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option("--burst", help="做完队列中已有的任务就退出（用于定时任务或测试）")] = False,
+) -> None:
+    """运行后台任务（各地报告打包等）：从 ECOZONE_REDIS_URL 指向的 Redis 队列取任务。
+
+    未设置 ECOZONE_REDIS_URL 时，后台任务在网页服务进程内运行，无需本命令。"""
+    import os
+
+    from ecozone.errors import Location, UsageError
+    from ecozone.web.jobs import QUEUE_NAME
+
+    url = os.environ.get("ECOZONE_REDIS_URL")
+    if not url:
+        raise UsageError("没有设置 ECOZONE_REDIS_URL", Location(field="ECOZONE_REDIS_URL"),
+                         expected="如 redis://127.0.0.1:6379/0；未设置时后台任务在网页服务进程内运行")
+    try:
+        from redis import Redis
+        from rq import Queue, Worker
+    except ImportError:
+        raise UsageError("没有安装任务队列", expected="pip install 'ecozone[queue]'") from None
+    connection = Redis.from_url(url)
+    err.print(f"后台任务：正在处理队列「{QUEUE_NAME}」（{url}）")
+    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)

@@ -265,6 +265,24 @@ class OnsiteCheck(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (as Observation)
 
 
+class Job(Base):
+    """Long work asked for in the web app (a prefecture's reports as one zip …), run in the background: its state,
+    progress and result are here, so every worker process shows the same and a finished file outlives the worker."""
+
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str] = mapped_column(String(60), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued / running / done / failed
+    done_steps: Mapped[int] = mapped_column(Integer, default=0)
+    total_steps: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class NamedPlace(Base):
     """A title a region holds (已命名), with its batch, naming date, document and the source of the record."""
 

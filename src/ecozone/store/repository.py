@@ -767,7 +767,9 @@ def safe_filename(name: str) -> str:
 # who may keep each kind (``finding``: a rectification document of the problem ledger, ``condition`` its id;
 # ``onsite``: a photo taken in a 现场核查, ``condition`` ``<review>/<indicator>``)
 _FILE_ACTION = {"evidence": "edit", "indicator": "edit", "upload": "load", "map": "map", "finding": "rectify",
-                "onsite": "findings"}
+                "onsite": "findings", "job": "view"}
+# a background job's result (a province's reports as one zip) is made by ecozone, not uploaded: a larger bound
+_MAX_BYTES_OF = {"job": 1024 * 1024 * 1024}
 EVIDENCE_KINDS = ("evidence", "indicator", "finding", "onsite")  # documents shown to reviewers: checked by their bytes
 
 
@@ -794,9 +796,10 @@ def save_file(session: Session, actor: Actor, kind: str, region: str, filename: 
         content_type = check_evidence_file(name, data).kind
     if kind == "indicator":
         require_open(session, region)
-    if len(data) > MAX_FILE_BYTES:
+    bound = _MAX_BYTES_OF.get(kind, MAX_FILE_BYTES)
+    if len(data) > bound:
         raise InputError(f"文件「{name}」太大（{len(data) / 1048576:.1f} MB）", Location(field="文件"),
-                         expected=f"不超过 {MAX_FILE_BYTES // 1048576} MB")
+                         expected=f"不超过 {bound // 1048576} MB")
     if not data:
         raise InputError(f"文件「{name}」是空的", Location(field="文件"))
     if kind == "upload":  # uploads never confirmed are kept a day, for a confirm after lunch, then dropped

@@ -28,7 +28,7 @@ from ecozone.catalogue import load_standard
 from ecozone.errors import EcozoneError, InputError, Location, NotLoggedIn, ScopeError, UsageError
 from ecozone.store import db
 from ecozone.vocabulary import ROLE
-from ecozone.web.routes import api, auth, board, entry, evidence, ledger, onsite, pages, reports, requests
+from ecozone.web.routes import api, auth, board, entry, evidence, jobs, ledger, onsite, pages, reports, requests
 from ecozone.web.security import SESSION_COOKIE, WebState, viewer_or_none
 
 __all__ = ["app_from_environment", "create_app"]
@@ -122,7 +122,7 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (auth.router, board.router, evidence.router, pages.router, entry.router, reports.router,
-                   requests.router, ledger.router, onsite.router, api.router):
+                   requests.router, ledger.router, onsite.router, jobs.router, api.router):
         app.include_router(router)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
     app.add_middleware(BodyLimit)  # outermost: before anything reads the body

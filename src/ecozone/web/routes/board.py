@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,18 +108,10 @@ def reports_zip(request: Request, session: Annotated[Session, Depends(database)]
     view = _board(request, session, who)
     if view.evaluation is None:
         raise HTTPException(status_code=404, detail="权限范围内还没有数据，无法生成报告")
-    from ecozone.reports.workbook import write_results_workbook
+    from ecozone.web.jobs import reports_archive
 
     folder = Path(tempfile.mkdtemp(prefix="ecozone-zip-"))
-    written = api.write_region_reports(view.evaluation, chosen, None, folder / "reports")
-    summary = folder / f"评估总表_{who.region}_{view.year}.xlsx"
-    write_results_workbook(view.evaluation, summary, with_plan=True)
-    target = folder / f"各地报告_{who.region}_{view.year}.zip"
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:  # non-ASCII names get the UTF-8 flag
-        archive.write(summary, summary.name)
-        for code, files in written.items():
-            for path in files.values():
-                archive.write(path, f"{view.evaluation.names.get(code, code)}{code}/{path.name}")
+    target = reports_archive(view.evaluation, chosen, folder, who.region)
     return _file(target, "application/zip", str(folder))
 
 

@@ -1,0 +1,42 @@
+"""Background jobs in the store: created by a request (the owner's, checked then), moved by the worker that runs
+them (queued → running → done / failed, with steps done of total), read back by the owner only. The result is a
+stored file (kind ``job``) that the owner downloads like any other."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ecozone.errors import ScopeError
+from ecozone.store.models import Job
+from ecozone.store.repository import Actor
+
+__all__ = ["JOB_KINDS", "create_job", "job_of", "mark"]
+
+JOB_KINDS = {"reports": "各地报告打包"}
+
+
+def create_job(session: Session, actor: Actor, kind: str, params: dict[str, Any]) -> Job:
+    job = Job(id=secrets.token_hex(16), kind=kind, owner=actor.name, params=params, status="queued", done_steps=0,
+              total_steps=0, updated_at=dt.datetime.now(dt.UTC))
+    session.add(job)
+    session.flush()
+    return job
+
+
+def job_of(session: Session, actor: Actor, job_id: str) -> Job:
+    """The actor's own job; another's, or none, is refused alike."""
+    job = session.get(Job, job_id[:32])
+    if job is None or job.owner != actor.name:
+        raise ScopeError(f"没有编号为 {job_id[:32]} 的任务，或它不是您发起的")
+    return job
+
+
+def mark(session: Session, job_id: str, **values: Any) -> None:
+    """A step of the worker: status, steps, message or the result file (one UPDATE, its own commit)."""
+    with session.begin():
+        session.execute(update(Job).where(Job.id == job_id).values(updated_at=dt.datetime.now(dt.UTC), **values))

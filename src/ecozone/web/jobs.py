@@ -1,0 +1,132 @@
+"""Long work of the web app run in the background: a prefecture's reports as one zip (31 s for 8 counties in the
+foreground, minutes for a province) no longer holds a request open.
+
+A job is a row in the store (``store.jobs``); the work runs in a worker process and writes its progress and its
+result there, so any server process shows it. Where it runs: with ``ECOZONE_REDIS_URL`` set, on an RQ queue on that
+Redis (``ecozone worker`` runs the queue; a job survives a server restart); otherwise in a process pool inside the
+server (the embedded default: nothing to install, but a job queued when the server stops is lost, and said so).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ecozone.errors import EcozoneError, UsageError
+
+__all__ = ["QUEUE_NAME", "reports_archive", "run_job", "submit"]
+
+QUEUE_NAME = "ecozone"
+_pool: ProcessPoolExecutor | None = None
+
+
+def submit(database_url: str, job_id: str) -> str:
+    """Start the job; returns where it runs (「队列」 or 「本机」)."""
+    global _pool
+    queue_url = os.environ.get("ECOZONE_REDIS_URL")
+    if queue_url:
+        try:
+            from redis import Redis
+            from rq import Queue
+        except ImportError:
+            raise UsageError("设置了 ECOZONE_REDIS_URL，但没有安装任务队列",
+                             expected="pip install 'ecozone[queue]'") from None
+        Queue(QUEUE_NAME, connection=Redis.from_url(queue_url)).enqueue(run_job, database_url, job_id,
+                                                                        job_timeout=3600)
+        return "队列"
+    if _pool is None:  # one job at a time per server process: the reports already use every core; spawned, as
+        # forking a server's process copies its threads' locks mid-use
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    _pool.submit(run_job, database_url, job_id)
+    return "本机"
+
+
+def run_job(database_url: str, job_id: str) -> None:
+    """The job's work, in a worker process: its own engine, its state written as it goes."""
+    from ecozone.store import db
+    from ecozone.store.jobs import mark
+    from ecozone.store.models import Job
+
+    engine = db.engine_for(database_url)
+    sessions = db.session_factory(engine)
+    try:
+        with sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != "queued":
+                return
+            kind, owner, params = job.kind, job.owner, dict(job.params)
+            session.rollback()
+            mark(session, job_id, status="running", message="正在准备……")
+            try:
+                file_id = _WORK[kind](session, job_id, owner, params)
+            except EcozoneError as exc:
+                session.rollback()
+                mark(session, job_id, status="failed", message=exc.message)
+            except Exception as exc:  # a worker must always leave its job finished, whatever broke
+                session.rollback()
+                mark(session, job_id, status="failed", message=f"内部错误（{type(exc).__name__}），请联系管理员")
+                raise
+            else:
+                mark(session, job_id, status="done", file_id=file_id, message="已完成")
+    finally:
+        engine.dispose()
+
+
+def _reports(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> int:
+    from ecozone.catalogue import load_standard
+    from ecozone.store.jobs import mark
+    from ecozone.store.repository import Actor, active_user, save_file
+    from ecozone.web.views import board_view
+
+    user = active_user(session, owner)
+    if user is None:
+        raise UsageError(f"用户 {owner} 已停用，任务取消")
+    actor = Actor(user.name, user.role, user.region, user.department)
+    view = board_view(session, actor, load_standard(params["standard"]))
+    session.rollback()
+    if view.evaluation is None:
+        raise UsageError("权限范围内还没有数据，无法生成报告")
+    total = view.evaluation.regions.height
+    mark(session, job_id, total_steps=total, message=f"正在生成 {total} 个地区的报告……")
+    done = 0
+
+    names = view.evaluation.names
+
+    def step(code: str) -> None:
+        nonlocal done
+        done += 1
+        mark(session, job_id, done_steps=done, message=f"已生成 {done}/{total}：{names.get(code, code)}")
+
+    with tempfile.TemporaryDirectory(prefix="ecozone-job-") as folder:
+        target = reports_archive(view.evaluation, params["formats"], Path(folder), actor.region, step)
+        with session.begin():
+            stored = save_file(session, actor, "job", actor.region, target.name, target.read_bytes(),
+                               "application/zip", job_id)
+            return stored.id
+
+
+def reports_archive(evaluation: Any, formats: list[str], folder: Path, region: str,
+                    progress: Any = None) -> Path:
+    """Every region's reports in ``formats`` and the 总表 as one zip, a folder per region (the board's download and
+    the background job make the same file)."""
+    from ecozone import api
+    from ecozone.reports.workbook import write_results_workbook
+
+    written = api.write_region_reports(evaluation, formats, None, folder / "reports", progress=progress)
+    summary = folder / f"评估总表_{region}_{evaluation.year}.xlsx"
+    write_results_workbook(evaluation, summary, with_plan=True)
+    target = folder / f"各地报告_{region}_{evaluation.year}.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:  # non-ASCII names get the UTF-8 flag
+        archive.write(summary, summary.name)
+        for code, files in written.items():
+            for path in files.values():
+                archive.write(path, f"{evaluation.names.get(code, code)}{code}/{path.name}")
+    return target
+
+
+_WORK = {"reports": _reports}
