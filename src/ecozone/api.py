@@ -24,13 +24,13 @@ from ecozone.engine.selfcheck import SelfCheck
 from ecozone.errors import ConfirmationNeeded, Location, UsageError
 from ecozone.evaluation import Evaluation, evaluate, judged_year_among
 from ecozone.io.excel.guard import is_workbook
-from ecozone.io.excel.read import WorkbookImport, read_workbook, workbook_standard_id
 from ecozone.io.problems import NOTE, WARNING, Problem
 from ecozone.io.tables import read_dataset
 from ecozone.io.validate import INPUT_SCHEMA, check_figures
 
 if TYPE_CHECKING:
     from ecozone.catalogue.drafting import Draft
+    from ecozone.io.excel.read import WorkbookImport
 
 __all__ = [
     "assess_dataset",
@@ -89,6 +89,8 @@ def check_workbook(path: Path | str, standard: LoadedStandard | None = None, *,
     indicator without data, a veto question unanswered, an incomplete pack), at the cell to fill, so that a
     check that passes means the assessment will not say 资料不全 for a reason the check did not name.
     """
+    from ecozone.io.excel.read import read_workbook, workbook_standard_id
+
     if standard is None:
         recorded = workbook_standard_id(Path(path))  # the hidden sheet only: no second full read
         if recorded:
@@ -134,6 +136,7 @@ def listed_evidence(path: Path, listed: Path | None = None) -> pl.DataFrame | No
     """The evidence files listed for a data source, checked: ``listed`` (an evidence.csv) if given, else the data
     folder's evidence.csv, else a workbook's 佐证材料 sheet; None when there is no list."""
     from ecozone.io.evidence_files import read_evidence_table
+    from ecozone.io.excel.read import read_workbook
 
     if listed is not None:
         if not listed.is_file():
@@ -220,6 +223,8 @@ def standard_for(path: Path | str, standard_id: str | None, year: int | None = N
     """The pack named on the command line, else the one recorded in the workbook, else the rules in force for the
     application the judged year's figures serve (``year``, else the latest with data), from the regime file —
     returned with the choice, whose reasons and warnings the caller says."""
+    from ecozone.io.excel.read import workbook_standard_id
+
     if standard_id:
         return load_standard(standard_id), None
     if is_workbook(path):

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from python_calamine import CalamineWorkbook
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from ecozone.errors import InputError, Location
 
@@ -81,6 +80,8 @@ _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')  # a cell's reference (a
 def _guard_extent(path: Path, file: str) -> None:
     """Refuse a sheet whose used area (A1 to its farthest cell) is too large to hold, before calamine
     allocates it, and any XML part that declares a DTD or entities (no workbook Excel writes has one)."""
+    from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name  # 70 ms of import: only for a workbook
+
     extents: dict[str, tuple[int, int]] = {}
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
