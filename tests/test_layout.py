@@ -130,6 +130,6 @@ def test_the_command_line_loads_only_what_a_command_uses() -> None:
     import sys
 
     probe = ("import sys, ecozone.cli; print(','.join(m for m in ('polars', 'openpyxl', 'fastapi', 'pydantic', "
-             "'numpy', 'matplotlib', 'sqlalchemy') if m in sys.modules))")
+             "'numpy', 'matplotlib', 'sqlalchemy', 'rich') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert loaded.stdout.strip() == ""

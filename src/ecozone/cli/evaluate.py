@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ecozone.cli.app import (
     Format,
@@ -28,12 +26,15 @@ from ecozone.cli.app import (
     err,
     fmt,
     out,
+    real,
 )
 from ecozone.cli.printing import print_assessment, print_evidence_gaps, print_header, print_matrix, print_selfcheck
 from ecozone.errors import Location, UsageError
 from ecozone.vocabulary import FINAL_VERDICT, PLAN_STATUS, STANDING, STATUS, TREND_CLASS, WEAK_CLASS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ecozone.catalogue.regimes import RulesChoice
     from ecozone.evaluation import Evaluation
     from ecozone.evaluation import Mode as EvaluationMode
@@ -71,6 +72,8 @@ def _say_rules(chosen: RulesChoice | None) -> None:
 
 
 def _console(output: Path | None, width: int = 160) -> Console:
+    from rich.console import Console
+
     return Console(record=True, width=width) if output else out
 
 
@@ -122,6 +125,8 @@ def compare(
     output: OutputOption = None,
 ) -> None:
     """同一份数据在两套规则下的结论对比：每个地区的结论变化及原因，判定发生变化的指标（按统计量对应）及理由。"""
+    from rich.table import Table
+
     from ecozone import api
 
     base, chosen = api.standard_for(path, standard, year)
@@ -176,6 +181,8 @@ def monitor(
 ) -> None:
     """命名后：逐年自评估（警告与撤销情形），每个已命名地区的现状（正常、警告（黄牌）、限期整改、撤销（红牌））、
     整改期限、下次复核，以及从命名起的时间线。"""
+    from rich.table import Table
+
     from ecozone import api
     from ecozone.io.named import read_named
 
@@ -266,6 +273,8 @@ def weakpoints(
     sets: SetOption = None,
 ) -> None:
     """短板弱项：每个地区按 约束性未达标 → 缺数据 → 参考性未达标 → 风险（余量小、趋势背离）排序。"""
+    from rich.table import Table
+
     from ecozone import api
 
     evaluation = prepare(path, standard, year, sets)
@@ -314,6 +323,8 @@ def board(
     sets: SetOption = None,
 ) -> None:
     """州（市）总览：地区 × 指标判定矩阵、多地共有的短板、分领域达标数、得分排名（得分不改变结论）。"""
+    from rich.table import Table
+
     evaluation = prepare(path, standard, year, sets)
     shared, domains = evaluation.shared_weak_points, evaluation.domain_counts
     if fmt_ is Format.json:
@@ -366,6 +377,8 @@ def plan(
     sets: SetOption = None,
 ) -> None:
     """分期分批：按当前趋势推算每个地区最早可申报的年份，按年分批；说明无法排期的原因。"""
+    from rich.table import Table
+
     evaluation = prepare(path, standard, year, sets)
     result = evaluation.replan(from_year=from_year, cap=cap)
     method = evaluation.methods["outlook"]
@@ -410,7 +423,7 @@ def report(
     evaluation = prepare(path, standard, year, sets)
     codes = region or evaluation.regions["region"].to_list()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=len(codes) < 2) as bar:
+                  console=real(err), transient=True, disable=len(codes) < 2) as bar:
         task = bar.add_task("写出报告", total=len(codes))
 
         def done(code: str) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from ecozone.cli.app import app, out
 from ecozone.cli.sample import sample_path
@@ -83,6 +82,8 @@ def check(
     ] = None,
 ) -> None:
     """只检查不评估：列出工作簿中的全部问题（级别、工作表、单元格、问题、应为）。有错误时退出码为 1。"""
+    from rich.table import Table
+
     from ecozone import api
     from ecozone.catalogue import load_standard
     from ecozone.io.excel.marked_copy import write_errors_workbook

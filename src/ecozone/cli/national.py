@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from ecozone.cli.app import app, err, out
+from ecozone.cli.app import app, err, out, real
 from ecozone.cli.excel import years_option
 from ecozone.vocabulary import FINAL_VERDICT
 
@@ -70,7 +69,7 @@ def batch(
     panel = open_batch_panel(path, loaded, profiles)
     names = dict(zip(load_register()["code"], load_register()["name"], strict=True))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=False) as progress:
+                  console=real(err), transient=False) as progress:
         task = progress.add_task("读取与评估", total=panel.regions.height)
 
         def advance(provinces: list[str], done: int) -> None:
@@ -91,6 +90,8 @@ def batch(
 
 
 def _print_batch_summary(result: BatchResult, names: dict[str, str], top: int, loaded: LoadedStandard) -> None:
+    from rich.table import Table
+
     from ecozone.national.batch import common_weak_points, verdicts_by_province
 
     counts = verdicts_by_province(result.verdicts)

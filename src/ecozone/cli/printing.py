@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
 from ecozone.cli.app import fmt
 from ecozone.vocabulary import ANSWER, ANSWERED_BY, ATTRIBUTE, FINAL_VERDICT, STATUS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ecozone.evaluation import Evaluation
 
 __all__ = ["print_assessment", "print_board", "print_evidence_gaps", "print_header", "print_matrix", "print_prescreen",
@@ -46,6 +45,8 @@ def print_header(console: Console, evaluation: Evaluation) -> None:
 
 def print_board(console: Console, evaluation: Evaluation) -> None:
     """One line per region: the evaluation's verdict, the counts, the reasons."""
+    from rich.table import Table
+
     table = Table(title=f"评估总表（{evaluation.year} 年，{evaluation.standard.id}）")
     for column in ("代码", "名称", "结论", "适用", "达标", "未达标", "缺数据", "待核实", "短板数", "理由"):
         table.add_column(column, overflow="fold")
@@ -63,6 +64,7 @@ def print_board(console: Console, evaluation: Evaluation) -> None:
 def print_assessment(console: Console, evaluation: Evaluation) -> None:
     """The board, then one table per region under the same verdict the board shows."""
     import polars as pl
+    from rich.table import Table
 
     print_header(console, evaluation)
     print_board(console, evaluation)
@@ -88,6 +90,7 @@ def print_assessment(console: Console, evaluation: Evaluation) -> None:
 
 def print_selfcheck(console: Console, evaluation: Evaluation) -> None:
     import polars as pl
+    from rich.table import Table
 
     checked = evaluation.checked
     assert checked is not None
@@ -124,6 +127,8 @@ def print_selfcheck(console: Console, evaluation: Evaluation) -> None:
 
 
 def print_prescreen(console: Console, evaluation: Evaluation) -> None:
+    from rich.table import Table
+
     apply = evaluation.mode == "apply"
     table = Table(title="推荐预审：可推荐 / 暂停" if apply else "年度自评总表")
     for column in ("代码", "名称", "结论", "指标结论", "原因"):
@@ -138,6 +143,7 @@ def print_prescreen(console: Console, evaluation: Evaluation) -> None:
 
 def print_matrix(console: Console, evaluation: Evaluation) -> None:
     import polars as pl
+    from rich.table import Table
 
     indicators = evaluation.indicators
     first = evaluation.regions["region"][0]

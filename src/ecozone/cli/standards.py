@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from ecozone._files import write_text_atomic
 from ecozone.cli.app import Format, app, err, out
@@ -29,6 +28,8 @@ app.add_typer(standards_app, name="standards")
 @standards_app.callback()
 def standards(ctx: typer.Context) -> None:
     """列出标准包（内置的和用户的）：编号、来源、名称、文号、级别、指标数、是否完整、已核实数。"""
+    from rich.table import Table
+
     from ecozone.catalogue import load_standard
 
     if ctx.invoked_subcommand is not None:
@@ -63,6 +64,8 @@ def standards(ctx: typer.Context) -> None:
 @standards_app.command("show")
 def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号，如 mee-2019")]) -> None:
     """显示一个标准包的完整指标表。"""
+    from rich.table import Table
+
     from ecozone.catalogue import load_standard
     from ecozone.catalogue.verification import coverage
 
@@ -113,6 +116,8 @@ def standards_evidence(
                                                 help="写出资料清单工作簿 .xlsx（按部门、按指标两张表）")] = None,
 ) -> None:
     """佐证材料清单：每项指标要哪些材料、谁出具，按牵头部门和配合部门列出（发给各部门收集资料用）。"""
+    from rich.table import Table
+
     from ecozone.catalogue import load_standard
     from ecozone.catalogue.evidence import evidence_rows
 
@@ -196,6 +201,8 @@ def standards_draft(
     document: Annotated[str | None, typer.Option("--document", help="文号（默认取原文中的文号）")] = None,
 ) -> None:
     """从部里的通知原文起草标准包：读出指标表，逐项解析指标值、对应统计量，写成可导入的工作簿；读不出的留给人填写。"""
+    from rich.table import Table
+
     from ecozone import api
 
     written = api.draft_pack(notice, output, pack_id=pack_id, title=title, issuer=issuer, document=document)
