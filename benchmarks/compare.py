@@ -2,8 +2,8 @@
 
     python -m benchmarks.compare [--runs 5] [--skip-16x]
 
-- engine on the national panel (2,851 county-level units × 10 years) against a NumPy floor (one vectorised
-  comparison over every figure: the least any judgement can cost);
+- engine on the national panel (2,851 county-level units × 10 years) against a NumPy floor (benchmarks/floor_numpy.py:
+  the same judgement over arrays laid out by region), and how often they agree;
 - `ecozone batch` as a command against the DuckDB peer (benchmarks/peer_duckdb.py: the same judgement as one hand
   written query), wall time and peak RSS, and how often the two agree, indicator by indicator;
 - the batch's peak RSS on a panel 16 times the country (codes replicated);
@@ -63,6 +63,7 @@ def row(figure: str, measured: str, other: str, ratio: str, goal: str, met: bool
 
 
 def engine_vs_floor(panel: Path, runs: int) -> None:
+    from benchmarks.floor_numpy import timed as numpy_judgement
     from ecozone import load_standard
     from ecozone.catalogue import load_metrics
     from ecozone.engine import assess
@@ -70,21 +71,20 @@ def engine_vs_floor(panel: Path, runs: int) -> None:
 
     standard = load_standard("mee-2019")
     data = read_dataset(panel, load_metrics(), accept_warnings=True)
-    assess(standard, data.regions, data.observations, 2023, data.assigned)  # compiles the pack
+    result = assess(standard, data.regions, data.observations, 2023, data.assigned)  # compiles the pack
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         assess(standard, data.regions, data.observations, 2023, data.assigned)
         times.append(time.perf_counter() - start)
-    values = data.observations["value"].to_numpy()
-    floor = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        int((values >= 60.0).sum())
-        floor.append(time.perf_counter() - start)
-    e, f = statistics.median(times), statistics.median(floor)
+    floor, theirs = numpy_judgement(panel, "mee-2019", 2023, runs)
+    ours = result.indicators.select("region", "indicator_id", pl.col("status").cast(pl.String))
+    both = ours.join(theirs, on=["region", "indicator_id"], suffix="_floor")
+    agree = (both["status"] == both["status_floor"]).sum() / max(both.height, 1)
+    e = statistics.median(times)
     row(f"engine, national ({data.observations.height:,} figures)", f"{e * 1000:.0f} ms",
-        f"NumPy floor {f * 1000:.2f} ms", f"{e / f:.0f}×", "≤ 25× a NumPy judgement", None)
+        f"NumPy judgement {floor * 1000:.1f} ms", f"{e / floor:.0f}×", "≤ 25×", e / floor <= 25)
+    print(f"|   statuses agreeing with the NumPy floor | {agree:.2%} of {both.height:,} | | | | |")
 
 
 def batch_vs_peer(panel: Path, folder: Path, runs: int) -> None:
