@@ -353,7 +353,7 @@ def draft_pack(notice: Path | str, output: Path | str, *, pack_id: str | None = 
     """Read a notice's indicator table(s) (Word, PDF, spreadsheet, CSV) into draft pack workbooks that
     ``standards import`` reads once a person has filled what was left (``Draft.pending``). A notice with several
     tables (the 市 and the 县 table) gives one workbook each: ``草稿-市.xlsx``, ``草稿-县.xlsx`` (or ``-2``, ``-3``)."""
-    from ecozone.catalogue.drafting import draft_standard
+    from ecozone.catalogue.drafting import draft_standard, level_in_title
     from ecozone.io.notice import read_notices
     from ecozone.io.pack_workbook import write_draft_workbook
 
@@ -363,7 +363,7 @@ def draft_pack(notice: Path | str, output: Path | str, *, pack_id: str | None = 
     base = pack_id or draft_id(path)
     written = []
     for k, part in enumerate(found, start=1):
-        level = _level_in(part.title) if len(found) > 1 else None
+        level = level_in_title(part.title) if len(found) > 1 else None
         suffix = "" if len(found) == 1 else f"-{level or k}"
         ident = base if len(found) == 1 else f"{base}-{ {'市': 'city', '县': 'county'}.get(level or '', str(k)) }"
         draft = draft_standard(part, metrics, pack_id=ident, title=title, issuer=issuer, document=document)
@@ -371,11 +371,6 @@ def draft_pack(notice: Path | str, output: Path | str, *, pack_id: str | None = 
         write_draft_workbook(draft, metrics, target, path.name)
         written.append((target, draft))
     return written
-
-
-def _level_in(title: str | None) -> str | None:
-    found = re.search(r"[（(](市|县)[）)]", title or "")
-    return found.group(1) if found else None
 
 
 def draft_id(path: Path) -> str:

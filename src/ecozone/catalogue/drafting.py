@@ -23,7 +23,8 @@ from ecozone.catalogue.tabular import ATTRIBUTES, HEADER_LABELS, NO, header_fiel
 from ecozone.catalogue.target_text import Branch, Clause, Leaf, Node, Variants, falls, parse_target
 from ecozone.regions.profile import FLAGS
 
-__all__ = ["FIELDS", "Draft", "DraftReport", "Notice", "NoticeRow", "Pending", "draft_standard", "match_metric"]
+__all__ = ["FIELDS", "Draft", "DraftReport", "Notice", "NoticeRow", "Pending", "draft_standard", "level_in_title",
+           "match_metric", "serial_number"]
 
 # the columns of a ministry table, in the wordings seen (2016, 2019, 2024 tables), compared without spaces
 FIELDS: Final[dict[str, tuple[str, ...]]] = {
@@ -173,7 +174,7 @@ class _Build:
     def indicator(self, group: list[NoticeRow]) -> None:
         first = group[0]
         items = _items(group)
-        number = _number(first.number)
+        number = serial_number(first.number)
         ident = str(number) if number is not None else first.number or str(len(self.indicators) + 1)
         name, starred = _name(first.name.split("\n")[0] if items and len(group) == 1 else first.name)
         if number is not None:
@@ -320,15 +321,15 @@ class _Resolve:
         self.notes: list[str] = []
         self._own: dict[tuple[str, str | None], str] = {}
 
-    def node(self, node: Node, at: str = "1") -> dict[str, Any]:
+    def node(self, node: Node) -> dict[str, Any]:
         if isinstance(node, Leaf):
-            return self.leaf(node, at)
+            return self.leaf(node)
         if isinstance(node, Clause):
-            return {"kind": node.kind, "of": [self.node(p, f"{at}.{k}") for k, p in enumerate(node.parts, 1)]}
-        return self.variants(node, at)
+            return {"kind": node.kind, "of": [self.node(p) for p in node.parts]}
+        return self.variants(node)
 
-    def variants(self, node: Variants, at: str) -> dict[str, Any]:
-        branches = [(b, self.node(b.node, f"{at}.{k}")) for k, b in enumerate(node.branches, 1)]
+    def variants(self, node: Variants) -> dict[str, Any]:
+        branches = [(b, self.node(b.node)) for b in node.branches]
         if all(_is_plain_threshold(d) for _, d in branches) and _same(d["metric"] for _, d in branches) \
                 and _same(d["op"] for _, d in branches):
             return _targets(branches)
@@ -341,7 +342,7 @@ class _Resolve:
                                                     if h is not None]), *(tails[0] or [])]}
         return {"kind": "case", "cases": [{"when": dict(b.when), "label": b.label, "then": d} for b, d in branches]}
 
-    def leaf(self, leaf: Leaf, at: str) -> dict[str, Any]:
+    def leaf(self, leaf: Leaf) -> dict[str, Any]:
         if leaf.kind == "state":
             metric = self.metric("state", leaf.state, leaf.text)
             return {"kind": "state", "metric": metric, "accept": [leaf.state or leaf.text]}
@@ -469,9 +470,16 @@ def _items(group: list[NoticeRow]) -> list[tuple[str, str, str, str]]:
              targets[i] if len(targets) == k else targets[0], row.where) for i in range(k)]
 
 
-def _number(text: str) -> int | None:
-    clean = unicodedata.normalize("NFKC", text).strip().rstrip(".、")
+def serial_number(text: str) -> int | None:
+    """A 序号 cell as a number (「３」, 「3.」, 「3、」 → 3), or None when it is not one."""
+    clean = unicodedata.normalize("NFKC", text or "").strip().rstrip(".、")
     return int(clean) if clean.isdigit() else None
+
+
+def level_in_title(title: str | None) -> str | None:
+    """The level a table's title names: 「生态文明建设示范区（市）建设指标」 → 市."""
+    found = re.search(r"[（(](市|县)[）)]", title or "")
+    return found.group(1) if found else None
 
 
 def _name(text: str) -> tuple[str, bool]:
@@ -501,8 +509,8 @@ def _scope(scope: str, note: str, title: str | None = None) -> tuple[list[str], 
     """适用范围 (市县 / 市 / 县) and the features a place must have (仅适用于沿海地区) from 适用范围 and 备注; without
     a 适用范围, the level a title names (「生态文明建设示范区（市）建设指标」)."""
     text = re.sub(r"\s+", "", scope)
-    titled = re.search(r"[（(](市|县)[）)]", title or "")
-    levels = [level for level in ("市", "县") if level in text] or ([titled.group(1)] if titled else ["市", "县"])
+    titled = level_in_title(title)
+    levels = [level for level in ("市", "县") if level in text] or ([titled] if titled else ["市", "县"])
     requires = [flag for word, flag in _REQUIRES.items() if word in text + note]
     said = None if text or not scope else "适用范围未填，按市、县均适用"
     return levels, requires, said

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-__all__ = ["CONDITIONS", "DEFAULT_LABEL", "Branch", "Clause", "Leaf", "Parsed", "Variants", "parse_target"]
+__all__ = ["CONDITIONS", "DEFAULT_LABEL", "Branch", "Clause", "Leaf", "Parsed", "Variants", "falls", "parse_target"]
 
 # --- what a text reads as ----------------------------------------------------------------
 

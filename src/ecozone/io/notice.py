@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from ecozone.catalogue.drafting import FIELDS, Notice, NoticeRow
+from ecozone.catalogue.drafting import FIELDS, Notice, NoticeRow, serial_number
 from ecozone.errors import InputError, Location
 from ecozone.io.excel.guard import MAX_UNZIPPED_BYTES, MAX_ZIP_RATIO, cell_text, guard_workbook, open_workbook
 from ecozone.io.tables import decoded
@@ -272,7 +272,7 @@ def _notices(file: str, tables: list[_Table], text: str) -> tuple[Notice, ...]:
             cells = _cells(line, part.columns, previous)
             if cells is None:
                 continue
-            if _number(cells["number"]) == 1 and any((_number(r.number) or 0) > 1 for r in part.rows):
+            if serial_number(cells["number"]) == 1 and any((serial_number(r.number) or 0) > 1 for r in part.rows):
                 part = _Part(part.columns, _title_in(table.preface) if first else None, [])
                 parts.append(part)  # 序号 starts again: the next table (市 then 县)
                 previous.clear()
@@ -302,11 +302,6 @@ def _title_in(text: str) -> str | None:
         if _TITLE.match(clean):
             return clean
     return None
-
-
-def _number(text: str) -> int | None:
-    clean = unicodedata.normalize("NFKC", text or "").strip().rstrip(".、")
-    return int(clean) if clean.isdigit() else None
 
 
 def _header(line: Sequence[str | None]) -> dict[str, int] | None:

@@ -35,8 +35,8 @@ __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chu
 
 # Figures judged at once: chunks are sized by rows, not counted, so one engine call's working set does not grow with
 # the country (a panel 16 times the national one is 16 times the chunks, not 16 times the chunk); the national
-# panel (1.5 M figures) is 4 chunks. The batch still keeps every chunk's results until the end, so its peak memory
-# does grow (benchmarks/README.md, 2026-12-05).
+# panel (1.5 M figures) is 4 chunks. With the results streamed out chunk by chunk (``national.batch``), peak memory
+# is one chunk's: 423 MB national, 523 MB at 16× (benchmarks/README.md, 2026-12-05).
 CHUNK_ROWS = 400_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
 
 # National statistics are read in bulk: a value needing a clerk's confirmation (a share typed as a
@@ -86,21 +86,27 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = No
     if figures.is_file():
         _check_file_regions(figures, regions)
         chunks = parts or _parts_for(_rows_in([figures]))
-        targets: Path | pl.DataFrame | None = assigned_file
         if assigned_file is not None and assigned_file.suffix.lower() == ".parquet":
             _check_file_regions(assigned_file, regions)  # read a chunk at a time, like the figures
-        elif assigned_file is not None:
-            targets = read_assigned(assigned_file, metrics)
-            _check_known_regions(targets, regions, str(assigned_file))
+            targets: Path | pl.DataFrame | None = assigned_file
+        else:
+            targets = _whole_targets(assigned_file, regions, metrics)
         return Panel(regions, _years([figures]),
                      lambda: _slices(regions, targets, figures, metrics, chunks, {}))
-    assigned = read_assigned(assigned_file, metrics) if assigned_file else None
-    if assigned is not None and assigned_file is not None:
-        _check_known_regions(assigned, regions, str(assigned_file))
+    assigned = _whole_targets(assigned_file, regions, metrics)
     files = partition_files(figures)
     _one_file_per_region(files)
     chunks = parts or _parts_for(_rows_in(files))
     return Panel(regions, _years(files), lambda: _partitions(regions, assigned, files, metrics, chunks))
+
+
+def _whole_targets(file: Path | None, regions: pl.DataFrame, metrics: Mapping[str, Metric]) -> pl.DataFrame | None:
+    """A targets file read at once (CSV, or beside partitioned figures), every region in the register."""
+    if file is None:
+        return None
+    targets = read_assigned(file, metrics)
+    _check_known_regions(targets, regions, str(file))
+    return targets
 
 
 def open_figures_file(file: Path, metrics: Mapping[str, Metric], profiles: Path | None = None,
@@ -162,10 +168,10 @@ def _slices(regions: pl.DataFrame, assigned: Path | pl.DataFrame | None, file: P
     """One Parquet file read a chunk of provinces at a time (rows filtered while scanning); the targets too when
     they are a Parquet file (a national panel's are as long as its figures)."""
     for group in _province_groups(regions, parts):
-        codes = set(group["code"].to_list())
-        codes |= {old for old, new in renamed.items() if new in codes}  # figures still under a withdrawn code
+        own = set(group["code"].to_list())
+        codes = own | {old for old, new in renamed.items() if new in own}  # figures still under a withdrawn code
         if isinstance(assigned, Path):
-            targets: pl.DataFrame | None = read_assigned(assigned, metrics, set(group["code"].to_list()))
+            targets: pl.DataFrame | None = read_assigned(assigned, metrics, own)
         else:
             targets = assigned.filter(pl.col("region").is_in(group["code"].implode())) if assigned is not None \
                 else None

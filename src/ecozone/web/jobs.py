@@ -25,8 +25,8 @@ QUEUE_NAME = "ecozone"
 _pool: ProcessPoolExecutor | None = None
 
 
-def submit(database_url: str, job_id: str) -> str:
-    """Start the job; returns where it runs (「队列」 or 「本机」)."""
+def submit(database_url: str, job_id: str) -> None:
+    """Start the job: on the Redis queue when one is configured, else in this server's process pool."""
     global _pool
     queue_url = os.environ.get("ECOZONE_REDIS_URL")
     if queue_url:
@@ -38,12 +38,11 @@ def submit(database_url: str, job_id: str) -> str:
                              expected="pip install 'ecozone[queue]'") from None
         Queue(QUEUE_NAME, connection=Redis.from_url(queue_url)).enqueue(run_job, database_url, job_id,
                                                                         job_timeout=3600)
-        return "队列"
+        return
     if _pool is None:  # one job at a time per server process: the reports already use every core; spawned, as
         # forking a server's process copies its threads' locks mid-use
         _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     _pool.submit(run_job, database_url, job_id)
-    return "本机"
 
 
 def run_job(database_url: str, job_id: str) -> None:
