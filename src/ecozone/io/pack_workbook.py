@@ -83,6 +83,8 @@ class _Formats:
         self.fixed = book.add_format({**font, "bg_color": "#F2F2F2", "border": 1})
         self.input = book.add_format({**font, "border": 1})
         self.guide = book.add_format({"font_name": "宋体", "font_size": 11, "text_wrap": True, "valign": "top"})
+        self.drafted = book.add_format({**font, "border": 1, "bg_color": "#FFF9C4"})  # a draft's cell read: check it
+        self.todo = book.add_format({**font, "border": 1, "bg_color": "#FFCC80"})  # a draft's cell left: fill it
 
 
 def write_pack_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
@@ -101,17 +103,28 @@ def write_pack_workbook(loaded: LoadedStandard, path: Path | str) -> Path:
                              complete="指标表完整。" if pack.complete else f"指标表不完整：{pack.missing_rows}")
         for r, line in enumerate(text.splitlines()):
             guide.write_string(r, 0, line, formats.guide)
-        _table(book.add_worksheet(HEADER_SHEET), HEADER_COLUMNS, header, formats, spare=0)
-        _table(book.add_worksheet(INDICATOR_SHEET), INDICATOR_COLUMNS, indicators, formats, spare=SPARE_ROWS)
-        rules_sheet = book.add_worksheet(RULE_SHEET)
-        _table(rules_sheet, RULE_COLUMNS, rules, formats, spare=SPARE_ROWS)
-        _metrics_sheet(book.add_worksheet(METRIC_SHEET), loaded.metrics, formats)
-        metric_col = next(i for i, c in enumerate(RULE_COLUMNS) if c.key == "metric")
-        rules_sheet.data_validation(1, metric_col, len(rules) + SPARE_ROWS, metric_col, {
-            "validate": "list", "source": f"='{METRIC_SHEET}'!$A$2:$A${len(loaded.metrics) + 1}",
-            "error_title": "未登记的统计量", "error_message": "请从「统计量」表中选择统计量编号"})
+        _pack_sheets(book, formats, header, indicators, rules, loaded.metrics)
         book.close()
     return path
+
+
+def _pack_sheets(book: xlsxwriter.Workbook, formats: _Formats, header: Sequence[Mapping[str, Any]],
+                 indicators: Sequence[Mapping[str, Any]], rules: Sequence[Mapping[str, Any]],
+                 metrics: Mapping[str, Metric], marks: Mapping[str, Mapping[tuple[int, str], Any]] | None = None,
+                 ) -> None:
+    """The sheets ``read_pack_workbook`` reads (标准信息, 指标, 判定规则) and the 统计量 list the rules' metric column
+    chooses from; ``marks``: per sheet, a cell's own format (a draft's 草稿 and 待填 cells)."""
+    marks = marks or {}
+    _table(book.add_worksheet(HEADER_SHEET), HEADER_COLUMNS, header, formats, spare=0, marks=marks.get(HEADER_SHEET))
+    _table(book.add_worksheet(INDICATOR_SHEET), INDICATOR_COLUMNS, indicators, formats, spare=SPARE_ROWS,
+           marks=marks.get(INDICATOR_SHEET))
+    rules_sheet = book.add_worksheet(RULE_SHEET)
+    _table(rules_sheet, RULE_COLUMNS, rules, formats, spare=SPARE_ROWS, marks=marks.get(RULE_SHEET))
+    _metrics_sheet(book.add_worksheet(METRIC_SHEET), metrics, formats)
+    metric_col = next(i for i, c in enumerate(RULE_COLUMNS) if c.key == "metric")
+    rules_sheet.data_validation(1, metric_col, len(rules) + SPARE_ROWS, metric_col, {
+        "validate": "list", "source": f"='{METRIC_SHEET}'!$A$2:$A${len(metrics) + 1}",
+        "error_title": "未登记的统计量", "error_message": "请从「统计量」表中选择统计量编号"})
 
 
 def _table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], formats: _Formats,
@@ -168,10 +181,6 @@ def write_draft_workbook(draft: Draft, metrics: Mapping[str, Metric], path: Path
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp))
         formats = _Formats(book)
-        drafted = book.add_format({"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True,
-                                   "border": 1, "bg_color": "#FFF9C4"})
-        todo = book.add_format({"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True,
-                                "border": 1, "bg_color": "#FFCC80"})
         guide = book.add_worksheet(GUIDE_SHEET)
         guide.set_column(0, 0, 120)
         text = _DRAFT_GUIDE.format(file=file, id=pack_id, today=dt.date.today().isoformat(),
@@ -188,14 +197,15 @@ def write_draft_workbook(draft: Draft, metrics: Mapping[str, Metric], path: Path
         widths = [c.width for c in _TODO_COLUMNS]
         for r, pending in enumerate(draft.pending, start=1):
             todo_sheet.set_row(r, 14 * row_lines([vars(pending)[c.key] for c in _TODO_COLUMNS], widths))
-        for sheet_name, columns, rows, spare in ((HEADER_SHEET, HEADER_COLUMNS, draft.header, 0),
-                                                  (INDICATOR_SHEET, INDICATOR_COLUMNS, draft.indicators, SPARE_ROWS),
-                                                  (RULE_SHEET, RULE_COLUMNS, draft.rules, SPARE_ROWS)):
-            marks = {(r, c.key): drafted for r, row in enumerate(rows) for c in columns
-                     if row.get(c.key) not in (None, "") and not (sheet_name == HEADER_SHEET and c.key != "value")}
-            marks |= {(r, key): todo for sheet, r, key in draft.todo if sheet == sheet_name}
-            _table(book.add_worksheet(sheet_name), columns, rows, formats, spare=spare, marks=marks)
-        _metrics_sheet(book.add_worksheet(METRIC_SHEET), metrics, formats)
+        marks: dict[str, dict[tuple[int, str], Any]] = {}
+        for sheet_name, columns, rows in ((HEADER_SHEET, HEADER_COLUMNS, draft.header),
+                                          (INDICATOR_SHEET, INDICATOR_COLUMNS, draft.indicators),
+                                          (RULE_SHEET, RULE_COLUMNS, draft.rules)):
+            marks[sheet_name] = {(r, c.key): formats.drafted for r, row in enumerate(rows) for c in columns
+                                 if row.get(c.key) not in (None, "")
+                                 and not (sheet_name == HEADER_SHEET and c.key != "value")}
+            marks[sheet_name] |= {(r, key): formats.todo for sheet, r, key in draft.todo if sheet == sheet_name}
+        _pack_sheets(book, formats, draft.header, draft.indicators, draft.rules, metrics, marks)
         if draft.proposals:
             _table(book.add_worksheet("建议新增统计量"), _PROPOSAL_COLUMNS, draft.proposals, formats, spare=0)
         book.close()
