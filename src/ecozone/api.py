@@ -446,14 +446,14 @@ def what_if(dataset: Dataset, changes: list[str], year: int, *, accept_warnings:
     if not rows:
         return dataset
     cells = pl.DataFrame(rows, schema={**INPUT_SCHEMA, "_change": pl.String})
-    checked = check_figures(cells.drop("_change"), metrics, history=dataset.observations)
+    checked = check_figures(cells, metrics, history=dataset.observations)  # _change is carried to the figures
     blocking = checked.errors if checked.errors.height or accept_warnings else checked.to_confirm
     if blocking.height:
         first = blocking.row(0, named=True)
         change = cells["_change"][first["_key"]]
         error_type = ConfirmationNeeded if first["confirm"] else UsageError
         raise error_type(f"假设「{change}」：{first['message']}", Location(field="--set"), expected=first["expected"])
-    changed = checked.figures.filter(~pl.col("explicit")).join(cells.select("_key", "_change"), on="_key").select(
+    changed = checked.figures.filter(~pl.col("explicit")).select(
         "region", "year", "metric", "value", "state",
         source=pl.format("假设（--set {}）", pl.col("_change")), note=pl.lit(None, dtype=pl.String),
     ).unique(["region", "year", "metric"], keep="last", maintain_order=True)

@@ -78,12 +78,16 @@ def parse_number(text: pl.Expr) -> pl.Expr:
     """Numbers as spreadsheets write them: full-width digits, thousands separators, a trailing %.
 
     ``nan`` and ``inf`` are not numbers (a figure must be finite); a comma counts only as a
-    thousands separator in groups of three.
+    thousands separator in groups of three. Most cells are plain numbers: a plain cast reads those, and the
+    text rules (NFKC, regular expressions; ~0.3 s per million cells) run only on the others' text — a null
+    text costs them nothing.
     """
-    cleaned = text.str.normalize("NFKC").str.replace_all("，", ",").str.replace_all(r"\s", "")
+    plain = text.cast(pl.Float64, strict=False)
+    read = plain.is_finite().fill_null(False)
+    cleaned = pl.when(~read).then(text).str.normalize("NFKC").str.replace_all("，", ",").str.replace_all(r"\s", "")
     grouped = cleaned.str.contains(_GROUPED) | ~cleaned.str.contains(",")
     value = cleaned.str.replace_all(",", "").str.strip_suffix("%").cast(pl.Float64, strict=False)
-    return pl.when(grouped & value.is_finite()).then(value)
+    return pl.when(read).then(plain).when(grouped & value.is_finite()).then(value)
 
 
 def year_problem(year: int, *, today: dt.date | None = None) -> str | None:
@@ -100,6 +104,7 @@ def check_figures(
     today: dt.date | None = None,
 ) -> FigureCheck:
     """Validate every cell of ``cells`` (columns of ``INPUT_SCHEMA``; ``year`` may be text or an integer).
+    Any other column of ``cells`` (a file's source and note) is carried to ``figures`` unchecked.
 
     ``history``: other figures of the same regions (region, year, metric, value) that a probable
     fraction is compared with, when ``cells`` holds only the edited ones (a web edit).
@@ -170,7 +175,8 @@ def check_figures(
             message=message.cast(pl.String), expected=expected.cast(pl.String), confirm=pl.lit(confirm))
         for flag, field, severity, code, message, expected, confirm in checks
     ], how="vertical_relaxed").cast(FINDING_SCHEMA)  # type: ignore[arg-type]
-    figures = frame.select("_key", "region", "year", "metric", "value", "state",
+    carried = [c for c in cells.columns if c not in INPUT_SCHEMA]
+    figures = frame.select("_key", "region", "year", "metric", "value", "state", *carried,
                            explicit=pl.col("_explicit"), filled=pl.col("_filled"))
     return FigureCheck(figures, findings.sort("_key", maintain_order=True))
 
@@ -202,7 +208,8 @@ def _parsed(frame: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
         _comma=(normal.str.contains(",") & ~normal.str.replace_all(r"\s", "").str.contains(_GROUPED)).fill_null(False),
         _not_finite=rest.str.to_lowercase().str.replace_all(r"[\s+-]", "").is_in(["nan", "inf", "infinity"])
         .fill_null(False),
-        _bad_state=(state_cell & ~pl.format("{}\x00{}", "metric", text).is_in(offered.implode())).fill_null(False),
+        _bad_state=(state_cell & ~pl.format("{}\x00{}", "metric", pl.when(state_cell).then(text))
+                    .is_in(offered.implode())).fill_null(False),
     ).drop("_plainv")
 
 
