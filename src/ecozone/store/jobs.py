@@ -17,7 +17,7 @@ from ecozone.store.repository import Actor
 
 __all__ = ["JOB_KINDS", "create_job", "job_of", "mark"]
 
-JOB_KINDS = {"reports": "各地报告打包"}
+JOB_KINDS = {"reports": "各地报告打包", "dossiers": "各地申报材料包打包"}
 
 
 def create_job(session: Session, actor: Actor, kind: str, params: dict[str, Any]) -> Job:

@@ -1,5 +1,6 @@
 """Long work of the web app run in the background: a prefecture's reports as one zip (31 s for 8 counties in the
-foreground, minutes for a province) no longer holds a request open.
+foreground, minutes for a province) and every county's 申报材料包 (reports, evidence, contents) no longer hold a
+request open.
 
 A job is a row in the store (``store.jobs``); the work runs in a worker process and writes its progress and its
 result there, so any server process shows it. Where it runs: with ``ECOZONE_REDIS_URL`` set, on an RQ queue on that
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +21,7 @@ from typing import Any
 
 from ecozone.errors import EcozoneError, UsageError
 
-__all__ = ["QUEUE_NAME", "reports_archive", "run_job", "submit"]
+__all__ = ["QUEUE_NAME", "dossiers_archive", "reports_archive", "run_job", "submit"]
 
 QUEUE_NAME = "ecozone"
 _pool: ProcessPoolExecutor | None = None
@@ -77,9 +79,31 @@ def run_job(database_url: str, job_id: str) -> None:
 
 
 def _reports(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> int:
+    actor, evaluation, step = _board_work(session, job_id, owner, params, "报告")
+    with tempfile.TemporaryDirectory(prefix="ecozone-job-") as folder:
+        target = reports_archive(evaluation, params["formats"], Path(folder), actor.region, step)
+        return _keep(session, actor, job_id, target)
+
+
+def _dossiers(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> int:
+    from ecozone.store.repository import evidence_table
+
+    actor, evaluation, step = _board_work(session, job_id, owner, params, "申报材料包")
+    with tempfile.TemporaryDirectory(prefix="ecozone-job-") as folder:
+        def evidence(code: str, under: Path) -> Any:
+            table = evidence_table(session, actor, code, under)
+            session.rollback()  # read only: no transaction left open while the next county's reports are made
+            return table
+
+        target = dossiers_archive(evaluation, evidence, Path(folder), actor.region, step)
+        return _keep(session, actor, job_id, target)
+
+
+def _board_work(session: Any, job_id: str, owner: str, params: dict[str, Any], what: str) -> tuple[Any, Any, Any]:
+    """The owner (still active) as an actor, the board's evaluation in their scope, and a step that says progress."""
     from ecozone.catalogue import load_standard
     from ecozone.store.jobs import mark
-    from ecozone.store.repository import Actor, active_user, save_file
+    from ecozone.store.repository import Actor, active_user
     from ecozone.web.views import board_view
 
     user = active_user(session, owner)
@@ -89,24 +113,28 @@ def _reports(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> i
     view = board_view(session, actor, load_standard(params["standard"]))
     session.rollback()
     if view.evaluation is None:
-        raise UsageError("权限范围内还没有数据，无法生成报告")
+        raise UsageError(f"权限范围内还没有数据，无法生成{what}")
     total = view.evaluation.regions.height
-    mark(session, job_id, total_steps=total, message=f"正在生成 {total} 个地区的报告……")
-    done = 0
-
+    mark(session, job_id, total_steps=total, message=f"正在生成 {total} 个地区的{what}……")
     names = view.evaluation.names
+    done = 0
 
     def step(code: str) -> None:
         nonlocal done
         done += 1
         mark(session, job_id, done_steps=done, message=f"已生成 {done}/{total}：{names.get(code, code)}")
 
-    with tempfile.TemporaryDirectory(prefix="ecozone-job-") as folder:
-        target = reports_archive(view.evaluation, params["formats"], Path(folder), actor.region, step)
-        with session.begin():
-            stored = save_file(session, actor, "job", actor.region, target.name, target.read_bytes(),
-                               "application/zip", job_id)
-            return stored.id
+    return actor, view.evaluation, step
+
+
+def _keep(session: Any, actor: Any, job_id: str, target: Path) -> int:
+    """The job's result as a stored file of its owner (kind ``job``); its id."""
+    from ecozone.store.repository import save_file
+
+    with session.begin():
+        stored = save_file(session, actor, "job", actor.region, target.name, target.read_bytes(), "application/zip",
+                           job_id)
+        return int(stored.id)
 
 
 def reports_archive(evaluation: Any, formats: list[str], folder: Path, region: str,
@@ -128,4 +156,23 @@ def reports_archive(evaluation: Any, formats: list[str], folder: Path, region: s
     return target
 
 
-_WORK = {"reports": _reports}
+def dossiers_archive(evaluation: Any, evidence: Any, folder: Path, region: str, progress: Any = None) -> Path:
+    """Every region's 申报材料包 (``reports.dossier``: the same zip as a county's own download) inside one zip.
+    ``evidence(code, folder)``: the region's evidence rows, their files written under ``folder``."""
+    from ecozone.reports.dossier import write_dossier
+
+    target = folder / f"申报材料包_{region}_{evaluation.year}.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:  # each dossier is compressed already
+        for code in evaluation.regions["region"].to_list():
+            own = folder / code
+            own.mkdir()
+            dossier = own / f"{evaluation.names.get(code, code)}{code}_申报材料.zip"
+            write_dossier(evaluation, code, evidence(code, own / "files"), dossier)
+            archive.write(dossier, dossier.name)
+            shutil.rmtree(own)  # a province's evidence never sits on disk all at once
+            if progress is not None:
+                progress(code)
+    return target
+
+
+_WORK = {"reports": _reports, "dossiers": _dossiers}

@@ -1,5 +1,5 @@
-"""Background jobs in the browser: start one (a prefecture's reports as one zip), watch its progress on its own page,
-download its result. Only the user who started a job sees it."""
+"""Background jobs in the browser: start one (a prefecture's reports, or every county's 申报材料包, as one zip),
+watch its progress on its own page, download its result. Only the user who started a job sees it."""
 
 from __future__ import annotations
 
@@ -34,6 +34,19 @@ def start_reports(request: Request, csrf: Annotated[str, Form()], session: Annot
                                                     f"（应为 {'、'.join(REPORT_FORMATS)} 中的一种或几种）")
     with session.begin():
         job = create_job(session, who.actor, "reports", {"formats": chosen, "standard": state(request).standard})
+    submit(state(request).engine.url.render_as_string(hide_password=False), job.id)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.post("/board/dossiers-job")
+def start_dossiers(request: Request, csrf: Annotated[str, Form()],
+                   session: Annotated[Session, Depends(database)]) -> Any:
+    """Every region's 申报材料包 (reports, evidence, contents) in one zip, made in the background."""
+    who = viewer(request)
+    check_csrf(request, csrf)
+    who.actor.require("view", who.region)
+    with session.begin():
+        job = create_job(session, who.actor, "dossiers", {"standard": state(request).standard})
     submit(state(request).engine.url.render_as_string(hide_password=False), job.id)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
