@@ -130,6 +130,9 @@ REVIEW_KIND = Codebook("review_kind", {"help": "技术帮扶", "prereview": "省
 # one row of a 现场核查 checklist, as the reviewer found it on site
 ONSITE_RESULT = Codebook("onsite_result", {"unchecked": "未核查", "agrees": "与填报相符", "differs": "与填报不符",
                                            "unverifiable": "无法核实"})
+# background jobs (web.jobs): what a job makes, and where it stands
+JOB_KIND = Codebook("job_kind", {"reports": "各地报告打包", "dossiers": "各地申报材料包打包"})
+JOB_STATUS = Codebook("job_status", {"queued": "排队中", "running": "正在生成", "done": "已完成", "failed": "未能完成"})
 SEVERITY = Codebook("severity", {"general": "一般", "important": "重要", "blocking": "影响申报"})
 # a named place's standing after naming (命名后)
 STANDING = Codebook("standing", {"normal": "正常", "warning": "警告（黄牌）", "rectifying": "限期整改",

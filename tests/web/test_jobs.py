@@ -90,3 +90,70 @@ def test_every_countys_dossier_is_made_in_the_background_and_is_the_one_the_coun
     client.post("/logout", data={"csrf": csrf_of(client)})
     login(client, "shimen")
     assert client.get(job_url + "/file").status_code in (403, 404)
+
+
+def test_a_worker_restarted_mid_job_finishes_it_and_the_queued_job_waits_for_the_next_worker(
+        client: TestClient, queue: object, database_url: str) -> None:
+    """`systemctl restart` sends SIGTERM: the worker finishes the job in hand, the next one stays in Redis."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("a separate worker process serves a PostgreSQL store (SQLite: the server's own process pool)")
+    login(client, "zhou")
+    jobs = [client.post("/board/reports-job", data={"csrf": csrf_of(client), "formats": ["xlsx", "docx"]},
+                        follow_redirects=False).headers["location"] for _ in range(2)]
+    ecozone = str(Path(sys.executable).with_name("ecozone"))
+    env = {**os.environ, "ECOZONE_REDIS_URL": REDIS}
+    worker = subprocess.Popen([ecozone, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while 'data-status="running"' not in client.get(jobs[0]).text:
+            assert time.monotonic() < deadline and worker.poll() is None, "the worker never started the first job"
+            time.sleep(0.2)
+        worker.send_signal(signal.SIGTERM)  # mid-job
+        worker.wait(timeout=300)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    first, second = client.get(jobs[0]).text, client.get(jobs[1]).text
+    assert 'data-status="done"' in first  # finished, not lost half-made
+    assert 'data-status="queued"' in second  # still waiting, in Redis
+    rerun = subprocess.run([ecozone, "worker", "--burst"], env=env, capture_output=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert 'data-status="done"' in client.get(jobs[1]).text
+    for job in jobs:
+        archive = zipfile.ZipFile(io.BytesIO(client.get(job + "/file").content))
+        assert sum(1 for n in archive.namelist() if n.endswith(".docx")) == 8
+
+
+def test_a_job_whose_worker_was_killed_says_so_instead_of_refreshing_for_ever(client: TestClient,
+                                                                              database_url: str) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from ecozone.store import db
+    from ecozone.store.jobs import STALLED_AFTER, create_job, mark
+    from ecozone.store.models import Job
+    from ecozone.store.repository import Actor
+
+    engine = db.engine_for(database_url)
+    with db.session_factory(engine)() as session:
+        with session.begin():
+            job_id = create_job(session, Actor("zhou", "prefecture", "990100"), "reports",
+                                {"formats": ["xlsx"], "standard": "mee-2019"}).id
+        mark(session, job_id, status="running", total_steps=8, done_steps=3, message="已生成 3/8")
+        login(client, "zhou")
+        moving = client.get(f"/jobs/{job_id}").text
+        assert 'http-equiv="refresh"' in moving and "job-stalled" not in moving
+        with session.begin():  # the last mark was just over the limit ago: a worker killed mid-job
+            session.execute(update(Job).where(Job.id == job_id).values(
+                updated_at=dt.datetime.now(dt.UTC) - STALLED_AFTER - dt.timedelta(seconds=5)))
+    engine.dispose()
+    stuck = client.get(f"/jobs/{job_id}").text
+    assert 'id="job-stalled"' in stuck and "重新发起" in stuck and 'http-equiv="refresh"' not in stuck
+    assert "3/8" in stuck  # how far it got is still shown

@@ -14,13 +14,17 @@ from sqlalchemy.orm import Session
 from ecozone.errors import ScopeError
 from ecozone.store.models import Job
 from ecozone.store.repository import Actor
+from ecozone.vocabulary import JOB_KIND
 
-__all__ = ["JOB_KINDS", "create_job", "job_of", "mark"]
+__all__ = ["STALLED_AFTER", "create_job", "job_of", "mark", "stalled"]
 
-JOB_KINDS = {"reports": "各地报告打包", "dossiers": "各地申报材料包打包"}
+# a running job marks every region it finishes (seconds apart); this long without a mark, its worker was stopped hard
+STALLED_AFTER = dt.timedelta(minutes=15)
 
 
 def create_job(session: Session, actor: Actor, kind: str, params: dict[str, Any]) -> Job:
+    if kind not in JOB_KIND:
+        raise ValueError(f"unknown job kind {kind!r}")
     job = Job(id=secrets.token_hex(16), kind=kind, owner=actor.name, params=params, status="queued", done_steps=0,
               total_steps=0, updated_at=dt.datetime.now(dt.UTC))
     session.add(job)
@@ -40,3 +44,12 @@ def mark(session: Session, job_id: str, **values: Any) -> None:
     """A step of the worker: status, steps, message or the result file (one UPDATE, its own commit)."""
     with session.begin():
         session.execute(update(Job).where(Job.id == job_id).values(updated_at=dt.datetime.now(dt.UTC), **values))
+
+
+def stalled(job: Job, now: dt.datetime | None = None) -> bool:
+    """A job said to run that has not moved for STALLED_AFTER: its worker was killed (a warm restart finishes it)."""
+    moved = job.updated_at or job.created_at
+    if job.status != "running" or moved is None:
+        return False
+    moved = moved if moved.tzinfo else moved.replace(tzinfo=dt.UTC)  # SQLite gives it back without its zone
+    return (now or dt.datetime.now(dt.UTC)) - moved > STALLED_AFTER

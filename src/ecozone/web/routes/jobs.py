@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ecozone.reports.render import FORMATS as REPORT_FORMATS
-from ecozone.store.jobs import JOB_KINDS, create_job, job_of
+from ecozone.store.jobs import create_job, job_of, stalled
 from ecozone.store.models import StoredFile
+from ecozone.vocabulary import JOB_KIND, JOB_STATUS
 from ecozone.web.downloads import attachment
 from ecozone.web.jobs import submit
 from ecozone.web.routes.pages import page
@@ -55,8 +56,9 @@ def start_dossiers(request: Request, csrf: Annotated[str, Form()],
 def job_page(job_id: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
     who = viewer(request)
     job = job_of(session, who.actor, job_id)
-    return page(request, who, "job.html", job=job, kind_text=JOB_KINDS.get(job.kind, job.kind),
-                running=job.status in ("queued", "running"))
+    stuck = stalled(job)
+    return page(request, who, "job.html", job=job, kind_text=JOB_KIND[job.kind], status_text=JOB_STATUS[job.status],
+                running=job.status in ("queued", "running") and not stuck, stalled=stuck)
 
 
 @router.get("/jobs/{job_id}/file")
