@@ -59,11 +59,8 @@ class LeafTexts:
             "threshold": self.compare, "assigned": self.compare, "state": self.state,
             "trend": self.trend, "delta": self.delta,
         }[kind]()
-        return (
-            pl.when(status == "missing").then(self.missing(kind))
-            .when(status == "needs_review").then(self.review())
-            .otherwise(body)
-        )
+        # a request to check a figure (needs_review) is ``review``, built apart on its few rows
+        return pl.when(status == "missing").then(self.missing(kind)).otherwise(body)
 
     @staticmethod
     def verdict() -> pl.Expr:
@@ -85,7 +82,7 @@ class LeafTexts:
 
     def state(self) -> pl.Expr:
         return pl.format("{}年{}：{}（要求：{}），{}。", pl.lit(self.year), pl.col("metric_name"), pl.col("state"),
-                         pl.col("accept").list.join("或"), self.verdict())
+                         pl.col("accept_text"), self.verdict())
 
     def trend(self) -> pl.Expr:
         return pl.format(
