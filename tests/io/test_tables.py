@@ -87,6 +87,24 @@ def test_parquet_reads_like_csv(tmp_path: Path) -> None:
     assert read_regions(tmp_path / "regions.parquet").equals(regions)
 
 
+def test_a_typed_parquet_year_reads_like_a_text_one_and_a_bad_one_is_named_as_written(tmp_path: Path) -> None:
+    raw = pl.read_csv(SAMPLE / "observations.csv", infer_schema=False)
+    raw.with_columns(pl.col("year").cast(pl.Int32)).write_parquet(tmp_path / "typed.parquet")
+    raw.write_parquet(tmp_path / "text.parquet")
+    typed = read_observations(tmp_path / "typed.parquet", load_metrics())
+    assert typed.equals(read_observations(tmp_path / "text.parquet", load_metrics()))
+    assert typed.schema["year"] == pl.Int32
+    for year, said in ((1989, "年份「1989」不在"), (" 二〇二三 ", "年份不是有效的四位整数：「 二〇二三 」")):
+        bad = raw.with_columns(year=pl.when(pl.int_range(pl.len()) == 4).then(pl.lit(str(year)))
+                               .otherwise(pl.col("year")))
+        bad = bad.with_columns(pl.col("year").cast(pl.Int32)) if isinstance(year, int) else bad
+        bad.write_parquet(tmp_path / "bad.parquet")
+        with pytest.raises(InputError) as caught:
+            read_observations(tmp_path / "bad.parquet", load_metrics())
+        assert said in caught.value.message
+        assert (caught.value.location.line, caught.value.location.field) == (5, "year")
+
+
 def test_parquet_errors_name_the_row_as_parquet_counts_it(tmp_path: Path) -> None:
     """A Parquet file has no header line: its first figure is row 1, one less than the same CSV's line."""
     case = BAD / "region_not_registered"

@@ -54,10 +54,10 @@ def _read_text_table(path: Path, regions: Collection[str] | None = None) -> pl.D
             scan = pl.scan_parquet(path, row_index_name="_row", row_index_offset=1)
             if regions is not None and "region" in scan.collect_schema():
                 scan = scan.filter(pl.col("region").cast(pl.String).is_in(list(regions)))
-            frame = scan.collect()
+            # cast while scanning: the typed columns are never held beside their text
+            return scan.select(pl.exclude("_row").cast(pl.String).fill_null(""), pl.col("_row")).collect()
         except Exception as exc:  # polars raises several kinds for a damaged file
             raise InputError(f"无法读取 Parquet 文件：{exc}", Location(file=str(path))) from None
-        return frame.select(pl.exclude("_row").cast(pl.String).fill_null(""), pl.col("_row"))
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return _read_workbook_table(path, regions)
     if path.suffix.lower() != ".csv":

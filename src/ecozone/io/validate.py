@@ -110,10 +110,13 @@ def check_figures(
     fraction is compared with, when ``cells`` holds only the edited ones (a web edit).
     """
     last_year = (today or dt.date.today()).year
-    frame = cells.with_columns(
-        pl.col("year").cast(pl.String).alias("_year_text"),
-        pl.col("text").fill_null("").str.strip_chars(),
-    ).with_columns(year=pl.col("_year_text").str.strip_chars().cast(pl.Int32, strict=False))
+    # the year as given stays beside the parsed one for the message (a column alias, not a copy); a year column
+    # that is already a whole number is not written out as text and parsed back
+    given = pl.col("_year_text")
+    whole = cells.schema["year"].is_integer()
+    frame = cells.with_columns(pl.col("year").alias("_year_text"), pl.col("text").fill_null("").str.strip_chars())
+    frame = frame.with_columns(year=given.cast(pl.Int32, strict=False) if whole
+                               else given.cast(pl.String).str.strip_chars().cast(pl.Int32, strict=False))
     table = _metric_table(metrics)
     frame = frame.join(table.drop("_states"), on="metric", how="left")  # a list per row costs: states join below
     frame = _parsed(frame, table.select("metric", "_states"))
@@ -141,7 +144,8 @@ def check_figures(
     suspects = _fraction_slips(suspects, frame, history).join(
         table.select("metric", _offered=pl.col("_states").list.join("、")), on="metric", how="left")
     checks: list[tuple[str, str, Severity, str, pl.Expr, pl.Expr, bool]] = [
-        ("bad_year_text", "year", ERROR, "bad_year", pl.format("年份不是有效的四位整数：「{}」", pl.col("_year_text")),
+        ("bad_year_text", "year", ERROR, "bad_year", pl.format("年份不是有效的四位整数：「{}」",
+                                                                   pl.col("_year_text").cast(pl.String)),
          pl.lit(f"{FIRST_YEAR}–{last_year} 之间的年份，如 2023"), False),
         ("year_range", "year", ERROR, "bad_year",
          pl.format("年份「{}」不在 {}–{} 之间", pl.col("year"), pl.lit(FIRST_YEAR), pl.lit(last_year)),
@@ -247,6 +251,7 @@ def _metric_table(metrics: Mapping[str, Metric]) -> pl.DataFrame:
          "_unit": [m.unit for m in metrics.values()], "_direction": [m.direction for m in metrics.values()],
          "_min": [m.min for m in metrics.values()], "_max": [m.max for m in metrics.values()],
          "_states": [list(m.states) for m in metrics.values()]},
+        # joined onto every cell: categories (4 bytes a row) rather than text
         schema_overrides={"_min": pl.Float64, "_max": pl.Float64, "_states": pl.List(pl.String),
-                          "_direction": pl.String, "_unit": pl.String},
+                          "_kind": pl.Categorical, "_direction": pl.Categorical, "_unit": pl.Categorical},
     )
