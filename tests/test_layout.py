@@ -133,3 +133,21 @@ def test_the_command_line_loads_only_what_a_command_uses() -> None:
              "'numpy', 'matplotlib', 'sqlalchemy', 'rich') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert loaded.stdout.strip() == ""
+
+
+def test_assessing_a_data_folder_loads_no_spreadsheet_or_web_library() -> None:
+    """`ecozone assess` on CSV files (a county clerk's quick check) never pays for the workbook reader and writer,
+    the reports or the web stack."""
+    import subprocess
+    import sys
+
+    from tests.conftest import SAMPLE
+
+    probe = (f"import sys; from ecozone.cli.app import main; sys.argv = ['ecozone', 'assess', {str(SAMPLE)!r}, "
+             "'-s', 'mee-2019', '-f', 'json', '-o', '/dev/null']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(','.join(m for m in ('xlsxwriter', 'openpyxl', 'docx', 'fastapi', "
+             "'sqlalchemy', 'matplotlib') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0 and "已写入" in loaded.stderr, loaded.stderr
+    assert loaded.stdout.strip() == ""

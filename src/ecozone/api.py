@@ -223,11 +223,11 @@ def standard_for(path: Path | str, standard_id: str | None, year: int | None = N
     """The pack named on the command line, else the one recorded in the workbook, else the rules in force for the
     application the judged year's figures serve (``year``, else the latest with data), from the regime file —
     returned with the choice, whose reasons and warnings the caller says."""
-    from ecozone.io.excel.read import workbook_standard_id
-
     if standard_id:
         return load_standard(standard_id), None
     if is_workbook(path):
+        from ecozone.io.excel.read import workbook_standard_id  # the workbook reader (xlsxwriter: ~40 ms) only here
+
         recorded = workbook_standard_id(Path(path))
         if recorded:
             return load_standard(recorded), None
