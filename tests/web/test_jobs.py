@@ -52,7 +52,7 @@ def test_a_job_queued_on_redis_is_made_by_a_worker_and_downloaded_by_its_owner(c
     assert re.fullmatch(r"/jobs/[0-9a-f]{32}", job_url)
     waiting = client.get(job_url).text
     assert 'data-status="queued"' in waiting and 'http-equiv="refresh"' in waiting  # nothing made by the request
-    assert len(queue) == 1
+    assert len(queue) == 1 and queue.jobs[0].retries_left == 2  # handed out again if its worker is killed
     SimpleWorker([queue], connection=queue.connection).work(burst=True)  # `ecozone worker --burst`
     done = client.get(job_url).text
     assert 'data-status="done"' in done and 'value="8"' in done and 'http-equiv="refresh"' not in done
@@ -157,3 +157,34 @@ def test_a_job_whose_worker_was_killed_says_so_instead_of_refreshing_for_ever(cl
     stuck = client.get(f"/jobs/{job_id}").text
     assert 'id="job-stalled"' in stuck and "重新发起" in stuck and 'http-equiv="refresh"' not in stuck
     assert "3/8" in stuck  # how far it got is still shown
+
+
+def test_a_job_left_running_by_a_killed_worker_is_made_when_handed_out_again_and_a_done_one_is_not(
+        client: TestClient, database_url: str) -> None:
+    from ecozone.store import db
+    from ecozone.store.jobs import create_job, mark
+    from ecozone.store.models import Job, StoredFile
+    from ecozone.store.repository import Actor
+    from ecozone.web.jobs import run_job
+
+    engine = db.engine_for(database_url)
+    sessions = db.session_factory(engine)
+    with sessions() as session:
+        with session.begin():
+            job_id = create_job(session, Actor("zhou", "prefecture", "990100"), "reports",
+                                {"formats": ["xlsx"], "standard": "mee-2019"}).id
+        mark(session, job_id, status="running", total_steps=8, done_steps=3, message="已生成 3/8")  # then killed
+    run_job(database_url, job_id)  # what the queue runs when it hands the abandoned job out again
+    with sessions() as session:
+        job = session.get(Job, job_id)
+        assert job is not None and (job.status, job.done_steps, job.total_steps) == ("done", 8, 8)
+        made = job.file_id
+    run_job(database_url, job_id)  # a second delivery of a finished job makes nothing
+    with sessions() as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.status == "done" and job.file_id == made
+        assert session.query(StoredFile).filter(StoredFile.kind == "job").count() == 1
+    engine.dispose()
+    login(client, "zhou")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job_id}/file").content))
+    assert sum(1 for n in archive.namelist() if n.endswith(".xlsx") and "/" in n) == 8

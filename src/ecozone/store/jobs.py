@@ -16,7 +16,7 @@ from ecozone.store.models import Job
 from ecozone.store.repository import Actor
 from ecozone.vocabulary import JOB_KIND
 
-__all__ = ["STALLED_AFTER", "create_job", "job_of", "mark", "stalled"]
+__all__ = ["STALLED_AFTER", "claim", "create_job", "job_of", "mark", "stalled"]
 
 # a running job marks every region it finishes (seconds apart); this long without a mark, its worker was stopped hard
 STALLED_AFTER = dt.timedelta(minutes=15)
@@ -44,6 +44,21 @@ def mark(session: Session, job_id: str, **values: Any) -> None:
     """A step of the worker: status, steps, message or the result file (one UPDATE, its own commit)."""
     with session.begin():
         session.execute(update(Job).where(Job.id == job_id).values(updated_at=dt.datetime.now(dt.UTC), **values))
+
+
+def claim(session: Session, job_id: str) -> Job | None:
+    """The worker's start, compare-and-set: a queued job, or one left running by a worker killed mid-job (the
+    queue hands such a job out again), becomes running here; a finished one, or one that does not exist, is
+    None."""
+    with session.begin():
+        taken = session.execute(
+            update(Job).where(Job.id == job_id, Job.status.in_(("queued", "running")))
+            .values(status="running", done_steps=0, message="正在准备……", updated_at=dt.datetime.now(dt.UTC))
+            .execution_options(synchronize_session=False))
+        job = session.get(Job, job_id) if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+        if job is not None:
+            session.expunge(job)
+    return job
 
 
 def stalled(job: Job, now: dt.datetime | None = None) -> bool:

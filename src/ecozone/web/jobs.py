@@ -34,12 +34,14 @@ def submit(database_url: str, job_id: str) -> None:
     if queue_url:
         try:
             from redis import Redis
-            from rq import Queue
+            from rq import Queue, Retry
         except ImportError:
             raise UsageError("设置了 ECOZONE_REDIS_URL，但没有安装任务队列",
                              expected="pip install 'ecozone[queue]'") from None
+        # a job whose worker is killed mid-job is found abandoned by the next worker's registry cleanup and handed
+        # out again (claim() lets it start over); a warm restart (SIGTERM) finishes it first
         Queue(QUEUE_NAME, connection=Redis.from_url(queue_url)).enqueue(run_job, database_url, job_id,
-                                                                        job_timeout=3600)
+                                                                        job_timeout=3600, retry=Retry(max=2))
         return
     if _pool is None:  # one job at a time per server process: the reports already use every core; spawned, as
         # forking a server's process copies its threads' locks mid-use
@@ -50,19 +52,16 @@ def submit(database_url: str, job_id: str) -> None:
 def run_job(database_url: str, job_id: str) -> None:
     """The job's work, in a worker process: its own engine, its state written as it goes."""
     from ecozone.store import db
-    from ecozone.store.jobs import mark
-    from ecozone.store.models import Job
+    from ecozone.store.jobs import claim, mark
 
     engine = db.engine_for(database_url)
     sessions = db.session_factory(engine)
     try:
         with sessions() as session:
-            job = session.get(Job, job_id)
-            if job is None or job.status != "queued":
+            job = claim(session, job_id)
+            if job is None:
                 return
             kind, owner, params = job.kind, job.owner, dict(job.params)
-            session.rollback()
-            mark(session, job_id, status="running", message="正在准备……")
             try:
                 file_id = _WORK[kind](session, job_id, owner, params)
             except EcozoneError as exc:
