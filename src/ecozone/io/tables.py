@@ -221,14 +221,14 @@ def validate_regions(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[list[Failu
         cell = pl.col(column)
         groups.append(failures(frame, (cell != "") & ~cell.is_in(list(allowed)), column,
                                f"{ENUM_LABELS[column]}取值无法识别", "、".join(allowed) + "，或留空"))
-        frame = frame.with_columns(pl.when(cell == "").then(None).otherwise(cell).alias(column))
+        frame = frame.with_columns(_given(column))
     for flag, label in FLAGS.items():
         cell = pl.col(flag).str.to_lowercase()
         groups.append(failures(frame, ~cell.is_in(list(_TRUE | _FALSE)), flag, f"「{label}」应为是或否",
                                "是/否（或 true/false、1/0；留空视为否）"))
         frame = frame.with_columns(cell.is_in(list(_TRUE)).alias(flag))
     profiles = frame.with_columns(
-        parent=pl.when(pl.col("parent") == "").then(None).otherwise(pl.col("parent"))
+        parent=_given("parent")
     ).select("code", "name", "level", "parent", "terrain", "zone", "city_size", *FLAGS)
     return profiles, groups
 

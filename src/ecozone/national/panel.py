@@ -36,7 +36,7 @@ __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chu
 # Figures judged at once: chunks are sized by rows, not counted, so one engine call's working set does not grow with
 # the country (a panel 16 times the national one is 16 times the chunks, not 16 times the chunk); the national
 # panel (1.5 M figures) is 4 chunks. With the results streamed out chunk by chunk (``national.batch``), peak memory
-# is one chunk's: 423 MB national, 523 MB at 16× (benchmarks/README.md, 2026-12-05).
+# is one chunk's: 404 MB national, 495 MB at 16× (benchmarks/README.md, 2026-12-05, fourth session).
 CHUNK_ROWS = 400_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
 
 # National statistics are read in bulk: a value needing a clerk's confirmation (a share typed as a

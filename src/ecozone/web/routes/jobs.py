@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ecozone.reports.render import FORMATS as REPORT_FORMATS
-from ecozone.store.jobs import create_job, job_of, stalled
+from ecozone.store.jobs import STALLED_AFTER, create_job, job_of, stalled
 from ecozone.store.models import StoredFile
 from ecozone.vocabulary import JOB_KIND, JOB_STATUS
 from ecozone.web.downloads import attachment
@@ -33,10 +33,7 @@ def start_reports(request: Request, csrf: Annotated[str, Form()], session: Annot
     if unknown or not chosen:
         raise HTTPException(status_code=422, detail=f"报告格式「{'、'.join(unknown) or '（未选）'}」不可用"
                                                     f"（应为 {'、'.join(REPORT_FORMATS)} 中的一种或几种）")
-    with session.begin():
-        job = create_job(session, who.actor, "reports", {"formats": chosen, "standard": state(request).standard})
-    submit(state(request).engine.url.render_as_string(hide_password=False), job.id)
-    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+    return _started(request, session, who, "reports", {"formats": chosen})
 
 
 @router.post("/board/dossiers-job")
@@ -46,8 +43,13 @@ def start_dossiers(request: Request, csrf: Annotated[str, Form()],
     who = viewer(request)
     check_csrf(request, csrf)
     who.actor.require("view", who.region)
+    return _started(request, session, who, "dossiers", {})
+
+
+def _started(request: Request, session: Session, who: Any, kind: str, params: dict[str, Any]) -> RedirectResponse:
+    """The job stored (with the server's standard), started, and the user sent to its page."""
     with session.begin():
-        job = create_job(session, who.actor, "dossiers", {"standard": state(request).standard})
+        job = create_job(session, who.actor, kind, {**params, "standard": state(request).standard})
     submit(state(request).engine.url.render_as_string(hide_password=False), job.id)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
@@ -58,7 +60,8 @@ def job_page(job_id: str, request: Request, session: Annotated[Session, Depends(
     job = job_of(session, who.actor, job_id)
     stuck = stalled(job)
     return page(request, who, "job.html", job=job, kind_text=JOB_KIND[job.kind], status_text=JOB_STATUS[job.status],
-                running=job.status in ("queued", "running") and not stuck, stalled=stuck)
+                running=job.status in ("queued", "running") and not stuck, stalled=stuck,
+                stalled_minutes=int(STALLED_AFTER.total_seconds() // 60))
 
 
 @router.get("/jobs/{job_id}/file")
