@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -82,3 +83,17 @@ def sample() -> Dataset:
 # Tests never read the user's own standards folder: user packs go to a fresh folder for the run
 # (inherited by the console-script subprocesses).
 os.environ["ECOZONE_STANDARDS_PATH"] = tempfile.mkdtemp(prefix="ecozone-standards-")
+
+
+@pytest.fixture(autouse=True)
+def _dev_null_stays_a_device() -> Any:
+    """No test may replace the machine's /dev/null: a file renamed onto it (as root) turns it into a plain file,
+    and every program that writes to it then fails or spins (it once slowed a whole CI run fivefold)."""
+    yield
+    mode = os.stat("/dev/null").st_mode
+    if not stat.S_ISCHR(mode):
+        if os.geteuid() == 0:  # put the device back, so the tests after this one run on a working machine
+            os.unlink("/dev/null")
+            os.mknod("/dev/null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+            os.chmod("/dev/null", 0o666)
+        pytest.fail("this test replaced /dev/null with a plain file")

@@ -135,7 +135,7 @@ def test_the_command_line_loads_only_what_a_command_uses() -> None:
     assert loaded.stdout.strip() == ""
 
 
-def test_assessing_a_data_folder_loads_no_spreadsheet_or_web_library() -> None:
+def test_assessing_a_data_folder_loads_no_spreadsheet_or_web_library(tmp_path: Path) -> None:
     """`ecozone assess` on CSV files (a county clerk's quick check) never pays for the workbook reader and writer,
     the reports or the web stack."""
     import subprocess
@@ -144,7 +144,7 @@ def test_assessing_a_data_folder_loads_no_spreadsheet_or_web_library() -> None:
     from tests.conftest import SAMPLE
 
     probe = (f"import sys; from ecozone.cli.app import main; sys.argv = ['ecozone', 'assess', {str(SAMPLE)!r}, "
-             "'-s', 'mee-2019', '-f', 'json', '-o', '/dev/null']\n"
+             f"'-s', 'mee-2019', '-f', 'json', '-o', {str(tmp_path / 'a.json')!r}]\n"
              "try:\n    main()\nexcept SystemExit:\n    pass\n"
              "print(','.join(m for m in ('xlsxwriter', 'openpyxl', 'docx', 'fastapi', "
              "'sqlalchemy', 'matplotlib') if m in sys.modules))")

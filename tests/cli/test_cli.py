@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -78,6 +81,22 @@ def test_assess_json_to_stdout_and_an_earlier_year() -> None:
     result = run("assess", str(SAMPLE), "-s", "mee-2019", "-f", "json", "--year", "2021")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["year"] == 2021
+
+
+def test_an_output_that_is_a_pipe_or_a_device_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """`-o /dev/null`, `-o /dev/stdout` or a named pipe: the report goes into it and it stays what it was. (Saving
+    by renaming a finished file onto the target once turned the machine's /dev/null into a plain file, as root.)"""
+    pipe = tmp_path / "评估.json"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    result = run("assess", str(SAMPLE), "-s", "mee-2019", "-f", "json", "--year", "2021", "-o", str(pipe))
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert received and json.loads(received[0])["year"] == 2021
+    assert [p.name for p in tmp_path.iterdir()] == ["评估.json"]  # no temporary file left beside it
 
 
 def test_assess_table_shows_verdicts_and_explanations() -> None:
