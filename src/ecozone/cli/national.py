@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +18,12 @@ if TYPE_CHECKING:
     from ecozone.national.batch import BatchResult
 
 __all__ = ["batch", "synth"]
+
+# The batch holds one chunk of figures at a time, but jemalloc (polars' allocator) kept a chunk's freed pages
+# resident while the next was read: one arena per thread, and freed pages returned only after 0.5 + 1 s (polars'
+# defaults). One arena and short decays: national peak 388 → 323 MB at the same speed (benchmarks/README.md,
+# 2026-12-05, fifth session). jemalloc reads this once, when polars loads; a user's own setting wins.
+BATCH_ALLOCATOR = "narenas:1,dirty_decay_ms:100,muzzy_decay_ms:0"
 
 @app.command()
 def synth(
@@ -58,6 +66,8 @@ def batch(
         "--profiles", help="只给数据文件时：地区属性表（code 及地形、区域、沿海等列），名称级别取自区划登记表")] = None,
 ) -> None:
     """批量评估（全国或一省的全部县）：按省分块评估并显示进度，写出结果 Parquet，打印分省结论与全国常见短板。"""
+    if "polars" not in sys.modules:  # too late once polars is loaded (a batch called inside another program)
+        os.environ.setdefault("_RJEM_MALLOC_CONF", BATCH_ALLOCATOR)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ecozone.catalogue import load_standard
