@@ -288,16 +288,21 @@ def _judge_leaves(compiled: CompiledStandard, leaves: pl.LazyFrame, year: int, w
     # Materialised here: the per-kind text branches below would otherwise each re-run the
     # joins. Rechunked because polars 2.1's streaming engine panics ("i < self.len()") on
     # pl.format over a filtered many-chunk string column; one chunk is also faster.
-    statuses = judged.drop("accepted").join(words, on="leaf_id").collect(engine=_ENGINE).rechunk().lazy()
+    statuses = judged.drop("accepted").with_row_index("_row").collect(engine=_ENGINE).rechunk()
     texts = LeafTexts(year, year - window + 1, outlier_factor)
-    # each kind's text is built only on that kind's rows, and a request to check a figure only on those few rows:
-    # when/then would format every branch on every row
+    # each kind's text is built only on that kind's rows, and a request to check a figure only on those few rows
+    # (when/then would format every branch on every row), from the few columns the texts read (a filter of the
+    # whole table would copy every column); the texts are put back in row order
     review = pl.col("status") == "needs_review"
-    return pl.concat(
-        [statuses.filter((kind == k) & ~review).with_columns(leaf_text=texts.for_kind(k)) for k in _KINDS]
-        + [statuses.filter(review).with_columns(leaf_text=texts.review())],
+    read = statuses.lazy().select("_row", "leaf_id", "kind", "status", "value", "state", "target", "basis", "gap",
+                                  "op", "rule", "base_value", "change_pct", "slope", "delta_value", "window_min",
+                                  "window_max", "history_mean", "window_slip").join(words, on="leaf_id")
+    written = pl.concat(
+        [read.filter((kind == k) & ~review).select("_row", leaf_text=texts.for_kind(k)) for k in _KINDS]
+        + [read.filter(review).select("_row", leaf_text=texts.review())],
         how="vertical",
-    )
+    ).collect(engine=_ENGINE).sort("_row")
+    return statuses.drop("_row").hstack([written["leaf_text"]]).lazy()
 
 
 # --- 4. folding criteria into units ----------------------------------------------------
