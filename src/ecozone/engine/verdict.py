@@ -83,8 +83,10 @@ def region_verdicts(compiled: CompiledStandard, regions: pl.LazyFrame, indicator
     unverified = _id_lists(
         indicators.join(ready, on="_r", how="semi"), {"unverified_met": ~pl.col("verified") & (status == "met")}
     )
+    # materialised before the reasons: each of their rules reads it
     return (
         judged.join(unverified, on="_r", how="left").with_columns(pl.col("unverified_met").fill_null(empty))
+        .collect(engine="in-memory").lazy()
     ).pipe(_with_reasons, pack.complete, pack.missing_rows, share)
 
 
