@@ -37,7 +37,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "shizhou"
 
 # Commands run as on a user's machine: Python writes its bytecode cache (a shell with PYTHONDONTWRITEBYTECODE=1 would
 # recompile ecozone's modules on every start: +60 ms for `assess`), and one run warms it before the timed ones.
-USER_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+# Nor does a user's shell carry the allocator settings polars wrote into this process's environment when it loaded.
+USER_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "_RJEM_MALLOC_CONF")}
 
 
 def command(args: list[str], runs: int, *, warm: bool = True) -> tuple[float, float]:

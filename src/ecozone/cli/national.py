@@ -21,8 +21,8 @@ __all__ = ["batch", "synth"]
 
 # The batch holds one chunk of figures at a time, but jemalloc (polars' allocator) kept a chunk's freed pages
 # resident while the next was read: one arena per thread, and freed pages returned only after 0.5 + 1 s (polars'
-# defaults). One arena and short decays: national peak 388 → 323 MB at the same speed (benchmarks/README.md,
-# 2026-12-05, fifth session). jemalloc reads this once, when polars loads; a user's own setting wins.
+# defaults). One arena and short decays: national peak 388 → 321 MB at the same speed (benchmarks/README.md,
+# 2026-12-05, fifth session). jemalloc reads this once, when polars loads.
 BATCH_ALLOCATOR = "narenas:1,dirty_decay_ms:100,muzzy_decay_ms:0"
 
 @app.command()
@@ -67,7 +67,10 @@ def batch(
 ) -> None:
     """批量评估（全国或一省的全部县）：按省分块评估并显示进度，写出结果 Parquet，打印分省结论与全国常见短板。"""
     if "polars" not in sys.modules:  # too late once polars is loaded (a batch called inside another program)
-        os.environ.setdefault("_RJEM_MALLOC_CONF", BATCH_ALLOCATOR)
+        # after any inherited setting, so these keys hold: a parent process that loaded polars passes polars' own
+        # defaults down in this variable
+        given = os.environ.get("_RJEM_MALLOC_CONF")
+        os.environ["_RJEM_MALLOC_CONF"] = f"{given},{BATCH_ALLOCATOR}" if given else BATCH_ALLOCATOR
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ecozone.catalogue import load_standard
