@@ -214,33 +214,6 @@ def test_the_output_format_follows_the_extension(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "不支持的结果文件类型" in refused.stderr and not (tmp_path / "结果.txt").exists()
 
 
-def test_chunks_are_sized_by_the_memory_of_their_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same figures with a long source written in every row take more memory a row, so the batch reads them in
-    more, shorter chunks under the same budget — and judges them exactly as with a short source."""
-    from ecozone.catalogue import load_metrics
-    from ecozone.national.panel import open_panel
-
-    short = _ningxia(tmp_path)
-    wide = tmp_path / "wide"
-    wide.mkdir()
-    for name in ("regions", "assigned"):
-        (wide / f"{name}.parquet").write_bytes((short / f"{name}.parquet").read_bytes())
-    source = "《宁夏统计年鉴》及各县（市、区）国民经济和社会发展统计公报，经州生态环境局核对" * 8  # ~1 KB
-    (pl.read_parquet(short / "observations.parquet").with_columns(source=pl.lit(source))
-     .write_parquet(wide / "observations.parquet"))
-    monkeypatch.setenv("ECOZONE_CHUNK_MB", "0.5")
-    counts = {panel.name: len(list(open_panel(panel, load_metrics()).chunks())) for panel in (short, wide)}
-    assert counts["panel"] == 1 and counts["wide"] >= 3, counts  # one chunk of short rows; the wide ones in several
-    for panel in (short, wide):
-        done = subprocess.run([ECOZONE, "batch", str(panel), "-o", str(tmp_path / f"{panel.name}.parquet")],
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-    columns = ["region", "indicator_id", "status", "verdict"]
-    results = [pl.read_parquet(tmp_path / f"{name}.parquet").select(columns).sort(columns[:2])
-               for name in ("panel", "wide")]
-    assert results[0].height and results[0].equals(results[1])
-
-
 def test_chunks_are_sized_by_rows_and_give_the_same_results_as_one(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A panel twice the chunk size is read in (at least) two chunks, cut between provinces or, inside a province

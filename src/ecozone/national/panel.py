@@ -33,14 +33,12 @@ from ecozone.io.tables import (
 __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chunks", "regions_from_register"]
 
 
-# Figures judged at once: chunks are sized by the memory their figures take, not counted, so one engine call's
-# working set grows neither with the country (a panel 16 times the national one is 16 times the chunks) nor with
-# the width of its rows (a long source or note in every row makes the chunks shorter). A chunk holds about
-# CHUNK_BYTES of figures as read (every column as text, measured on the file's first rows); the batch's peak is
-# about 4.5 times that above the libraries' ~110 MB. National panel (95 bytes a row): 5 chunks of ~347,000 rows,
-# peak 270 MB; 400,000 rows 321 MB, 300,000 268 MB at +8 % time (benchmarks/README.md, 2026-12-05, fifth session).
-CHUNK_BYTES = 33_000_000  # ECOZONE_CHUNK_MB overrides it (a machine with little memory)
-_SAMPLE_ROWS = 10_000  # rows read to measure a row's size
+# Figures judged at once: chunks are sized by rows, not counted, so one engine call's working set does not grow with
+# the country (a panel 16 times the national one is 16 times the chunks, not 16 times the chunk); the national
+# panel (1.5 M figures) is 5 chunks. With the results streamed out chunk by chunk (``national.batch``) and the
+# batch's allocator settings (``cli.national.BATCH_ALLOCATOR``), peak memory is one chunk's: national 400,000 rows
+# 321 MB, 350,000 273 MB (+3 % time), 300,000 268 MB (+8 %) (benchmarks/README.md, 2026-12-05, fifth session).
+CHUNK_ROWS = 350_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
 
 # National statistics are read in bulk: a value needing a clerk's confirmation (a share typed as a
 # fraction) is taken as it is, as ``--accept-warnings`` would; errors still stop the batch.
@@ -62,30 +60,18 @@ def reads_in_chunks(path: Path) -> bool:
 
 def panel_of(dataset: Dataset, parts: int | None = None) -> Panel:
     """A dataset already in memory, cut into chunks of whole provinces."""
-    figures = dataset.observations
-    chunks = parts or _parts_for(figures.height, _row_bytes(figures.head(_SAMPLE_ROWS)))
+    chunks = parts or _parts_for(dataset.observations.height)
     return Panel(dataset.regions, dataset.years, lambda: _cut(dataset, chunks))
 
 
-def _parts_for(rows: int, row_bytes: float) -> int:
-    """How many chunks: CHUNK_BYTES (or ECOZONE_CHUNK_MB) of figures each, or ECOZONE_CHUNK_ROWS rows each when set
-    (a test of chunking)."""
-    fixed = os.environ.get("ECOZONE_CHUNK_ROWS")
-    budget = float(os.environ.get("ECOZONE_CHUNK_MB") or 0) * 1e6 or CHUNK_BYTES
-    size = int(fixed) if fixed else int(budget // max(row_bytes, 1.0))
+def _parts_for(rows: int) -> int:
+    size = int(os.environ.get("ECOZONE_CHUNK_ROWS") or CHUNK_ROWS)
     return max(1, -(-rows // max(size, 1)))
 
 
-def _row_bytes(sample: pl.DataFrame) -> float:
-    """Bytes a figure takes once read: every column as text, as the validator holds it."""
-    text = sample.select(pl.all().cast(pl.String))
-    return text.estimated_size() / max(text.height, 1)
-
-
-def _file_parts(files: list[Path]) -> int:
-    """Chunks for Parquet files: their rows from the metadata, a row's size from the first file's first rows."""
-    rows = sum(_scan(f).select(pl.len()).collect().item() for f in files)
-    return _parts_for(rows, _row_bytes(_scan(files[0]).head(_SAMPLE_ROWS).collect()))
+def _rows_in(files: list[Path]) -> int:
+    """Rows of Parquet files from their metadata (nothing of the figures read)."""
+    return sum(_scan(f).select(pl.len()).collect().item() for f in files)
 
 
 def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = None) -> Panel:
@@ -100,7 +86,7 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = No
     assigned_file = _find(path, "assigned")
     if figures.is_file():
         _check_file_regions(figures, regions)
-        chunks = parts or _file_parts([figures])
+        chunks = parts or _parts_for(_rows_in([figures]))
         if assigned_file is not None and assigned_file.suffix.lower() == ".parquet":
             _check_file_regions(assigned_file, regions)  # read a chunk at a time, like the figures
             targets: Path | pl.DataFrame | None = assigned_file
@@ -111,7 +97,7 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = No
     assigned = _whole_targets(assigned_file, regions, metrics)
     files = partition_files(figures)
     _one_file_per_region(files)
-    chunks = parts or _file_parts(files)
+    chunks = parts or _parts_for(_rows_in(files))
     return Panel(regions, _years(files), lambda: _partitions(regions, assigned, files, metrics, chunks))
 
 
@@ -133,7 +119,7 @@ def open_figures_file(file: Path, metrics: Mapping[str, Metric], profiles: Path 
              ["region"].to_list())
     renamed = current_codes(codes)
     regions = regions_from_register(sorted({renamed.get(code, code) for code in codes}), profiles)
-    chunks = parts or _file_parts([file])
+    chunks = parts or _parts_for(_rows_in([file]))
     return Panel(regions, _years([file]), lambda: _slices(regions, None, file, metrics, chunks, renamed))
 
 
