@@ -151,3 +151,13 @@ def test_assessing_a_data_folder_loads_no_spreadsheet_or_web_library(tmp_path: P
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert loaded.returncode == 0 and "已写入" in loaded.stderr, loaded.stderr
     assert loaded.stdout.strip() == ""
+
+
+def test_every_terminal_table_row_goes_through_plain_row() -> None:
+    """A terminal table shows data (names, messages, file names): its rows are added by ``printing.plain_row``,
+    which never reads a cell as rich markup, so a name holding "[…]" prints as written in every table."""
+    cli = PACKAGE / "cli"
+    direct = [f"{path.name}:{n}" for path in sorted(cli.glob("*.py"))
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+              if ".add_row(" in line and not (path.name == "printing.py" and "table.add_row(*(cell" in line)]
+    assert direct == []

@@ -489,13 +489,15 @@ def test_a_named_register_without_a_source_is_refused_where_it_says(tmp_path: Pa
     assert refused.returncode != 0 and "named.csv，第 2 行，字段「source」" in refused.stderr
 
 
-def test_a_name_in_square_brackets_prints_as_written_in_the_terminal_table(tmp_path: Path) -> None:
-    """Rich reads "[…]" as markup: a county's own name must never be swallowed or restyled."""
+@pytest.mark.parametrize("command", ["assess", "selfcheck", "weakpoints", "board", "plan"])
+def test_a_name_in_square_brackets_prints_as_written_in_every_terminal_table(tmp_path: Path, command: str) -> None:
+    """Rich reads "[…]" as markup: a county's own name must never be swallowed or restyled, whichever table shows
+    it (every table takes its cells through printing.plain_row)."""
     folder = tmp_path / "数据"
     shutil.copytree(SAMPLE, folder)
     regions = (folder / "regions.csv").read_text(encoding="utf-8")
     (folder / "regions.csv").write_text(regions.replace("石门县", "[bold]石门县[/bold]"), encoding="utf-8")
-    result = run("assess", str(folder), "--standard", "mee-2019")
+    result = run(command, str(folder), "--standard", "mee-2019")
     assert result.returncode == 0, result.stderr
-    assert "[bold]石门县[/bold]（990104）" in result.stdout  # the table title
-    assert sum("[bold]石门县" in line for line in result.stdout.splitlines()) >= 2  # and its board row
+    lines = [line for line in result.stdout.splitlines() if "石门县" in line]
+    assert lines and all("[bold]石门县" in line for line in lines), lines

@@ -28,7 +28,14 @@ from ecozone.cli.app import (
     out,
     real,
 )
-from ecozone.cli.printing import print_assessment, print_evidence_gaps, print_header, print_matrix, print_selfcheck
+from ecozone.cli.printing import (
+    plain_row,
+    print_assessment,
+    print_evidence_gaps,
+    print_header,
+    print_matrix,
+    print_selfcheck,
+)
 from ecozone.errors import Location, UsageError
 from ecozone.vocabulary import FINAL_VERDICT, PLAN_STATUS, STANDING, STATUS, TREND_CLASS, WEAK_CLASS
 
@@ -149,9 +156,8 @@ def compare(
     for column in ("代码", "名称", "A 结论", "B 结论", "B 的理由（结论变化时）"):
         table.add_column(column, overflow="fold")
     for row in result.verdicts.iter_rows(named=True):
-        table.add_row(row["region"], row["name"], FINAL_VERDICT[row["verdict_a"]],
-                      (f"[bold]{FINAL_VERDICT[row['verdict_b']]}[/]" if row["changed"]
-                       else FINAL_VERDICT[row["verdict_b"]]), row["reason_b"] if row["changed"] else "")
+        plain_row(table, row["region"], row["name"], FINAL_VERDICT[row["verdict_a"]], FINAL_VERDICT[row["verdict_b"]],
+                  row["reason_b"] if row["changed"] else "", styles={3: "bold"} if row["changed"] else None)
     console.print(table)
     if result.indicators.height == 0:
         console.print("两套规则下各项指标的判定相同（结论的变化来自否决项或完整性）。")
@@ -161,11 +167,11 @@ def compare(
     for column in ("地区", "A 中的指标", "A 判定", "B 中的指标", "B 判定", "理由"):
         moved.add_column(column, overflow="fold")
     for row in result.indicators.iter_rows(named=True):
-        moved.add_row(result.a.names.get(row["region"], row["region"]),
-                      f"{row['unit_id_a']} {row['unit_name_a']}" if row["unit_id_a"] else "（无此项）",
-                      STATUS.get(row["status_a"], "—"),
-                      f"{row['unit_id_b']} {row['unit_name_b']}" if row["unit_id_b"] else "（无此项）",
-                      STATUS.get(row["status_b"], "—"), row["why"] or "")
+        plain_row(moved, result.a.names.get(row["region"], row["region"]),
+                  f"{row['unit_id_a']} {row['unit_name_a']}" if row["unit_id_a"] else "（无此项）",
+                  STATUS.get(row["status_a"], "—"),
+                  f"{row['unit_id_b']} {row['unit_name_b']}" if row["unit_id_b"] else "（无此项）",
+                  STATUS.get(row["status_b"], "—"), row["why"] or "")
     console.print(moved)
     emit(console, output)
 
@@ -182,6 +188,7 @@ def monitor(
     """命名后：逐年自评估（警告与撤销情形），每个已命名地区的现状（正常、警告（黄牌）、限期整改、撤销（红牌））、
     整改期限、下次复核，以及从命名起的时间线。"""
     from rich.table import Table
+    from rich.text import Text
 
     from ecozone import api
     from ecozone.io.named import read_named
@@ -207,15 +214,15 @@ def monitor(
     for row in result.standings.sort("next_due", nulls_last=True).iter_rows(named=True):
         deadline = f"{row['deadline']}{'（假定）' if row['deadline_assumed'] else ''}" if row["deadline"] else "—"
         due = f"{row['next_due']} {row['next_due_what']}" if row["next_due"] else "—"
-        table.add_row(f"{names[row['region']]}（{row['region']}）", row["title"], str(row["named_on"]),
-                      STANDING[row["standing"]], deadline, row["reason"] or "", str(row["next_review"]), due)
+        plain_row(table, f"{names[row['region']]}（{row['region']}）", row["title"], str(row["named_on"]),
+                  STANDING[row["standing"]], deadline, row["reason"] or "", str(row["next_review"]), due)
     console.print(table)
     for (region,), events in result.timeline.group_by("region", maintain_order=True):
-        history = Table(title=f"{names[str(region)]}（{region}）时间线")
+        history = Table(title=Text(f"{names[str(region)]}（{region}）时间线"))
         for column in ("日期", "事件", "说明"):
             history.add_column(column, overflow="fold")
         for event in events.iter_rows(named=True):
-            history.add_row(str(event["on"]), event["event"], event["detail"])
+            plain_row(history, str(event["on"]), event["event"], event["detail"])
         console.print(history)
     emit(console, output)
 
@@ -274,6 +281,7 @@ def weakpoints(
 ) -> None:
     """短板弱项：每个地区按 约束性未达标 → 缺数据 → 参考性未达标 → 风险（余量小、趋势背离）排序。"""
     from rich.table import Table
+    from rich.text import Text
 
     from ecozone import api
 
@@ -294,7 +302,7 @@ def weakpoints(
         shown = min(top, rows.height)
         name = evaluation.names[str(region)]
         lacking = {m["id"] for m in gaps.get(str(region), [])} if gaps is not None else None
-        table = Table(title=f"{name}（{region}）短板弱项（共 {rows.height} 项，显示前 {shown} 项）")
+        table = Table(title=Text(f"{name}（{region}）短板弱项（共 {rows.height} 项，显示前 {shown} 项）"))
         columns = ["序", "类别", "指标", "判定", "数值", "目标", "差距", "趋势", "预计达标", "牵头部门"]
         for column in columns + (["佐证材料"] if lacking is not None else []):
             table.add_column(column, overflow="fold")
@@ -305,7 +313,7 @@ def weakpoints(
                      w["lead_department"] or "（标准包未登记）"]
             if lacking is not None:
                 cells.append("缺" if str(w["unit_id"]).split(".")[0] in lacking else "有")
-            table.add_row(*cells)
+            plain_row(table, *cells)
         console.print(table)
     if gaps is not None:
         print_evidence_gaps(console, evaluation, gaps)
@@ -342,8 +350,8 @@ def board(
     for column in ("指标", "类别", "涉及地区数", "地区"):
         table.add_column(column, overflow="fold")
     for row in shared.iter_rows(named=True):
-        table.add_row(f"{row['unit_id']} {row['unit_name']}", WEAK_CLASS[row["weak_class"]], str(row["regions"]),
-                      "、".join(row["names"]))
+        plain_row(table, f"{row['unit_id']} {row['unit_name']}", WEAK_CLASS[row["weak_class"]], str(row["regions"]),
+                  "、".join(row["names"]))
     console.print(table if shared.height else "[green]没有多地共有的短板。[/]")
     table = Table(title="分领域达标情况（达标 / 适用）")
     table.add_column("地区")
@@ -352,14 +360,14 @@ def board(
         table.add_column(domain)
     for (name,), rows in domains.group_by("region_name", maintain_order=True):
         cells = {r["domain"]: f"{r['met']}/{r['applicable']}" for r in rows.iter_rows(named=True)}
-        table.add_row(str(name), *(cells.get(d, "—") for d in domain_names))
+        plain_row(table, str(name), *(cells.get(d, "—") for d in domain_names))
     console.print(table)
     table = Table(title="得分排名（得分仅供排序参考，不改变申报结论）")
     for column in ("名次", "地区", "结论", "总分", "覆盖率"):
         table.add_column(column)
     for i, row in enumerate(evaluation.ranking.iter_rows(named=True), start=1):
-        table.add_row(str(i), row["name"], FINAL_VERDICT[row["verdict"]], fmt(row["overall"]),
-                      f"{row['coverage']:.0%}" if row["coverage"] is not None else "—")
+        plain_row(table, str(i), row["name"], FINAL_VERDICT[row["verdict"]], fmt(row["overall"]),
+                  f"{row['coverage']:.0%}" if row["coverage"] is not None else "—")
     console.print(table)
     console.print(f"[dim]{evaluation.methods['score']}[/]")
     emit(console, output)
@@ -394,8 +402,8 @@ def plan(
     for column in ("批次", "年份", "地区", "当前结论", "排期", "说明"):
         table.add_column(column, overflow="fold")
     for row in result.iter_rows(named=True):
-        table.add_row(fmt(row["batch"]) or "—", fmt(row["planned_year"]) or "—", f"{row['name']}（{row['region']}）",
-                      FINAL_VERDICT[row["verdict"]], PLAN_STATUS[row["plan_status"]], row["reason"])
+        plain_row(table, fmt(row["batch"]) or "—", fmt(row["planned_year"]) or "—", f"{row['name']}（{row['region']}）",
+                  FINAL_VERDICT[row["verdict"]], PLAN_STATUS[row["plan_status"]], row["reason"])
     console.print(table)
     console.print(f"[dim]{method}[/]")
     emit(console, output)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ecozone.cli.app import app, out
+from ecozone.cli.printing import plain_row
 from ecozone.cli.sample import sample_path
 from ecozone.errors import Location, UsageError
 
@@ -98,8 +99,8 @@ def check(
             table.add_column(column, overflow="fold")
         style = {"错误": "red", "警告": "yellow", "提示": "cyan"}
         for problem in problems.sorted():
-            table.add_row(f"[{style[problem.severity]}]{problem.severity}[/]", problem.where, problem.message,
-                          problem.expected or "")
+            plain_row(table, problem.severity, problem.where, problem.message, problem.expected or "",
+                      styles={0: style[problem.severity]})
         out.print(table)
     else:
         out.print("[green]检查通过：没有发现问题。[/]")

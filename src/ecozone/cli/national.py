@@ -11,6 +11,7 @@ import typer
 
 from ecozone.cli.app import app, err, out, real
 from ecozone.cli.excel import years_option
+from ecozone.cli.printing import plain_row
 from ecozone.vocabulary import FINAL_VERDICT
 
 if TYPE_CHECKING:
@@ -114,13 +115,14 @@ def _print_batch_summary(result: BatchResult, names: dict[str, str], top: int, l
     for verdict in order:
         table.add_column(FINAL_VERDICT[verdict], justify="right")
     for row in counts.iter_rows(named=True):
-        table.add_row(names.get(row["province"], row["province"]), *(f"{row[v]:,}" for v in order))
-    table.add_row("[bold]全国[/]", *(f"[bold]{counts[v].sum():,}[/]" for v in order))
+        plain_row(table, names.get(row["province"], row["province"]), *(f"{row[v]:,}" for v in order))
+    plain_row(table, "全国", *(f"{counts[v].sum():,}" for v in order),
+              styles=dict.fromkeys(range(len(order) + 1), "bold"))
     out.print(table)
     weak = Table(title=f"全国最常见的约束性短板（前 {top} 项）")
     for column in ("序号", "指标", "未达标地区数", "占比"):
         weak.add_column(column)
     total = result.verdicts.height
     for row in common_weak_points(result.weak, top).iter_rows(named=True):
-        weak.add_row(str(row["number"]), row["name"], f"{row['regions']:,}", f"{row['regions'] / total:.1%}")
+        plain_row(weak, str(row["number"]), row["name"], f"{row['regions']:,}", f"{row['regions'] / total:.1%}")
     out.print(weak)

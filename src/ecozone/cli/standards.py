@@ -12,6 +12,7 @@ import typer
 
 from ecozone._files import write_text_atomic
 from ecozone.cli.app import Format, app, err, out
+from ecozone.cli.printing import plain_row
 from ecozone.errors import EcozoneError, Location, UsageError
 from ecozone.vocabulary import ATTRIBUTE, ORIGIN
 
@@ -41,20 +42,21 @@ def standards(ctx: typer.Context) -> None:
         table.add_column(column)
     for entry in pack_entries():
         if entry.problem:
-            table.add_row(entry.id, ORIGIN[entry.origin], f"[red]{entry.problem}[/]", "", "", "", "", "")
+            plain_row(table, entry.id, ORIGIN[entry.origin], entry.problem, "", "", "", "", "", styles={2: "red"})
             continue
         try:
             loaded = load_standard(entry.id)
         except EcozoneError as exc:  # one broken user file must not hide the others
-            table.add_row(entry.id, ORIGIN[entry.origin], f"[red]无法加载：{exc.message}[/]", "", "", "", "", "")
+            plain_row(table, entry.id, ORIGIN[entry.origin], f"无法加载：{exc.message}", "", "", "", "", "",
+                      styles={2: "red"})
             continue
         pack = loaded.standard
         origin = ORIGIN[entry.origin] + (f"（扩展 {loaded.extends}）" if loaded.extends else "")
-        table.add_row(
-            pack.id, origin, pack.title, pack.document or "（未见）", "/".join(pack.levels),
-            str(len(pack.indicators)),
-            "是" if pack.complete else "[yellow]否[/]",
+        plain_row(
+            table, pack.id, origin, pack.title, pack.document or "（未见）", "/".join(pack.levels),
+            str(len(pack.indicators)), "是" if pack.complete else "否",
             f"{loaded.verified_count}/{len(pack.indicators)}",
+            styles={6: "" if pack.complete else "yellow"},
         )
     out.print(table)
     out.print(f"用户标准包文件夹：{os.pathsep.join(str(f) for f in user_folders())}"
@@ -88,7 +90,7 @@ def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号
         table.add_column(column, no_wrap=column in ("序号", "指标名称"), overflow="fold")
     for indicator in pack.indicators:
         for row in _indicator_rows(indicator):
-            table.add_row(*row)
+            plain_row(table, *row)
     out.print(table)
 
 
@@ -134,7 +136,7 @@ def standards_evidence(
     for column in ("部门", "角色", "序号", "指标", "佐证材料", "出具单位"):
         table.add_column(column, no_wrap=column in ("部门", "角色", "序号"), overflow="fold")
     for row in rows:
-        table.add_row(*(row[c] for c in ("department", "role", "id", "name", "evidence", "issuer")))
+        plain_row(table, *(row[c] for c in ("department", "role", "id", "name", "evidence", "issuer")))
     out.print(table)
     if output is not None:
         from ecozone.io.pack_workbook import write_evidence_workbook
@@ -219,7 +221,7 @@ def standards_draft(
             for column in ("原文位置", "指标", "内容", "原文", "原因"):
                 table.add_column(column, overflow="fold")
             for pending in draft.pending[:30]:
-                table.add_row(pending.where, pending.subject, pending.what, pending.text, pending.why)
+                plain_row(table, pending.where, pending.subject, pending.what, pending.text, pending.why)
             out.print(table)
             if len(draft.pending) > 30:
                 out.print(f"……另有 {len(draft.pending) - 30} 处")

@@ -9,6 +9,7 @@ import typer
 
 from ecozone._text import shown_time
 from ecozone.cli.app import app, err, out
+from ecozone.cli.printing import plain_row
 from ecozone.cli.sample import sample_path
 
 __all__ = ["db_app", "load_demo", "user_app"]
@@ -165,8 +166,8 @@ def user_list() -> None:
     for user in users:
         scope = f"{user.department}：第 {'、'.join(user.indicators or [])} 项" if user.department else ""
         scope += f"分派地区：{'、'.join(user.assigned)}" if user.assigned else ""
-        table.add_row(user.name, user.role, user.region, scope, "启用" if user.active else "已停用",
-                      shown_time(user.created_at) if user.created_at else "")
+        plain_row(table, user.name, user.role, user.region, scope, "启用" if user.active else "已停用",
+                  shown_time(user.created_at) if user.created_at else "")
     out.print(table)
 
 
