@@ -161,3 +161,16 @@ def test_every_terminal_table_row_goes_through_plain_row() -> None:
               for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
               if ".add_row(" in line and not (path.name == "printing.py" and "table.add_row(*(cell" in line)]
     assert direct == []
+
+
+def test_the_terminal_reads_no_markup() -> None:
+    """The CLI's consoles are made with markup off and no CLI source writes a rich tag: colour is a style, so a
+    quoted cell, a path or a pack title holding "[…]" is printed as it is."""
+    import re
+
+    app = (PACKAGE / "cli" / "app.py").read_text(encoding="utf-8")
+    assert app.count("markup=False") >= 2
+    tag = re.compile(r"\[/\]|\[/?(bold|dim|red|green|yellow|cyan|magenta|italic)\b")
+    tagged = [f"{path.name}:{n}" for path in sorted((PACKAGE / "cli").glob("*.py"))
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if tag.search(line)]
+    assert tagged == []

@@ -489,6 +489,23 @@ def test_a_named_register_without_a_source_is_refused_where_it_says(tmp_path: Pa
     assert refused.returncode != 0 and "named.csv，第 2 行，字段「source」" in refused.stderr
 
 
+@pytest.mark.parametrize("typed", ["[abc]", "[/abc]", "[bold]85"])
+def test_an_error_quotes_the_cell_as_typed_whatever_brackets_it_holds(tmp_path: Path, typed: str) -> None:
+    """The error names the file, the row and the field and quotes the value as the clerk typed it: "[abc]" was
+    read as rich markup and vanished from the message, and "[/abc]" crashed the command with a traceback."""
+    folder = tmp_path / "数据[2023]"
+    shutil.copytree(SAMPLE, folder)
+    lines = (folder / "observations.csv").read_text(encoding="utf-8").splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    first[header.index("value")] = typed
+    (folder / "observations.csv").write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n",
+                                             encoding="utf-8")
+    result = run("assess", str(folder), "--standard", "mee-2019")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("错误：") and f"「{typed}」" in result.stderr, result.stderr
+    assert "数据[2023]" in result.stderr and "第 2 行" in result.stderr  # the path as it is, and where
+
+
 @pytest.mark.parametrize("command", ["assess", "selfcheck", "weakpoints", "board", "plan"])
 def test_a_name_in_square_brackets_prints_as_written_in_every_terminal_table(tmp_path: Path, command: str) -> None:
     """Rich reads "[…]" as markup: a county's own name must never be swallowed or restyled, whichever table shows

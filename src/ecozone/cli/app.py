@@ -55,9 +55,11 @@ def real(console: Console) -> Console:
 
 
 # piped or redirected output has no terminal width: give tables room instead of 80 columns
-out: Console = _LazyConsole(width=None if sys.stdout.isatty() else 160)  # type: ignore[assignment]
+# Both consoles read no markup: what they print quotes data (names, paths, cells, pack titles) that may hold "[…]";
+# colour is given as a style (``style=``, ``Text.assemble``, ``printing.plain_row``), never written into the text.
+out: Console = _LazyConsole(width=None if sys.stdout.isatty() else 160, markup=False)  # type: ignore[assignment]
 # Messages name files and cells: never wrap them, a broken path cannot be copied.
-err: Console = _LazyConsole(stderr=True, soft_wrap=True,  # type: ignore[assignment]
+err: Console = _LazyConsole(stderr=True, soft_wrap=True, markup=False,  # type: ignore[assignment]
                             width=None if sys.stderr.isatty() else 160)
 
 
@@ -89,11 +91,18 @@ def main() -> None:
     try:
         app()
     except ScopeError as exc:  # the store's permission check, with its reason
-        err.print(f"[bold red]无权操作：[/]{exc.message}", highlight=False)
+        _say_error("无权操作：", exc.message)
         sys.exit(1)
     except EcozoneError as exc:
-        err.print(f"[bold red]错误：[/]{exc.message}", highlight=False)
+        _say_error("错误：", exc.message)
         sys.exit(1)
+
+
+def _say_error(label: str, message: str) -> None:
+    """A message quotes the user's own text (a cell, a path): shown as written, whatever brackets it holds."""
+    from rich.text import Text
+
+    err.print(Text.assemble((label, "bold red"), message), highlight=False)
 
 
 def write_output(path: Path, text: str) -> None:

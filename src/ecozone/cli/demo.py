@@ -38,7 +38,7 @@ def demo(
 
         load_demo(new_passwords=new_passwords)
     evaluation = api.evaluate(load_standard(standard), api.load_dataset(sample_path()), vetoes=True)
-    out.print("[dim]示例数据为虚构（示例州及其 8 个县均不存在），仅用于演示。[/]")
+    out.print("示例数据为虚构（示例州及其 8 个县均不存在），仅用于演示。", style="dim")
     print_header(out, evaluation)
     print_board(out, evaluation)
     document = evaluation_to_dict(evaluation, with_outlook=False)

@@ -64,7 +64,7 @@ def prepare(path: Path, standard: str | None, year: int | None, sets: list[str] 
     dataset = api.load_dataset(path, regions, standard=loaded, accept_warnings=accept_warnings)
     if sets:
         dataset = api.what_if(dataset, sets, api.judged_year(loaded, dataset, year), standard=loaded)
-        err.print(f"[yellow]假设分析：以下结果含 {len(sets)} 项假设数值（--set），不是填报数据。[/]")
+        err.print(f"假设分析：以下结果含 {len(sets)} 项假设数值（--set），不是填报数据。", style="yellow")
     return api.evaluate(loaded, dataset, year, mode=mode, as_of=as_of, vetoes=vetoes)
 
 
@@ -72,16 +72,18 @@ def _say_rules(chosen: RulesChoice | None) -> None:
     """No --standard: say which rules the regime file chose and why, and what is only a stand-in."""
     if chosen is None:
         return
+    from rich.text import Text
+
     for line in chosen.said:
-        err.print(f"[cyan]适用规则：[/]{line}")
+        err.print(Text.assemble(("适用规则：", "cyan"), line))
     for line in chosen.warnings:
-        err.print(f"[yellow]注意：{line}[/]")
+        err.print(f"注意：{line}", style="yellow")
 
 
 def _console(output: Path | None, width: int = 160) -> Console:
     from rich.console import Console
 
-    return Console(record=True, width=width) if output else out
+    return Console(record=True, width=width, markup=False) if output else out
 
 
 @app.command()
@@ -117,7 +119,7 @@ def assess(
     console = _console(output)
     print_assessment(console, evaluation)
     if not evaluation.vetoes_checked:
-        console.print("[dim]未提供否决项自查回答：以上结论只针对指标。完整自查请用 ecozone selfcheck。[/]")
+        console.print("未提供否决项自查回答：以上结论只针对指标。完整自查请用 ecozone selfcheck。", style="dim")
     emit(console, output)
 
 
@@ -133,6 +135,7 @@ def compare(
 ) -> None:
     """同一份数据在两套规则下的结论对比：每个地区的结论变化及原因，判定发生变化的指标（按统计量对应）及理由。"""
     from rich.table import Table
+    from rich.text import Text
 
     from ecozone import api
 
@@ -151,7 +154,8 @@ def compare(
     console = _console(output)
     names = {"a": f"{base.id}（否决项 {base.standard.veto_catalogue or '无'}）",
              "b": f"{other.id}（否决项 {other.standard.veto_catalogue or '无'}）"}
-    console.print(f"[bold]规则对比[/]  评价年度 {result.a.year}：A = {names['a']}，B = {names['b']}")
+    console.print(Text.assemble(("规则对比", "bold"),
+                                f"  评价年度 {result.a.year}：A = {names['a']}，B = {names['b']}"))
     table = Table(title="各地结论")
     for column in ("代码", "名称", "A 结论", "B 结论", "B 的理由（结论变化时）"):
         table.add_column(column, overflow="fold")
@@ -317,7 +321,7 @@ def weakpoints(
         console.print(table)
     if gaps is not None:
         print_evidence_gaps(console, evaluation, gaps)
-    console.print(f"[dim]{method}[/]")
+    console.print(method, style="dim")
     emit(console, output)
 
 
@@ -332,6 +336,7 @@ def board(
 ) -> None:
     """州（市）总览：地区 × 指标判定矩阵、多地共有的短板、分领域达标数、得分排名（得分不改变结论）。"""
     from rich.table import Table
+    from rich.text import Text
 
     evaluation = prepare(path, standard, year, sets)
     shared, domains = evaluation.shared_weak_points, evaluation.domain_counts
@@ -352,7 +357,7 @@ def board(
     for row in shared.iter_rows(named=True):
         plain_row(table, f"{row['unit_id']} {row['unit_name']}", WEAK_CLASS[row["weak_class"]], str(row["regions"]),
                   "、".join(row["names"]))
-    console.print(table if shared.height else "[green]没有多地共有的短板。[/]")
+    console.print(table if shared.height else Text("没有多地共有的短板。", style="green"))
     table = Table(title="分领域达标情况（达标 / 适用）")
     table.add_column("地区")
     domain_names = domains["domain"].unique(maintain_order=True).to_list()
@@ -369,7 +374,7 @@ def board(
         plain_row(table, str(i), row["name"], FINAL_VERDICT[row["verdict"]], fmt(row["overall"]),
                   f"{row['coverage']:.0%}" if row["coverage"] is not None else "—")
     console.print(table)
-    console.print(f"[dim]{evaluation.methods['score']}[/]")
+    console.print(evaluation.methods["score"], style="dim")
     emit(console, output)
 
 
@@ -397,7 +402,7 @@ def plan(
     console = _console(output)
     print_header(console, evaluation)
     if not evaluation.vetoes_checked:
-        console.print("[yellow]未提供否决项自查回答：排期未考虑否决项。[/]")
+        console.print("未提供否决项自查回答：排期未考虑否决项。", style="yellow")
     table = Table(title="分期分批申报计划" + (f"（每年最多 {cap} 个）" if cap else ""))
     for column in ("批次", "年份", "地区", "当前结论", "排期", "说明"):
         table.add_column(column, overflow="fold")
@@ -405,7 +410,7 @@ def plan(
         plain_row(table, fmt(row["batch"]) or "—", fmt(row["planned_year"]) or "—", f"{row['name']}（{row['region']}）",
                   FINAL_VERDICT[row["verdict"]], PLAN_STATUS[row["plan_status"]], row["reason"])
     console.print(table)
-    console.print(f"[dim]{method}[/]")
+    console.print(method, style="dim")
     emit(console, output)
 
 

@@ -103,12 +103,12 @@ def check(
                       styles={0: style[problem.severity]})
         out.print(table)
     else:
-        out.print("[green]检查通过：没有发现问题。[/]")
+        out.print("检查通过：没有发现问题。", style="green")
     if errors_out is not None:
         marked = write_errors_workbook(path, problems, errors_out)
         out.print(f"已写入 {errors_out}（标出 {marked} 个单元格，另有「错误清单」工作表）")
     if problems.errors:
         raise typer.Exit(1)
     if problems.to_confirm:
-        out.print("[yellow]有需要确认的警告：数值确实如此时，在该行「确认无误」列选「是」并保存"
-                  "（或评估时加 --accept-warnings）。[/]")
+        out.print("有需要确认的警告：数值确实如此时，在该行「确认无误」列选「是」并保存"
+                  "（或评估时加 --accept-warnings）。", style="yellow")

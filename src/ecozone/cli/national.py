@@ -93,12 +93,12 @@ def batch(
 
         result = run_batch(loaded, panel, year, output, advance)
     if result.unknown:
-        err.print(f"[yellow]提示：{len(result.unknown)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"
-                  f"如 {'、'.join(result.unknown[:5])}；照常评估，分省汇总按代码前两位。[/]")
+        err.print(f"提示：{len(result.unknown)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"
+                  f"如 {'、'.join(result.unknown[:5])}；照常评估，分省汇总按代码前两位。", style="yellow")
         if result.retired:
-            err.print(f"[yellow]其中 {len(result.retired)} 个是已撤销、无法按名称对应新代码的旧代码"
+            err.print(f"其中 {len(result.retired)} 个是已撤销、无法按名称对应新代码的旧代码"
                       f"（如 {'、'.join(result.retired[:3])}），其数据不会并入现行地区；"
-                      "请按国务院批复改用现行代码。[/]")
+                      "请按国务院批复改用现行代码。", style="yellow")
     _print_batch_summary(result, names, top, loaded)
     err.print(f"已写入 {output}（{result.rows:,} 行：地区 × 指标）")
 

@@ -40,15 +40,18 @@ def plain_row(table: Table, *cells: str | Text, styles: Mapping[int, str] | None
 
 
 def print_header(console: Console, evaluation: Evaluation) -> None:
+    from rich.text import Text
+
     result = evaluation.assessment
     pack = result.standard.standard
-    console.print(f"[bold]{pack.title}[/]（{pack.id}，{pack.document or '文号未见'}）  评价年度 {result.year}")
+    console.print(Text.assemble((pack.title, "bold"),
+                                f"（{pack.id}，{pack.document or '文号未见'}）  评价年度 {result.year}"))
     console.print(f"内容指纹 {result.standard.hash}")
     if not pack.complete:
-        console.print(f"[yellow]注意：本标准包不完整（{pack.missing_rows}），任何地区都不会被判定为可申报。[/]")
+        console.print(f"注意：本标准包不完整（{pack.missing_rows}），任何地区都不会被判定为可申报。", style="yellow")
     unverified = len(pack.unverified_indicators)
     if unverified:
-        console.print(f"[yellow]注意：{unverified} 项指标的指标值未经正式文本核实（核实列标 ✗）。[/]")
+        console.print(f"注意：{unverified} 项指标的指标值未经正式文本核实（核实列标 ✗）。", style="yellow")
     console.print(f"趋势判定：{result.window[0]}–{result.window[1]} 年，{result.trend_method}")
 
 
@@ -95,7 +98,7 @@ def print_assessment(console: Console, evaluation: Evaluation) -> None:
             )
         console.print(table)
         for reason in region["reasons"]:
-            console.print(f"  · {reason['message']}", markup=False)
+            console.print(f"  · {reason['message']}")
 
 
 def print_selfcheck(console: Console, evaluation: Evaluation) -> None:
@@ -108,10 +111,10 @@ def print_selfcheck(console: Console, evaluation: Evaluation) -> None:
     print_header(console, evaluation)
     title = "申报前自查" if checked.mode == "apply" else "命名后年度自评"
     catalogue = checked.catalogue
-    named = "[red]未关联[/]"
+    named = ("未关联", "red")
     if catalogue is not None:
-        named = f"{catalogue.title}（{catalogue.id}，{catalogue.document or '文号未见'}）"
-    console.print(f"[bold]{title}[/]：自查日期 {checked.as_of}；否决项目录 {named}")
+        named = (f"{catalogue.title}（{catalogue.id}，{catalogue.document or '文号未见'}）", "")
+    console.print(Text.assemble((title, "bold"), f"：自查日期 {checked.as_of}；否决项目录 ", named))
     for region in evaluation.regions.iter_rows(named=True):
         rows = checked.checklist.filter(pl.col("region") == region["region"])
         table = Table(title=Text(f"{region['name']}（{region['region']}）：{FINAL_VERDICT[region['verdict']]}"))
@@ -177,13 +180,14 @@ def print_matrix(console: Console, evaluation: Evaluation) -> None:
 
 def print_evidence_gaps(console: Console, evaluation: Evaluation, gaps: dict[str, list[dict[str, str]]]) -> None:
     """One 提示 per region: the applicable indicators still without evidence (never a verdict)."""
-    from rich.markup import escape
+    from rich.text import Text
 
     for code, missing in gaps.items():
-        name = escape(evaluation.names[code])  # data inside markup: a name holding "[…]" is shown as written
+        name = evaluation.names[code]
         if not missing:
-            console.print(f"[cyan]提示[/] {name}（{code}）：佐证材料清单要求的材料都已列出。")
+            console.print(Text.assemble(("提示", "cyan"), f" {name}（{code}）：佐证材料清单要求的材料都已列出。"))
             continue
-        named = escape("、".join(m["indicator"] for m in missing[:6]) + ("等" if len(missing) > 6 else ""))
-        console.print(f"[cyan]提示[/] {name}（{code}）还有 {len(missing)} 项指标没有佐证材料："
-                      f"{named}（不影响判定；申报材料包中单列，每项应提供的材料见 ecozone standards evidence）")
+        named = "、".join(m["indicator"] for m in missing[:6]) + ("等" if len(missing) > 6 else "")
+        console.print(Text.assemble(("提示", "cyan"), f" {name}（{code}）还有 {len(missing)} 项指标没有佐证材料："
+                                    f"{named}（不影响判定；申报材料包中单列，"
+                                    "每项应提供的材料见 ecozone standards evidence）"))

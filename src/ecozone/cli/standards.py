@@ -67,13 +67,14 @@ def standards(ctx: typer.Context) -> None:
 def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号，如 mee-2019")]) -> None:
     """显示一个标准包的完整指标表。"""
     from rich.table import Table
+    from rich.text import Text
 
     from ecozone.catalogue import load_standard
     from ecozone.catalogue.verification import coverage
 
     loaded = load_standard(standard_id)
     pack = loaded.standard
-    out.print(f"[bold]{pack.title}[/]  {pack.document or ''}  {pack.issuer}  {pack.date or ''}")
+    out.print(Text.assemble((pack.title, "bold"), f"  {pack.document or ''}  {pack.issuer}  {pack.date or ''}"))
     out.print(f"编号 {pack.id}   内容指纹 {loaded.hash}")
     out.print(f"文件：{loaded.source}" + (f"（扩展 {loaded.extends}）" if loaded.extends else ""))
     out.print(f"完整：{'是' if pack.complete else '否 — ' + (pack.missing_rows or '')}")
@@ -129,7 +130,7 @@ def standards_evidence(
         raise UsageError(f"标准包 {loaded.id} 没有佐证材料清单", Location(field="standard"),
                          expected="有清单的标准包，如 mee-2019；或在 catalogue/data/evidence/ 下为它写一份")
     rows = evidence_rows(loaded)
-    out.print(f"[bold]{evidence.title}[/]")
+    out.print(evidence.title, style="bold")
     out.print(f"来源：{evidence.provenance.source}（{evidence.provenance.confidence}，"
               f"{'已核实' if evidence.provenance.verified else '未核实，请按本地要求调整'}）")
     table = Table(show_lines=True)
@@ -279,8 +280,8 @@ def standards_verify(
     reviewed = read_pack_workbook(workbook, load_metrics())
     changes, other = reviewed_provenance(pack, reviewed)
     if other:
-        err.print(f"[yellow]提示：工作簿中还有 {len(other)} 项指标的其他内容与 {pack.id} 不同"
-                  f"（如 {'、'.join(other[:5])}），未记录；要采用这些修改请用 standards import。[/]")
+        err.print(f"提示：工作簿中还有 {len(other)} 项指标的其他内容与 {pack.id} 不同"
+                  f"（如 {'、'.join(other[:5])}），未记录；要采用这些修改请用 standards import。", style="yellow")
     if not changes:
         out.print(f"工作簿中的核实情况与 {pack.id} 相同，无需记录；{coverage(pack).text}")
         return

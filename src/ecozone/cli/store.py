@@ -107,9 +107,11 @@ def load_demo(*, new_passwords: bool = False) -> None:
                 change_user(session, name, password=password)
                 created.append((name, label, region, password))
     engine.dispose()
+    from rich.text import Text
+
     out.print(f"已载入演示数据到 {db.shown_url()}：" + describe_import(counts))
     for name, label, region, password in created:
-        out.print(f"  演示账号 [bold]{name}[/]（{label}，{region}）密码 [bold]{password}[/]")
+        out.print(Text.assemble("  演示账号 ", (name, "bold"), f"（{label}，{region}）密码 ", (password, "bold")))
     if not created:
         out.print("  演示账号已存在（shimen / shizhou / sheng / linye），密码未改；"
                   "忘记密码时用 ecozone demo --load --new-passwords 重新生成并显示。")
@@ -236,7 +238,7 @@ def serve(
     os.environ.setdefault("ECOZONE_SECRET", secrets.token_hex(32))
     os.environ["ECOZONE_STANDARD"] = standard
     if workers > 1 and db.database_url().startswith("sqlite"):
-        err.print("[yellow]提示：SQLite 同一时刻只允许一个写入者；多个工作进程请使用 PostgreSQL。[/]")
+        err.print("提示：SQLite 同一时刻只允许一个写入者；多个工作进程请使用 PostgreSQL。", style="yellow")
     uvicorn.run("ecozone.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=proxy)  # forwarded headers are trusted from 127.0.0.1 only (FORWARDED_ALLOW_IPS)
 
