@@ -46,7 +46,7 @@ def print_header(console: Console, evaluation: Evaluation) -> None:
     pack = result.standard.standard
     console.print(Text.assemble((pack.title, "bold"),
                                 f"（{pack.id}，{pack.document or '文号未见'}）  评价年度 {result.year}"))
-    console.print(f"内容指纹 {result.standard.hash}")
+    console.print(f"内容指纹 {result.standard.hash}", highlight=False)  # a hash, not numbers to colour
     if not pack.complete:
         console.print(f"注意：本标准包不完整（{pack.missing_rows}），任何地区都不会被判定为可申报。", style="yellow")
     unverified = len(pack.unverified_indicators)

@@ -75,7 +75,7 @@ def standards_show(standard_id: Annotated[str, typer.Argument(help="标准编号
     loaded = load_standard(standard_id)
     pack = loaded.standard
     out.print(Text.assemble((pack.title, "bold"), f"  {pack.document or ''}  {pack.issuer}  {pack.date or ''}"))
-    out.print(f"编号 {pack.id}   内容指纹 {loaded.hash}")
+    out.print(f"编号 {pack.id}   内容指纹 {loaded.hash}", highlight=False)
     out.print(f"文件：{loaded.source}" + (f"（扩展 {loaded.extends}）" if loaded.extends else ""))
     out.print(f"完整：{'是' if pack.complete else '否 — ' + (pack.missing_rows or '')}")
     out.print(f"核实：{coverage(loaded).text}（与正式文本核对过的指标；未核实的在结果中标 ✗）")
@@ -259,7 +259,7 @@ def standards_import(
         write_text_atomic(target, text)
     pack = loaded.standard
     out.print(f"已导入 {pack.id}：{len(pack.indicators)} 项指标，{coverage(loaded).text}，"
-              f"{'完整' if pack.complete else '不完整'}；内容指纹 {loaded.hash}")
+              f"{'完整' if pack.complete else '不完整'}；内容指纹 {loaded.hash}", highlight=False)
     for target in targets:
         out.print(f"已写入 {target}")
 
