@@ -155,7 +155,8 @@ def test_assessing_a_data_folder_loads_no_spreadsheet_or_web_library(tmp_path: P
 
 def test_every_terminal_table_row_goes_through_plain_row() -> None:
     """A terminal table shows data (names, messages, file names): its rows are added by ``printing.plain_row``,
-    which never reads a cell as rich markup, so a name holding "[…]" prints as written in every table."""
+    where a cell's colour is a style, never markup in the text (the consoles read none), so a name holding "[…]"
+    prints as written in every table."""
     cli = PACKAGE / "cli"
     direct = [f"{path.name}:{n}" for path in sorted(cli.glob("*.py"))
               for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)

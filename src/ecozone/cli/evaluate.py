@@ -192,7 +192,6 @@ def monitor(
     """命名后：逐年自评估（警告与撤销情形），每个已命名地区的现状（正常、警告（黄牌）、限期整改、撤销（红牌））、
     整改期限、下次复核，以及从命名起的时间线。"""
     from rich.table import Table
-    from rich.text import Text
 
     from ecozone import api
     from ecozone.io.named import read_named
@@ -222,7 +221,7 @@ def monitor(
                   STANDING[row["standing"]], deadline, row["reason"] or "", str(row["next_review"]), due)
     console.print(table)
     for (region,), events in result.timeline.group_by("region", maintain_order=True):
-        history = Table(title=Text(f"{names[str(region)]}（{region}）时间线"))
+        history = Table(title=f"{names[str(region)]}（{region}）时间线")
         for column in ("日期", "事件", "说明"):
             history.add_column(column, overflow="fold")
         for event in events.iter_rows(named=True):
@@ -285,7 +284,6 @@ def weakpoints(
 ) -> None:
     """短板弱项：每个地区按 约束性未达标 → 缺数据 → 参考性未达标 → 风险（余量小、趋势背离）排序。"""
     from rich.table import Table
-    from rich.text import Text
 
     from ecozone import api
 
@@ -306,7 +304,7 @@ def weakpoints(
         shown = min(top, rows.height)
         name = evaluation.names[str(region)]
         lacking = {m["id"] for m in gaps.get(str(region), [])} if gaps is not None else None
-        table = Table(title=Text(f"{name}（{region}）短板弱项（共 {rows.height} 项，显示前 {shown} 项）"))
+        table = Table(title=f"{name}（{region}）短板弱项（共 {rows.height} 项，显示前 {shown} 项）")
         columns = ["序", "类别", "指标", "判定", "数值", "目标", "差距", "趋势", "预计达标", "牵头部门"]
         for column in columns + (["佐证材料"] if lacking is not None else []):
             table.add_column(column, overflow="fold")

@@ -26,6 +26,7 @@ __all__ = ["batch", "synth"]
 # 2026-12-05, fifth session). jemalloc reads this once, when polars loads.
 BATCH_ALLOCATOR = "narenas:1,dirty_decay_ms:100,muzzy_decay_ms:0"
 
+
 @app.command()
 def synth(
     output: Annotated[Path, typer.Option("--output", "-o", help="写出的数据文件夹（regions 等 .parquet）")],

@@ -30,9 +30,8 @@ _QUIET_REASONS = ("unverified_targets", "all_gates_met")
 
 
 def plain_row(table: Table, *cells: str | Text, styles: Mapping[int, str] | None = None) -> None:
-    """Add a row whose text is shown as written: a name, a message or a file name holding "[…]" is never read as
-    rich markup (and nothing is parsed: a county's table renders ~25 % faster). A cell's colour comes from
-    ``styles`` (its position → a rich style); a ``Text`` cell keeps its own."""
+    """Add a row with its colours: the CLI's consoles read no markup (``cli.app``), so a cell's colour comes from
+    ``styles`` (its position → a rich style), and a ``Text`` cell keeps its own."""
     from rich.text import Text
 
     table.add_row(*(cell if isinstance(cell, Text) else Text(cell, style=(styles or {}).get(n, ""))
@@ -77,7 +76,6 @@ def print_assessment(console: Console, evaluation: Evaluation) -> None:
     """The board, then one table per region under the same verdict the board shows."""
     import polars as pl
     from rich.table import Table
-    from rich.text import Text
 
     print_header(console, evaluation)
     print_board(console, evaluation)
@@ -86,7 +84,7 @@ def print_assessment(console: Console, evaluation: Evaluation) -> None:
         title = f"{region['name']}（{region['region']}）：{FINAL_VERDICT[region['verdict']]}"
         if region["indicator_verdict"] != region["verdict"]:
             title += f"（指标结论：{FINAL_VERDICT[region['indicator_verdict']]}）"
-        table = Table(title=Text(title), show_lines=False)  # a name holding "[…]" is shown as written
+        table = Table(title=title, show_lines=False)
         for column in ("序号", "指标", "属性", "判定", "数值", "指标值", "差距", "说明", "核实"):
             table.add_column(column, overflow="fold")
         for row in indicators.filter(pl.col("region") == region["region"]).iter_rows(named=True):
@@ -117,7 +115,7 @@ def print_selfcheck(console: Console, evaluation: Evaluation) -> None:
     console.print(Text.assemble((title, "bold"), f"：自查日期 {checked.as_of}；否决项目录 ", named))
     for region in evaluation.regions.iter_rows(named=True):
         rows = checked.checklist.filter(pl.col("region") == region["region"])
-        table = Table(title=Text(f"{region['name']}（{region['region']}）：{FINAL_VERDICT[region['verdict']]}"))
+        table = Table(title=f"{region['name']}（{region['region']}）：{FINAL_VERDICT[region['verdict']]}")
         for column in ("条件", "回答", "来源", "影响", "回溯期限", "依据 / 触发数据"):
             table.add_column(column, overflow="fold")
         indicator_ok = region["indicator_verdict"] == "ready"
@@ -163,11 +161,9 @@ def print_matrix(console: Console, evaluation: Evaluation) -> None:
     indicators = evaluation.indicators
     first = evaluation.regions["region"][0]
     ids = indicators.filter(pl.col("region") == first)["indicator_id"].to_list()
-    legend = Text("判定矩阵（")
-    for n, (code, label) in enumerate(STATUS.items()):
-        legend.append(STATUS_SYMBOL[code], style=STATUS_STYLE[code]).append(f" {label}" + ("  " if n < len(STATUS) - 1
-                                                                                          else "）"))
-    table = Table(title=legend, padding=(0, 0))
+    legend = Text("  ").join(Text.assemble((STATUS_SYMBOL[code], STATUS_STYLE[code]), f" {label}")
+                             for code, label in STATUS.items())
+    table = Table(title=Text.assemble("判定矩阵（", legend, "）"), padding=(0, 0))
     table.add_column("地区", no_wrap=True)
     for indicator_id in ids:
         table.add_column(indicator_id, justify="center")
