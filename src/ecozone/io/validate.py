@@ -18,7 +18,7 @@ Each finding carries the adapter's own row key, and the adapter turns it into it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -35,6 +35,7 @@ __all__ = [
     "WARNING",
     "FigureCheck",
     "check_figures",
+    "metric_position",
     "parse_number",
     "year_problem",
 ]
@@ -235,11 +236,16 @@ def _fraction_slips(suspects: pl.DataFrame, frame: pl.DataFrame, history: pl.Dat
         _f_fraction=pl.col("_f_fraction") & slip.fill_null(False))
 
 
+def metric_position(metrics: Iterable[str]) -> pl.Expr:
+    """A cell's metric as its position among ``metrics`` (null for an unknown one): a cast to an Enum of them."""
+    return pl.col("metric").cast(pl.Enum(list(metrics)), strict=False).to_physical()
+
+
 def _metric_columns(table: pl.DataFrame) -> list[pl.Expr]:
     """Each cell's metric's kind, unit, direction and bounds (null for an unknown metric), looked up by the metric's
     position in ``table``: a join would copy every column of the cells (37 MB and 20 ms for 400,000 figures), and
     the states, a list per row, are looked up only for the few suspect rows."""
-    position = pl.col("metric").cast(pl.Enum(table["metric"].to_list()), strict=False).to_physical()
+    position = metric_position(table["metric"])
     return [pl.lit(table[column]).gather(position).alias(column)
             for column in ("_kind", "_unit", "_direction", "_min", "_max")]
 
