@@ -509,7 +509,7 @@ def test_an_error_quotes_the_cell_as_typed_whatever_brackets_it_holds(tmp_path: 
 @pytest.mark.parametrize("command", ["assess", "selfcheck", "weakpoints", "board", "plan"])
 def test_a_name_in_square_brackets_prints_as_written_in_every_terminal_table(tmp_path: Path, command: str) -> None:
     """Rich reads "[…]" as markup: a county's own name must never be swallowed or restyled, whichever table shows
-    it (every table takes its cells through printing.plain_row)."""
+    it (the consoles read no markup; colours are styles given by printing.plain_row)."""
     folder = tmp_path / "数据"
     shutil.copytree(SAMPLE, folder)
     regions = (folder / "regions.csv").read_text(encoding="utf-8")
