@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -139,6 +139,63 @@ def test_importing_the_same_data_again_replaces_and_never_duplicates(session: Se
     assert again.incidents is not None and again.incidents.height == sample.incidents.height
     assert again.answers is not None and again.answers.height == sample.answers.height
     assert again.observations.height == first.observations.height
+
+
+def test_an_import_that_changes_figures_versions_and_audits_each(session: Session, sample: Dataset) -> None:
+    """The set-wise write of a file's figures: a changed figure gets its new value, the next version and an
+    audit record saying from what to what; the others are left as they were."""
+    one = (pl.col("region") == "990104") & (pl.col("metric") == "urban_sewage_treatment_rate")
+    changed = sample.observations.with_columns(value=pl.when(one).then(pl.col("value") + 1).otherwise("value"))
+    expected = changed.filter(one).sort("year")
+    with session.begin():
+        counts = import_dataset(session, Dataset(sample.regions, changed, None), PROVINCE, "修正污水处理率")
+    with session.begin():
+        stored = session.execute(select(Observation.year, Observation.value, Observation.version).where(
+            Observation.region == "990104", Observation.metric == "urban_sewage_treatment_rate")
+            .order_by(Observation.year)).all()
+        records = session.scalars(select(AuditRecord).where(AuditRecord.reason == "修正污水处理率")
+                                  .order_by(AuditRecord.id)).all()
+        versions = set(session.scalars(select(Observation.version).where(~(
+            (Observation.region == "990104") & (Observation.metric == "urban_sewage_treatment_rate")))))
+    assert [(y, v) for y, v, _ in stored] == list(zip(expected["year"], expected["value"], strict=True))
+    assert {version for _, _, version in stored} == {2} and versions == {1}
+    assert counts["observations"] == len(records) == expected.height
+    assert [(r.key["year"], r.old["value"] + 1, r.new["value"]) for r in records] == \
+        [(y, v, v) for y, v in zip(expected["year"], expected["value"], strict=True)]
+
+
+def test_an_import_over_a_figure_edited_meanwhile_is_refused_whole(database_url: str, session: Session,
+                                                                   sample: Dataset) -> None:
+    """A clerk saves a figure after an import has read the store and before it writes: the import's
+    compare-and-set UPDATE finds the version moved on, and the import writes nothing at all."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite 在导入开始写入时锁住整个数据库，填报员的保存只能等导入结束：此竞争只在 PostgreSQL 上发生")
+    one = (Observation.region == "990104") & (Observation.metric == "urban_sewage_treatment_rate") \
+        & (Observation.year == 2023)
+    other = db.engine_for(database_url)
+    edited: list[bool] = []
+
+    def clerk_saves_meanwhile(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE observations") and not edited:
+            edited.append(True)
+            with other.begin() as clerk:
+                clerk.execute(update(Observation).where(one).values(value=77.0, version=Observation.version + 1))
+
+    changed = sample.observations.with_columns(value=pl.col("value") + 1)
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", clerk_saves_meanwhile)
+    try:
+        with pytest.raises(ConflictError) as caught, session.begin():
+            import_dataset(session, Dataset(sample.regions, changed, None), PROVINCE, "整体上调")
+    finally:
+        event.remove(engine, "before_cursor_execute", clerk_saves_meanwhile)
+        other.dispose()
+    assert edited and "本次导入未写入任何内容" in caught.value.message
+    with session.begin():
+        assert session.scalar(select(Observation.value).where(one)) == 77.0  # the clerk's, kept
+        assert set(session.scalars(select(Observation.version).where(~one))) == {1}  # none of the import's
+        audited = select(func.count()).select_from(AuditRecord).where(AuditRecord.reason == "整体上调")
+        assert session.scalar(audited) == 0
 
 
 def test_a_county_reads_only_its_own_answers_and_incidents(session: Session, sample: Dataset) -> None:

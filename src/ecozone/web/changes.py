@@ -13,7 +13,7 @@ import polars as pl
 from ecozone.catalogue import LoadedStandard, load_metrics
 from ecozone.catalogue.vetoes import load_veto_catalogue
 from ecozone.evaluation import Evaluation
-from ecozone.store.models import AuditRecord
+from ecozone.store.repository import Written
 from ecozone.vocabulary import ANSWER
 
 __all__ = ["Change", "UploadChanges", "VerdictShift", "upload_changes", "verdict_shifts"]
@@ -53,7 +53,7 @@ class UploadChanges:
         return said or "与库中数据完全相同，不会写入任何内容"
 
 
-def upload_changes(records: list[AuditRecord], standard: LoadedStandard, names: dict[str, str]) -> UploadChanges:
+def upload_changes(records: list[Written], standard: LoadedStandard, names: dict[str, str]) -> UploadChanges:
     """Each written record as a line a clerk reads: which place, what, from what, to what."""
     metrics = load_metrics()
     catalogue = standard.standard.veto_catalogue
@@ -71,7 +71,7 @@ def upload_changes(records: list[AuditRecord], standard: LoadedStandard, names: 
     return UploadChanges(changes, dict(Counter((c.kind, c.action) for c in changes)))
 
 
-def _what(record: AuditRecord, metrics: dict[str, Any], wording: dict[str, str]) -> str:
+def _what(record: Written, metrics: dict[str, Any], wording: dict[str, str]) -> str:
     key = record.key or {}
     if record.entity in ("figure", "assigned"):
         metric = metrics.get(key.get("metric", ""))
