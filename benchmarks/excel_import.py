@@ -32,9 +32,11 @@ YEARS = [2019, 2020, 2021, 2022, 2023]
 
 
 def board(n: int, path: Path) -> None:
+    """A filled board workbook of ``n`` counties (995001 …: codes the sample does not use)."""
     rng = random.Random(3)
     profiles = pl.DataFrame(
-        {"code": [f"99{i:04d}" for i in range(n)], "name": [f"测试县{i}" for i in range(n)], "level": ["县"] * n,
+        {"code": [f"995{i:03d}" for i in range(1, n + 1)], "name": [f"测试县{i}" for i in range(n)],
+         "level": ["县"] * n,
          "parent": ["990100"] * n, "terrain": rng.choices(TERRAINS, k=n), "zone": rng.choices(ZONES, k=n),
          "city_size": [None] * n, **{flag: [flag == "coastal" and i % 10 == 0 for i in range(n)] for flag in FLAGS}},
         schema_overrides={"city_size": pl.String},
