@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import multiprocessing
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -494,6 +492,10 @@ def write_region_reports(
             if progress:
                 progress(code)
         return written
+    # imported here: the process machinery costs every command ~15 ms at start, and only reports use it
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     # spawned, not forked: a fork of a process running polars' thread pool can deadlock
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(write_reports, fmts, context, target, stem, template=template): code

@@ -46,8 +46,9 @@ def test_import_is_all_or_nothing(session: Session, sample: Dataset) -> None:
     before = _count(session)
     session.rollback()  # end the read's implicit transaction
     stray = sample.observations.head(1).with_columns(region=pl.lit("990199"), year=pl.lit(2030, dtype=pl.Int32))
-    broken = Dataset(sample.regions, pl.concat([sample.observations.head(5).with_columns(
-        year=pl.lit(2031, dtype=pl.Int32)), stray]), None)
+    broken = Dataset(sample.regions, pl.concat([sample.observations.unique(["region", "metric"], keep="first")
+                                                .head(5).with_columns(year=pl.lit(2031, dtype=pl.Int32)), stray]),
+                     None)
     with pytest.raises(IntegrityError), session.begin():  # the unregistered region breaks the foreign key
         import_dataset(session, broken, PROVINCE, "带错误的导入")
     session.rollback()
@@ -196,6 +197,50 @@ def test_an_import_over_a_figure_edited_meanwhile_is_refused_whole(database_url:
         assert set(session.scalars(select(Observation.version).where(~one))) == {1}  # none of the import's
         audited = select(func.count()).select_from(AuditRecord).where(AuditRecord.reason == "整体上调")
         assert session.scalar(audited) == 0
+
+
+def test_an_import_of_a_figure_another_writer_added_meanwhile_is_refused_whole(database_url: str, session: Session,
+                                                                                sample: Dataset) -> None:
+    """Two imports adding the same new figure: the one that writes second meets the other's row at the unique key
+    and is refused as a conflict (not a server error), writing nothing."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite 在导入读取时即阻止其他写入者提交：此竞争只在 PostgreSQL 上发生")
+    new_year = sample.observations.filter(pl.col("year") == 2023).with_columns(year=pl.lit(2024, dtype=pl.Int32))
+    first = new_year.row(0, named=True)
+    other = db.engine_for(database_url)
+    added: list[bool] = []
+
+    def other_import_adds(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT observations.id") and not added:
+            added.append(True)
+            with other.begin() as writer:
+                writer.execute(Observation.__table__.insert().values(
+                    region=first["region"], year=2024, metric=first["metric"], value=1.0, version=1))
+
+    engine = session.get_bind()
+    event.listen(engine, "after_cursor_execute", other_import_adds)
+    try:
+        with pytest.raises(ConflictError) as caught, session.begin():
+            import_dataset(session, Dataset(sample.regions, new_year, None), PROVINCE, "补录2024")
+    finally:
+        event.remove(engine, "after_cursor_execute", other_import_adds)
+        other.dispose()
+    assert added and "本次导入未写入任何内容" in caught.value.message
+    with session.begin():
+        assert list(session.scalars(select(Observation.value).where(Observation.year == 2024))) == [1.0]
+        audited = select(func.count()).select_from(AuditRecord).where(AuditRecord.reason == "补录2024")
+        assert session.scalar(audited) == 0
+
+
+def test_a_dataset_repeating_a_figure_is_refused_before_anything_is_written(session: Session,
+                                                                           sample: Dataset) -> None:
+    before = _count(session)
+    session.rollback()
+    repeated = pl.concat([sample.observations, sample.observations.tail(1).with_columns(value=pl.lit(1.0))])
+    with pytest.raises(InputError) as caught, session.begin():
+        import_dataset(session, Dataset(sample.regions, repeated, None), PROVINCE, "重复")
+    assert "出现多次" in caught.value.message
+    assert _count(session) == before
 
 
 def test_a_county_reads_only_its_own_answers_and_incidents(session: Session, sample: Dataset) -> None:

@@ -560,6 +560,7 @@ def _figure_audit(actor: Actor, row: dict[str, Any], old: dict[str, Any] | None,
 def _write_figures(session: Session, actor: Actor, figures: pl.DataFrame, reason: str) -> tuple[int, int]:
     """Every figure of an import: (written, already stored as given). Refuses the whole import when a stored
     figure changed after it was read (its version moved on)."""
+    _refuse_repeats(figures, "数值")
     stored = _stored_rows(session, Observation, figures, ("value", "state", "source", "note", "version"))
     inserts, updates, audits = [], [], []
     for row in figures.iter_rows(named=True):
@@ -582,6 +583,7 @@ def _write_figures(session: Session, actor: Actor, figures: pl.DataFrame, reason
 
 def _write_targets(session: Session, actor: Actor, targets: pl.DataFrame, reason: str) -> tuple[int, int]:
     """Every target set by the higher level of an import: (written, already stored as given)."""
+    _refuse_repeats(targets, "上级目标")
     stored = _stored_rows(session, AssignedTarget, targets, ("target", "source"))
     inserts, updates, audits = [], [], []
     for row in targets.iter_rows(named=True):
@@ -602,6 +604,16 @@ def _write_targets(session: Session, actor: Actor, targets: pl.DataFrame, reason
     return len(audits), targets.height - len(audits)
 
 
+def _refuse_repeats(rows: pl.DataFrame, what: str) -> None:
+    """One row per (region, year, metric): every file reader refuses repeats, and a dataset built in code must too,
+    as a key written twice would otherwise read as another writer's row (a conflict) at the INSERT."""
+    repeated = rows.filter(pl.struct("region", "year", "metric").is_duplicated())
+    if repeated.height:
+        first = repeated.row(0, named=True)
+        raise InputError(f"{first['region']} {first['year']} 年「{first['metric']}」的{what}出现多次",
+                         Location(field="metric"), expected="每个地区每年每个统计量只有一行")
+
+
 def _stored_rows(session: Session, model: Any, given: pl.DataFrame,
                  columns: tuple[str, ...]) -> dict[tuple[str, int, str], Any]:
     """The stored rows of ``given``'s regions by (region, year, metric), as plain rows (no objects to track)."""
@@ -616,16 +628,22 @@ def _apply(session: Session, model: Any, inserts: list[dict[str, Any]], updates:
     """The batched writes of ``_write_figures`` / ``_write_targets``; an UPDATE matches the row only at the
     version that was read (where the table has one), so a row changed meanwhile refuses the import."""
     table = model.__table__
+    conflict = ConflictError("导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="文件"),
+                             expected="刷新后查看最新内容，再决定是否修改")
     if inserts:
-        _insert_rows(session, table, inserts)
+        try:
+            _insert_rows(session, table, inserts)
+        except IntegrityError as exc:
+            if _unique_violation(exc):  # the rows are distinct (_refuse_repeats): another writer stored one first
+                raise conflict from None
+            raise
     if updates:
         match = table.c.id == bindparam("b_id")
         if "version" in table.c:
             match = match & (table.c.version == bindparam("b_version"))
         done = cast(CursorResult[Any], session.execute(update(table).where(match), updates))
         if done.rowcount != len(updates):
-            raise ConflictError("导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="文件"),
-                                expected="刷新后查看最新内容，再决定是否修改")
+            raise conflict
     if audits:
         _insert_rows(session, AuditRecord.__table__, audits)
     for instance in list(session.identity_map.values()):  # objects read earlier would show the old values
