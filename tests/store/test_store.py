@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Executable, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,6 +167,34 @@ def test_an_import_that_changes_figures_versions_and_audits_each(session: Sessio
         [(y, v, v) for y, v in zip(expected["year"], expected["value"], strict=True)]
 
 
+@contextmanager
+def another_writer(session: Session, database_url: str, moment: str, statement: str,
+                   write: Executable) -> Iterator[list[bool]]:
+    """``write`` committed on a second connection, once, at ``moment`` (a cursor event: before_cursor_execute or
+    after_cursor_execute) of the session's first statement starting with ``statement``; yields whether it ran."""
+    other = db.engine_for(database_url)
+    ran: list[bool] = []
+
+    def meanwhile(conn, cursor, sent, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if sent.startswith(statement) and not ran:
+            ran.append(True)
+            with other.begin() as writer:
+                writer.execute(write)
+
+    engine = session.get_bind()
+    event.listen(engine, moment, meanwhile)
+    try:
+        yield ran
+    finally:
+        event.remove(engine, moment, meanwhile)
+        other.dispose()
+
+
+def _nothing_written(session: Session, reason: str) -> bool:
+    audited = select(func.count()).select_from(AuditRecord).where(AuditRecord.reason == reason)
+    return session.scalar(audited) == 0
+
+
 def test_an_import_over_a_figure_edited_meanwhile_is_refused_whole(database_url: str, session: Session,
                                                                    sample: Dataset) -> None:
     """A clerk saves a figure after an import has read the store and before it writes: the import's
@@ -173,30 +203,16 @@ def test_an_import_over_a_figure_edited_meanwhile_is_refused_whole(database_url:
         pytest.skip("SQLite 在导入开始写入时锁住整个数据库，填报员的保存只能等导入结束：此竞争只在 PostgreSQL 上发生")
     one = (Observation.region == "990104") & (Observation.metric == "urban_sewage_treatment_rate") \
         & (Observation.year == 2023)
-    other = db.engine_for(database_url)
-    edited: list[bool] = []
-
-    def clerk_saves_meanwhile(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.startswith("UPDATE observations") and not edited:
-            edited.append(True)
-            with other.begin() as clerk:
-                clerk.execute(update(Observation).where(one).values(value=77.0, version=Observation.version + 1))
-
+    clerk_saves = update(Observation).where(one).values(value=77.0, version=Observation.version + 1)
     changed = sample.observations.with_columns(value=pl.col("value") + 1)
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", clerk_saves_meanwhile)
-    try:
-        with pytest.raises(ConflictError) as caught, session.begin():
-            import_dataset(session, Dataset(sample.regions, changed, None), PROVINCE, "整体上调")
-    finally:
-        event.remove(engine, "before_cursor_execute", clerk_saves_meanwhile)
-        other.dispose()
-    assert edited and "本次导入未写入任何内容" in caught.value.message
+    with another_writer(session, database_url, "before_cursor_execute", "UPDATE observations", clerk_saves) as ran, \
+            pytest.raises(ConflictError) as caught, session.begin():
+        import_dataset(session, Dataset(sample.regions, changed, None), PROVINCE, "整体上调")
+    assert ran and "本次导入未写入任何内容" in caught.value.message
     with session.begin():
         assert session.scalar(select(Observation.value).where(one)) == 77.0  # the clerk's, kept
         assert set(session.scalars(select(Observation.version).where(~one))) == {1}  # none of the import's
-        audited = select(func.count()).select_from(AuditRecord).where(AuditRecord.reason == "整体上调")
-        assert session.scalar(audited) == 0
+        assert _nothing_written(session, "整体上调")
 
 
 def test_an_import_of_a_figure_another_writer_added_meanwhile_is_refused_whole(database_url: str, session: Session,
@@ -207,29 +223,15 @@ def test_an_import_of_a_figure_another_writer_added_meanwhile_is_refused_whole(d
         pytest.skip("SQLite 在导入读取时即阻止其他写入者提交：此竞争只在 PostgreSQL 上发生")
     new_year = sample.observations.filter(pl.col("year") == 2023).with_columns(year=pl.lit(2024, dtype=pl.Int32))
     first = new_year.row(0, named=True)
-    other = db.engine_for(database_url)
-    added: list[bool] = []
-
-    def other_import_adds(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.startswith("SELECT observations.id") and not added:
-            added.append(True)
-            with other.begin() as writer:
-                writer.execute(Observation.__table__.insert().values(
-                    region=first["region"], year=2024, metric=first["metric"], value=1.0, version=1))
-
-    engine = session.get_bind()
-    event.listen(engine, "after_cursor_execute", other_import_adds)
-    try:
-        with pytest.raises(ConflictError) as caught, session.begin():
-            import_dataset(session, Dataset(sample.regions, new_year, None), PROVINCE, "补录2024")
-    finally:
-        event.remove(engine, "after_cursor_execute", other_import_adds)
-        other.dispose()
-    assert added and "本次导入未写入任何内容" in caught.value.message
+    other_adds = insert(Observation).values(region=first["region"], year=2024, metric=first["metric"], value=1.0,
+                                            version=1)
+    with another_writer(session, database_url, "after_cursor_execute", "SELECT observations.id", other_adds) as ran, \
+            pytest.raises(ConflictError) as caught, session.begin():
+        import_dataset(session, Dataset(sample.regions, new_year, None), PROVINCE, "补录2024")
+    assert ran and "本次导入未写入任何内容" in caught.value.message
     with session.begin():
         assert list(session.scalars(select(Observation.value).where(Observation.year == 2024))) == [1.0]
-        audited = select(func.count()).select_from(AuditRecord).where(AuditRecord.reason == "补录2024")
-        assert session.scalar(audited) == 0
+        assert _nothing_written(session, "补录2024")
 
 
 def test_a_dataset_repeating_a_figure_is_refused_before_anything_is_written(session: Session,
