@@ -366,6 +366,10 @@ def _metric_name(metrics: dict[str, Any], metric: str) -> str:
     return metrics[metric].name if metric in metrics else metric
 
 
+# an import whose rows someone saved between its read and its write (a version moved on, a new row taken)
+_IMPORT_OVERTAKEN = "导入期间有人修改了其中的数据，本次导入未写入任何内容"
+
+
 def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str) -> dict[str, int]:
     """Write a whole dataset in one transaction; any error leaves the store as it was."""
     for code in dataset.regions["code"]:
@@ -380,7 +384,8 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
     counts = {"regions": 0, "observations": 0, "assigned": 0, "answers": 0, "incidents": 0,
               "incidents_removed": 0, "unchanged": 0}
     with session.begin_nested():
-        session.scalars(select(Region).where(Region.code.in_(dataset.regions["code"].to_list()))).all()  # one read
+        # the file's regions read in one query into the session, so each session.get below finds its row there
+        session.scalars(select(Region).where(Region.code.in_(dataset.regions["code"].to_list()))).all()
         for row in dataset.regions.iter_rows(named=True):
             profile = _profile_of(row)
             current = session.get(Region, row["code"])
@@ -418,7 +423,7 @@ def import_dataset(session: Session, dataset: Dataset, actor: Actor, reason: str
                                         key={"condition": row["condition"]}, old=old_answer, new=row, reason=reason))
                 counts["answers"] += 1
         counts["incidents"], counts["incidents_removed"] = _import_incidents(session, dataset, actor, reason)
-        write_or_conflict(session, "导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="文件"),
+        write_or_conflict(session, _IMPORT_OVERTAKEN, Location(field="文件"),
                            one_row=False)
     return counts
 
@@ -628,8 +633,7 @@ def _apply(session: Session, model: Any, inserts: list[dict[str, Any]], updates:
     """The batched writes of ``_write_figures`` / ``_write_targets``; an UPDATE matches the row only at the
     version that was read (where the table has one), so a row changed meanwhile refuses the import."""
     table = model.__table__
-    conflict = ConflictError("导入期间有人修改了其中的数据，本次导入未写入任何内容", Location(field="文件"),
-                             expected="刷新后查看最新内容，再决定是否修改")
+    conflict = _stale(_IMPORT_OVERTAKEN, Location(field="文件"))
     if inserts:
         try:
             _insert_rows(session, table, inserts)
@@ -867,11 +871,16 @@ def write_or_conflict(session: Session, message: str, where: Location, *, one_ro
     try:
         session.flush()
     except StaleDataError:
-        raise ConflictError(message, where, expected="刷新后查看最新内容，再决定是否修改") from None
+        raise _stale(message, where) from None
     except IntegrityError as exc:
         if not (one_row and _unique_violation(exc)):
             raise
-        raise ConflictError(message, where, expected="刷新后查看最新内容，再决定是否修改") from None
+        raise _stale(message, where) from None
+
+
+def _stale(message: str, where: Location) -> ConflictError:
+    """A write refused because someone saved after it was read: what to do about it is always the same."""
+    return ConflictError(message, where, expected="刷新后查看最新内容，再决定是否修改")
 
 
 def _unique_violation(exc: IntegrityError) -> bool:
