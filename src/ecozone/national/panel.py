@@ -35,10 +35,12 @@ __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chu
 
 # Figures judged at once: chunks are sized by rows, not counted, so one engine call's working set does not grow with
 # the country (a panel 16 times the national one is 16 times the chunks, not 16 times the chunk); the national
-# panel (1.5 M figures) is 5 chunks. With the results streamed out chunk by chunk (``national.batch``) and the
+# panel (1.5 M figures) is 7 chunks. With the results streamed out chunk by chunk (``national.batch``) and the
 # batch's allocator settings (``cli.national.BATCH_ALLOCATOR``), peak memory is one chunk's: national 400,000 rows
 # 321 MB, 350,000 273 MB (+3 % time), 300,000 268 MB (+8 %) (benchmarks/README.md, 2026-12-05, fifth session).
-CHUNK_ROWS = 350_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
+# Since the batch reads the next chunk while it judges one (``national.batch._read_ahead``), one more chunk of
+# figures is held: 350,000 rows 304–309 MB, 300,000 285–295 MB, 250,000 256–262 MB (2026-12-06, seventh session).
+CHUNK_ROWS = 300_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
 
 # National statistics are read in bulk: a value needing a clerk's confirmation (a share typed as a
 # fraction) is taken as it is, as ``--accept-warnings`` would; errors still stop the batch.
