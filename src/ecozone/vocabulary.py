@@ -131,7 +131,8 @@ REVIEW_KIND = Codebook("review_kind", {"help": "技术帮扶", "prereview": "省
 ONSITE_RESULT = Codebook("onsite_result", {"unchecked": "未核查", "agrees": "与填报相符", "differs": "与填报不符",
                                            "unverifiable": "无法核实"})
 # background jobs (web.jobs): what a job makes, and where it stands
-JOB_KIND = Codebook("job_kind", {"reports": "各地报告打包", "dossiers": "各地申报材料包打包"})
+JOB_KIND = Codebook("job_kind", {"reports": "各地报告打包", "dossiers": "各地申报材料包打包",
+                                   "upload_check": "检查上传的工作簿", "upload_load": "载入上传的工作簿"})
 JOB_STATUS = Codebook("job_status", {"queued": "排队中", "running": "正在生成", "done": "已完成", "failed": "未能完成"})
 SEVERITY = Codebook("severity", {"general": "一般", "important": "重要", "blocking": "影响申报"})
 # a named place's standing after naming (命名后)

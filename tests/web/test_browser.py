@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
@@ -69,6 +70,36 @@ def test_a_province_uploads_a_workbook_previews_and_confirms(page: Page, tmp_pat
     p.screenshot(path=str(artifacts / "upload-preview-1366.png"), full_page=True)
     p.get_by_role("button", name="确认载入").click()
     expect(p.locator("#imported")).to_contain_text("已载入「青岚县填报.xlsx」")
+
+
+def test_a_large_workbook_is_checked_and_loaded_in_the_background_with_its_progress_shown(
+        page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the size limit (here: any workbook) the check and the load are jobs of the server's own process pool:
+    the page waits on the job, then shows the preview, then what was loaded."""
+    monkeypatch.setenv("ECOZONE_BACKGROUND_UPLOAD_KB", "1")
+    p = page
+    workbook = tmp_path / "青岚县填报.xlsx"
+    shutil.copy(EXCEL / "filled.xlsx", workbook)
+    book = load_workbook(workbook)
+    book[L.SHEET_FIGURES]["L6"] = 97.5
+    book.save(workbook)
+    log_in(p, "sheng")
+    p.goto("/upload")
+    p.get_by_label("工作簿").set_input_files(str(workbook))
+    p.get_by_role("button", name="检查").click()
+    expect(p.locator("h1")).to_have_text("检查上传的工作簿")  # the job's page, refreshing itself
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    p.screenshot(path=str(artifacts / "upload-job-waiting-1366.png"), full_page=True)
+    expect(p.get_by_text("检查结果（尚未写入）")).to_be_visible(timeout=90_000)
+    expect(p.locator("#change-summary")).to_contain_text("数值 修改")
+    expect(p.locator("#changes")).to_contain_text("97.5")
+    for width in (1366, 390):
+        p.set_viewport_size({"width": width, "height": 900})
+        p.screenshot(path=str(artifacts / f"upload-job-preview-{width}.png"), full_page=True)
+    p.get_by_role("button", name="确认载入").click()
+    expect(p.locator("h1")).to_have_text("载入上传的工作簿")
+    expect(p.locator("#imported")).to_contain_text("已载入「青岚县填报.xlsx」", timeout=90_000)
 
 
 def the_county_submits_and_the_reviewer_logs_in(p: Page) -> None:

@@ -188,3 +188,93 @@ def test_a_job_left_running_by_a_killed_worker_is_made_when_handed_out_again_and
     login(client, "zhou")
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job_id}/file").content))
     assert sum(1 for n in archive.namelist() if n.endswith(".xlsx") and "/" in n) == 8
+
+
+def _preview_parts(page: str) -> list[str]:
+    """What a clerk reads on an upload's preview, without the file's number (two uploads of one workbook)."""
+    parts = [re.search(rf'id="{part}".*?</(p|table)>', page, re.S) for part in
+             ("problem-counts", "problems", "change-summary", "changes", "preview", "indicator-shifts")]
+    return [re.sub(r"/upload/\d+/", "/upload/N/", p.group(0)) for p in parts if p is not None]
+
+
+def test_a_large_upload_is_checked_and_loaded_in_the_background_and_previewed_as_a_request_would(
+        client: TestClient, queue: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A province's workbook above the size limit: the request keeps the file and queues the check; the job's page
+    shows the preview a request shows for the same workbook; the confirm queues the load, which writes once."""
+    from pathlib import Path
+
+    from rq import Queue, SimpleWorker
+
+    from tests.web.test_entry import _filled_copy
+
+    assert isinstance(queue, Queue) and isinstance(tmp_path, Path)
+    # 青岚县: one figure changed (L6 → 97.5) and a share typed as a fraction (M4 0.24): a warning to confirm
+    workbook = _filled_copy(tmp_path, {"L6": 97.5, "M4": 0.24})
+    login(client, "sheng")
+    token = csrf_of(client, "/upload")
+    files = {"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")}
+    in_request = client.post("/upload", data={"csrf": token}, files=files)
+    assert in_request.status_code == 200 and "检查结果（尚未写入）" in in_request.text
+    before = client.get("/api/regions/990101/figures").json()
+
+    monkeypatch.setenv("ECOZONE_BACKGROUND_UPLOAD_KB", str(workbook.stat().st_size // 1024 - 1))
+    started = client.post("/upload", data={"csrf": token}, files=files, follow_redirects=False)
+    assert started.status_code == 303 and re.fullmatch(r"/jobs/[0-9a-f]{32}", started.headers["location"])
+    check_url = started.headers["location"]
+    waiting = client.get(check_url).text
+    assert 'data-status="queued"' in waiting and "检查上传的工作簿" in waiting and len(queue) == 1
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    checked = client.get(check_url)
+    assert checked.status_code == 200 and 'http-equiv="refresh"' not in checked.text
+    assert _preview_parts(checked.text) == _preview_parts(in_request.text)  # the page a request would have shown
+    assert "数值 修改 2。" in checked.text and "<td>97.5</td>" in checked.text and "（其中需确认 1 条）" in checked.text
+    job_id = check_url.rsplit("/", 1)[1]
+    assert f'name="preview_job" value="{job_id}"' in checked.text
+    assert client.get("/api/regions/990101/figures").json() == before  # nothing written by the check
+
+    action = re.search(r'action="(/upload/\d+/confirm)"', checked.text).group(1)  # type: ignore[union-attr]
+    unticked = client.post(action, data={"csrf": token, "preview_job": job_id}, follow_redirects=False)
+    assert unticked.status_code == 422 and "勾选「我已核对上述警告，数值无误」" in unticked.text
+    assert 'name="accept_warnings"' in unticked.text and len(queue) == 0  # the stored preview again, nothing queued
+    loading = client.post(action, data={"csrf": token, "preview_job": job_id, "accept_warnings": "true"},
+                          follow_redirects=False)
+    assert loading.status_code == 303 and len(queue) == 1
+    assert client.get("/api/regions/990101/figures").json() == before  # not by the request either
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    loaded = client.get(loading.headers["location"]).text
+    assert re.search(r'id="imported">已载入「青岚县填报.xlsx」：[^<]*数值 2 个', loaded), loaded[-2000:]
+    after = {(f["metric"], f["year"]): f["value"] for f in client.get("/api/regions/990101/figures").json()}
+    moved = {k: v for k, v in after.items() if v != {(f["metric"], f["year"]): f["value"] for f in before}[k]}
+    assert sorted(moved.values()) == [0.24, 97.5]
+
+    again = client.post(action, data={"csrf": token, "preview_job": job_id, "accept_warnings": "true"},
+                        follow_redirects=False)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    refused = client.get(again.headers["location"]).text
+    assert 'data-status="failed"' in refused and "不会重复写入" in refused and 'href="/upload"' in refused
+    # a preview is its owner's: another user cannot read it, nor confirm with it
+    client.post("/logout", data={"csrf": csrf_of(client)})
+    login(client, "zhou")
+    assert client.get(check_url).status_code in (403, 404)
+    assert client.post(action, data={"csrf": csrf_of(client), "preview_job": job_id}).status_code == 404
+
+
+def test_a_large_upload_of_a_region_out_of_the_users_reach_fails_its_check_and_says_why(
+        client: TestClient, queue: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from rq import Queue, SimpleWorker
+
+    from tests.web.test_entry import _filled_copy
+
+    assert isinstance(queue, Queue) and isinstance(tmp_path, Path)
+    workbook = _filled_copy(tmp_path)  # 青岚县 990101: not 石门县's
+    monkeypatch.setenv("ECOZONE_BACKGROUND_UPLOAD_KB", "1")
+    login(client, "shimen")
+    started = client.post("/upload", data={"csrf": csrf_of(client, "/upload")}, follow_redirects=False,
+                          files={"workbook": (workbook.name, workbook.read_bytes(), "application/octet-stream")})
+    assert started.status_code == 303
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    failed = client.get(started.headers["location"]).text
+    message = re.search(r'<p class="error" role="alert">(.+?)</p>', failed)
+    assert 'data-status="failed"' in failed and message is not None and "990101" in message.group(1), failed[-1500:]

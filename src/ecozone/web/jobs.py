@@ -1,6 +1,6 @@
 """Long work of the web app run in the background: a prefecture's reports as one zip (31 s for 8 counties in the
-foreground, minutes for a province) and every county's 申报材料包 (reports, evidence, contents) no longer hold a
-request open.
+foreground, minutes for a province), every county's 申报材料包 (reports, evidence, contents), and the check and the
+load of a large uploaded workbook (a province's board: 2.5 s per 100 counties each) no longer hold a request open.
 
 A job is a row in the store (``store.jobs``); the work runs in a worker process and writes its progress and its
 result there, so any server process shows it. Where it runs: with ``ECOZONE_REDIS_URL`` set, on an RQ queue on that
@@ -10,6 +10,7 @@ server (the embedded default: nothing to install, but a job queued when the serv
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -24,6 +25,7 @@ from ecozone.errors import EcozoneError, UsageError
 __all__ = ["QUEUE_NAME", "dossiers_archive", "reports_archive", "run_job", "submit"]
 
 QUEUE_NAME = "ecozone"
+DONE = "已完成"
 _pool: ProcessPoolExecutor | None = None
 
 
@@ -63,7 +65,7 @@ def run_job(database_url: str, job_id: str) -> None:
                 return
             kind, owner, params = job.kind, job.owner, dict(job.params)
             try:
-                file_id = _WORK[kind](session, job_id, owner, params)
+                file_id, said = _WORK[kind](session, job_id, owner, params)
             except EcozoneError as exc:
                 session.rollback()
                 mark(session, job_id, status="failed", message=exc.message)
@@ -72,19 +74,19 @@ def run_job(database_url: str, job_id: str) -> None:
                 mark(session, job_id, status="failed", message=f"内部错误（{type(exc).__name__}），请联系管理员")
                 raise
             else:
-                mark(session, job_id, status="done", file_id=file_id, message="已完成")
+                mark(session, job_id, status="done", file_id=file_id, message=said)
     finally:
         engine.dispose()
 
 
-def _reports(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> int:
+def _reports(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> tuple[int | None, str]:
     actor, evaluation, step = _board_work(session, job_id, owner, params, "报告")
     with tempfile.TemporaryDirectory(prefix="ecozone-job-") as folder:
         target = reports_archive(evaluation, params["formats"], Path(folder), actor.region, step)
-        return _keep(session, actor, job_id, target)
+        return _keep(session, actor, job_id, target), DONE
 
 
-def _dossiers(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> int:
+def _dossiers(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> tuple[int | None, str]:
     from ecozone.store.repository import evidence_table
 
     actor, evaluation, step = _board_work(session, job_id, owner, params, "申报材料包")
@@ -95,20 +97,61 @@ def _dossiers(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> 
             return table
 
         target = dossiers_archive(evaluation, evidence, Path(folder), actor.region, step)
-        return _keep(session, actor, job_id, target)
+        return _keep(session, actor, job_id, target), DONE
+
+
+def _upload_check(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> tuple[int | None, str]:
+    """A large workbook's check and preview (``web.uploads``, as a request makes a small one's), kept as JSON."""
+    from ecozone.store.jobs import mark
+    from ecozone.store.repository import save_file
+    from ecozone.web.uploads import check_upload, upload_preview
+
+    actor = _owner(session, owner)
+    stored = _own_upload(session, actor, params["file_id"])
+    name, data = stored.filename, stored.data
+    session.rollback()
+    mark(session, job_id, total_steps=2, message=f"正在检查「{name}」……")
+    checked = check_upload(session, actor, data, name, params["standard"])
+    session.rollback()
+    mark(session, job_id, done_steps=1, message="正在试算载入（不写入），评估载入前后的结论……")
+    try:
+        preview = upload_preview(session, actor, checked, _own_upload(session, actor, params["file_id"]),
+                                 params["standard"])
+    finally:
+        session.rollback()  # a dry run: its savepoint is rolled back already, and nothing else is written
+    with session.begin():
+        kept = save_file(session, actor, "job", actor.region, f"{Path(name).stem}_检查结果.json",
+                         json.dumps(preview, ensure_ascii=False).encode(), "application/json", job_id)
+        return int(kept.id), "检查完成，尚未写入"
+
+
+def _upload_load(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> tuple[int | None, str]:
+    """A large workbook's confirmed load, all or nothing, once (``web.uploads.load_upload``)."""
+    from ecozone.errors import ConfirmationNeeded
+    from ecozone.store.jobs import mark
+    from ecozone.store.repository import claim_upload
+    from ecozone.web.uploads import load_upload
+
+    actor = _owner(session, owner)
+    session.rollback()
+    mark(session, job_id, total_steps=1, message="正在写入……")
+    try:
+        with session.begin():
+            stored = claim_upload(session, actor, params["file_id"])
+            loaded = load_upload(session, actor, stored, params["standard"], params["accept_warnings"])
+    except ConfirmationNeeded:
+        raise UsageError("有需要确认的警告，尚未写入：请回到检查结果，勾选「我已核对上述警告，数值无误」"
+                         "后再确认载入") from None
+    return None, loaded
 
 
 def _board_work(session: Any, job_id: str, owner: str, params: dict[str, Any], what: str) -> tuple[Any, Any, Any]:
     """The owner (still active) as an actor, the board's evaluation in their scope, and a step that says progress."""
     from ecozone.catalogue import load_standard
     from ecozone.store.jobs import mark
-    from ecozone.store.repository import Actor, active_user
     from ecozone.web.views import board_view
 
-    user = active_user(session, owner)
-    if user is None:
-        raise UsageError(f"用户 {owner} 已停用，任务取消")
-    actor = Actor(user.name, user.role, user.region, user.department)
+    actor = _owner(session, owner)
     view = board_view(session, actor, load_standard(params["standard"]))
     session.rollback()
     if view.evaluation is None:
@@ -124,6 +167,26 @@ def _board_work(session: Any, job_id: str, owner: str, params: dict[str, Any], w
         mark(session, job_id, done_steps=done, message=f"已生成 {done}/{total}：{names.get(code, code)}")
 
     return actor, view.evaluation, step
+
+
+def _owner(session: Any, owner: str) -> Any:
+    """The job's owner as an actor, if still active: a job runs with its owner's rights as they are now."""
+    from ecozone.store.repository import Actor, active_user
+
+    user = active_user(session, owner)
+    if user is None:
+        raise UsageError(f"用户 {owner} 已停用，任务取消")
+    return Actor(user.name, user.role, user.region, user.department)
+
+
+def _own_upload(session: Any, actor: Any, file_id: int) -> Any:
+    """The owner's own uploaded workbook (a job is given its id by the owner's request)."""
+    from ecozone.store.repository import stored_file
+
+    stored = stored_file(session, actor, file_id)
+    if stored.kind != "upload" or stored.uploaded_by != actor.name:
+        raise UsageError(f"没有编号为 {file_id} 的上传")
+    return stored
 
 
 def _keep(session: Any, actor: Any, job_id: str, target: Path) -> int:
@@ -174,4 +237,5 @@ def dossiers_archive(evaluation: Any, evidence: Any, folder: Path, region: str, 
     return target
 
 
-_WORK = {"reports": _reports, "dossiers": _dossiers}
+_WORK = {"reports": _reports, "dossiers": _dossiers, "upload_check": _upload_check,
+         "upload_load": _upload_load}

@@ -10,43 +10,34 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecozone import api
 from ecozone.catalogue import load_standard
 from ecozone.catalogue.vetoes import condition_ids, load_veto_catalogue
 from ecozone.errors import ConfirmationNeeded, ConflictError, EcozoneError, InputError, Location, ScopeError
 from ecozone.io.answers import normalise_answer, parse_date
 from ecozone.io.excel.marked_copy import write_errors_workbook
 from ecozone.io.excel.read import WorkbookImport
-from ecozone.io.problems import ERROR, Problem
-from ecozone.store.models import Answer, Region, StoredFile
+from ecozone.store.jobs import create_job, job_of
+from ecozone.store.models import Answer, StoredFile
 from ecozone.store.repository import (
     MAX_FILE_BYTES,
     answers_of,
-    audit_mark,
     claim_upload,
-    county_overreach,
-    describe_import,
-    evaluable_dataset,
-    import_dataset,
     locked_by,
     safe_filename,
     save_file,
     set_answer,
     stored_file,
-    written_since,
-    years_with_data,
 )
 from ecozone.vocabulary import ANSWER
-from ecozone.web.changes import upload_changes, verdict_shifts
 from ecozone.web.downloads import attachment
+from ecozone.web.jobs import submit
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
+from ecozone.web.uploads import check_upload, in_background, load_upload, preview_of, upload_preview
 from ecozone.web.views import region_view
 
 router = APIRouter(include_in_schema=False)
@@ -206,7 +197,8 @@ async def upload(
     workbook: Annotated[UploadFile, File()],
     session: Annotated[Session, Depends(database)],
 ) -> Any:
-    """Check the workbook and show what would be written; nothing is written yet."""
+    """Check the workbook and show what would be written; nothing is written yet. A large workbook is kept and
+    checked by a background job, whose page shows the same preview when it is done."""
     who = viewer(request)
     check_csrf(request, csrf)
     allowed(who, "load", who.region)  # a role that may not load is refused before the file is read
@@ -220,83 +212,28 @@ async def upload(
         if len(data) > MAX_FILE_BYTES:  # said as such, not read in part and then called damaged
             raise InputError(f"文件「{name}」超过 {MAX_FILE_BYTES // 1048576} MB 的上限", Location(field="工作簿"),
                              expected="拆分为多个工作簿（如每个县一个）后分别上传")
+        if in_background(len(data)):
+            with session.begin():
+                stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
+                job = create_job(session, who.actor, "upload_check",
+                                 {"file_id": stored.id, "standard": state(request).standard})
+            submit(state(request).engine.url.render_as_string(hide_password=False), job.id)
+            return RedirectResponse(f"/jobs/{job.id}", status_code=303)
         with session.begin():
             checked = _checked(session, who, data, name, state(request).standard)
             stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
-            preview = _preview(session, who, checked, stored, state(request).standard)
+            preview = upload_preview(session, who.actor, checked, stored, state(request).standard)
     except EcozoneError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
     return page(request, who, "upload.html", error=None, preview=preview)
 
 
 def _checked(session: Session, who: Viewer, data: bytes, name: str, standard_id: str) -> WorkbookImport:
-    """Every problem of an upload, as the preview lists them and the marked copy marks them: the workbook's own,
-    and what the user's role may not set (an error of the preview, as the confirm would refuse it)."""
-    checked = _check(data, name, standard_id)
-    if checked.dataset is None:
-        return checked
-    for code in checked.dataset.regions["code"].to_list():
-        allowed(who, "load", code)
-    for found in county_overreach(session, checked.dataset, who.actor):
-        sheet, cell = checked.places.get(found.key, (found.sheet, None))
-        checked.problems.add(Problem(
-            ERROR, "not_for_county", f"县级填报员不能修改 {found.region} 的{found.what}",
-            "由州（市）级审核员确定；请保持原值，或请审核员修改", sheet=sheet, cell=cell))
-    return checked
-
-
-def _check(data: bytes, name: str, standard_id: str) -> WorkbookImport:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(name).name
-        path.write_bytes(data)
-        return api.check_workbook(path, load_standard(standard_id))
-
-
-def _preview(session: Session, who: Viewer, checked: WorkbookImport, stored: StoredFile,
-             standard_id: str) -> dict[str, Any]:
-    """What the confirm would write, and how each region would then stand: the import itself is run in a
-    savepoint that is rolled back, and the store as it would then be is evaluated, as its page will be —
-    so stored incidents and answers the file does not mention count, as they will after the confirm."""
-    problems = checked.problems
-    preview: dict[str, Any] = {
-        "file": stored, "errors": len(problems.errors), "to_confirm": len(problems.to_confirm),
-        "counts": problems.counts(),
-        "problems": problems.sorted(), "regions": [], "changes": None, "kept_incidents": [],
-    }
-    if checked.dataset is None or problems.errors:
-        return preview
-    dataset = checked.dataset
-    standard = load_standard(standard_id)
-    codes = dataset.regions["code"].to_list()
-    stored_now = evaluable_dataset(session, who.actor, standard).restricted_to(codes)
-    before = api.evaluate(standard, stored_now, vetoes=True, years=years_with_data(session)) \
-        if stored_now.observations.height else None
-    reason = f"上传预览（不写入，文件 {stored.id}）"
-    dry = session.begin_nested()
+    """The upload checked as the viewer: a region they may not load is refused as any page refuses it (403)."""
     try:
-        mark = audit_mark(session)
-        import_dataset(session, dataset, who.actor, reason)
-        written = written_since(session, mark, reason)
-        names = {code: name for code, name in session.execute(select(Region.code, Region.name)
-                                                              .where(Region.code.in_(codes)))}
-        changes = upload_changes(written, standard, names)
-        after = evaluable_dataset(session, who.actor, standard)
-        years = years_with_data(session)
-    finally:
-        dry.rollback()
-    after = after.restricted_to(codes)
-    evaluation = api.evaluate(standard, after, vetoes=True, years=years)
-    preview["changes"] = changes
-    preview["regions"] = verdict_shifts(before, evaluation)
-    if after.incidents is not None:  # stored, and not in the file: kept as they are, and said so
-        same = ["region", "date", "grade", "name"]
-        listed = dataset.incidents if dataset.incidents is not None else after.incidents.head(0)
-        kept = after.incidents.with_columns(pl.col("name").fill_null("")).join(
-            listed.with_columns(pl.col("name").fill_null("")), on=same, how="anti")
-        names = dict(zip(after.regions["code"], after.regions["name"], strict=True))
-        preview["kept_incidents"] = [{**k, "name": names.get(k["region"], "")}
-                                     for k in kept.group_by("region").len().sort("region").to_dicts()]
-    return preview
+        return check_upload(session, who.actor, data, name, standard_id)
+    except ScopeError as exc:
+        raise HTTPException(status_code=403, detail=exc.message) from None
 
 
 @router.get("/upload/{file_id}/marked.xlsx")
@@ -321,6 +258,9 @@ def marked_upload(file_id: int, request: Request, session: Annotated[Session, De
                     headers=attachment(target.name))
 
 
+_UNTICKED = "有需要确认的警告，尚未写入：请核对下表中的警告，勾选「我已核对上述警告，数值无误」后再点「确认载入」"
+
+
 @router.post("/upload/{file_id}/confirm")
 def confirm_upload(
     file_id: int,
@@ -328,32 +268,46 @@ def confirm_upload(
     csrf: Annotated[str, Form()],
     session: Annotated[Session, Depends(database)],
     accept_warnings: Annotated[bool, Form()] = False,
+    preview_job: Annotated[str | None, Form()] = None,
 ) -> Any:
-    """Write a checked upload, all or nothing, once."""
+    """Write a checked upload, all or nothing, once; a large one by a background job (``preview_job``: the job
+    whose preview was confirmed, shown again, without checking anew, when its warnings were not ticked)."""
     who = viewer(request)
     check_csrf(request, csrf)
+    standard_id = state(request).standard
+    if preview_job:
+        try:
+            checked_job = job_of(session, who.actor, preview_job)
+            preview = preview_of(session, checked_job)
+        except ScopeError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        if preview is None or preview["file"]["id"] != file_id:
+            raise HTTPException(status_code=404, detail=f"任务 {preview_job[:32]} 不是这份上传的检查")
+        if preview["to_confirm"] and not accept_warnings:
+            return page(request, who, "upload.html", preview=preview, preview_job=checked_job.id,
+                        status_code=422, error=_UNTICKED)
+        session.rollback()
+        with session.begin():  # the job claims the upload as it writes: a second confirm's job is refused there
+            job = create_job(session, who.actor, "upload_load", {"file_id": file_id, "standard": standard_id,
+                                                                  "accept_warnings": accept_warnings})
+        submit(state(request).engine.url.render_as_string(hide_password=False), job.id)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
     try:
         with session.begin():  # one transaction: the mark that it happened, first, and the import
-            stored = _pending_upload(session, who, file_id)
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / stored.filename
-                path.write_bytes(stored.data)
-                dataset = api.load_dataset(path, standard=load_standard(state(request).standard),
-                                           accept_warnings=accept_warnings)
-            counts = import_dataset(session, dataset, who.actor, f"网页上传「{stored.filename}」（文件 {stored.id}）")
+            loaded = load_upload(session, who.actor, _pending_upload(session, who, file_id), standard_id,
+                                 accept_warnings)
     except ConflictError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=409)
     except ConfirmationNeeded:  # the box was not ticked: the same preview again, with what to do said on the page
         session.rollback()
         with session.begin():
             stored = stored_file(session, who.actor, file_id)
-            checked = _checked(session, who, stored.data, stored.filename, state(request).standard)
-            preview = _preview(session, who, checked, stored, state(request).standard)
-        return page(request, who, "upload.html", preview=preview, status_code=422,
-                    error="有需要确认的警告，尚未写入：请核对下表中的警告，勾选「我已核对上述警告，数值无误」后再点「确认载入」")
+            checked = _checked(session, who, stored.data, stored.filename, standard_id)
+            preview = upload_preview(session, who.actor, checked, stored, standard_id)
+        return page(request, who, "upload.html", preview=preview, status_code=422, error=_UNTICKED)
     except EcozoneError as exc:
         return page(request, who, "upload.html", preview=None, error=exc.message, status_code=422)
-    return page(request, who, "upload.html", preview=None, error=None, imported=describe_import(counts), file=stored)
+    return page(request, who, "upload.html", preview=None, error=None, loaded=loaded)
 
 
 def _pending_upload(session: Session, who: Viewer, file_id: int) -> StoredFile:

@@ -1,5 +1,6 @@
-"""Background jobs in the browser: start one (a prefecture's reports, or every county's 申报材料包, as one zip),
-watch its progress on its own page, download its result. Only the user who started a job sees it."""
+"""Background jobs in the browser: start one (a prefecture's reports, or every county's 申报材料包, as one zip; a
+large upload starts its own from the upload page), watch its progress on its own page, download its result. Only
+the user who started a job sees it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ecozone.web.downloads import attachment
 from ecozone.web.jobs import submit
 from ecozone.web.routes.pages import page
 from ecozone.web.security import check_csrf, database, state, viewer
+from ecozone.web.uploads import preview_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,8 +58,14 @@ def _started(request: Request, session: Session, who: Any, kind: str, params: di
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(job_id: str, request: Request, session: Annotated[Session, Depends(database)]) -> Any:
+    """A job's progress; once done, its result: a download, or for an upload the page a request would have shown
+    (the preview to confirm, or what was loaded)."""
     who = viewer(request)
     job = job_of(session, who.actor, job_id)
+    if job.status == "done" and job.kind == "upload_check":
+        return page(request, who, "upload.html", preview=preview_of(session, job), preview_job=job.id, error=None)
+    if job.status == "done" and job.kind == "upload_load":
+        return page(request, who, "upload.html", preview=None, error=None, loaded=job.message)
     stuck = stalled(job)
     return page(request, who, "job.html", job=job, kind_text=JOB_KIND[job.kind], status_text=JOB_STATUS[job.status],
                 running=job.status in ("queued", "running") and not stuck, stalled=stuck,
