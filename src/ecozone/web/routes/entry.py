@@ -20,7 +20,7 @@ from ecozone.errors import ConfirmationNeeded, ConflictError, EcozoneError, Inpu
 from ecozone.io.answers import normalise_answer, parse_date
 from ecozone.io.excel.marked_copy import write_errors_workbook
 from ecozone.io.excel.read import WorkbookImport
-from ecozone.store.jobs import create_job, job_of
+from ecozone.store.jobs import job_of
 from ecozone.store.models import Answer, StoredFile
 from ecozone.store.repository import (
     MAX_FILE_BYTES,
@@ -34,7 +34,7 @@ from ecozone.store.repository import (
 )
 from ecozone.vocabulary import ANSWER
 from ecozone.web.downloads import attachment
-from ecozone.web.jobs import submit
+from ecozone.web.routes.jobs import start_job
 from ecozone.web.routes.pages import may, page
 from ecozone.web.security import Viewer, allowed, check_csrf, database, state, viewer
 from ecozone.web.uploads import check_upload, in_background, load_upload, preview_of, upload_preview
@@ -215,10 +215,7 @@ async def upload(
         if in_background(len(data)):
             with session.begin():
                 stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
-                job = create_job(session, who.actor, "upload_check",
-                                 {"file_id": stored.id, "standard": state(request).standard})
-            submit(state(request).engine.url.render_as_string(hide_password=False), job.id)
-            return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+            return start_job(request, session, who, "upload_check", {"file_id": stored.id})
         with session.begin():
             checked = _checked(session, who, data, name, state(request).standard)
             stored = save_file(session, who.actor, "upload", who.region, name, data, workbook.content_type)
@@ -287,11 +284,8 @@ def confirm_upload(
             return page(request, who, "upload.html", preview=preview, preview_job=checked_job.id,
                         status_code=422, error=_UNTICKED)
         session.rollback()
-        with session.begin():  # the job claims the upload as it writes: a second confirm's job is refused there
-            job = create_job(session, who.actor, "upload_load", {"file_id": file_id, "standard": standard_id,
-                                                                  "accept_warnings": accept_warnings})
-        submit(state(request).engine.url.render_as_string(hide_password=False), job.id)
-        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+        # the job claims the upload as it writes: a second confirm's job is refused there
+        return start_job(request, session, who, "upload_load", {"file_id": file_id, "accept_warnings": accept_warnings})
     try:
         with session.begin():  # one transaction: the mark that it happened, first, and the import
             loaded = load_upload(session, who.actor, _pending_upload(session, who, file_id), standard_id,

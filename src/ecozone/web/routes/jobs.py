@@ -35,7 +35,7 @@ def start_reports(request: Request, csrf: Annotated[str, Form()], session: Annot
     if unknown or not chosen:
         raise HTTPException(status_code=422, detail=f"报告格式「{'、'.join(unknown) or '（未选）'}」不可用"
                                                     f"（应为 {'、'.join(REPORT_FORMATS)} 中的一种或几种）")
-    return _started(request, session, who, "reports", {"formats": chosen})
+    return start_job(request, session, who, "reports", {"formats": chosen})
 
 
 @router.post("/board/dossiers-job")
@@ -45,10 +45,10 @@ def start_dossiers(request: Request, csrf: Annotated[str, Form()],
     who = viewer(request)
     check_csrf(request, csrf)
     who.actor.require("view", who.region)
-    return _started(request, session, who, "dossiers", {})
+    return start_job(request, session, who, "dossiers", {})
 
 
-def _started(request: Request, session: Session, who: Any, kind: str, params: dict[str, Any]) -> RedirectResponse:
+def start_job(request: Request, session: Session, who: Any, kind: str, params: dict[str, Any]) -> RedirectResponse:
     """The job stored (with the server's standard), started, and the user sent to its page."""
     with session.begin():
         job = create_job(session, who.actor, kind, {**params, "standard": state(request).standard})
