@@ -170,12 +170,18 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client: Test
     assert streamed.status_code == 413
 
 
-def test_a_short_secret_is_refused_at_start_and_private_pages_are_not_cached(client: TestClient) -> None:
+def test_a_short_secret_or_a_mistyped_setting_is_refused_at_start_and_private_pages_are_not_cached(
+        client: TestClient) -> None:
     from ecozone.errors import UsageError
     from ecozone.web.app import create_app
 
     with pytest.raises(UsageError, match="ECOZONE_SECRET"):
         create_app("sqlite://", secret="a")
+    for typo in ("256k", "-1", "1.5"):
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("ECOZONE_BACKGROUND_UPLOAD_KB", typo)
+            with pytest.raises(UsageError, match=f"ECOZONE_BACKGROUND_UPLOAD_KB 不是非负整数：「{re.escape(typo)}」"):
+                create_app("sqlite://")
     login(client, "shimen")
     assert client.get("/regions/990104").headers.get("cache-control") == "no-store"
     assert "no-store" not in client.get("/static/ecozone.css").headers.get("cache-control", "")

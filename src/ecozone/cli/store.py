@@ -231,8 +231,10 @@ def serve(
 
     from ecozone.catalogue import load_standard
     from ecozone.store import db
+    from ecozone.web.uploads import background_upload_kb
 
     load_standard(standard)
+    background_upload_kb()  # said here, in the terminal, not as a traceback from inside uvicorn's workers
     db.upgrade()
     # every worker must sign sessions with the same key, or a login holds only on one of them
     os.environ.setdefault("ECOZONE_SECRET", secrets.token_hex(32))

@@ -30,6 +30,7 @@ from ecozone.store import db
 from ecozone.vocabulary import ROLE
 from ecozone.web.routes import api, auth, board, entry, evidence, jobs, ledger, onsite, pages, reports, requests
 from ecozone.web.security import SESSION_COOKIE, WebState, viewer_or_none
+from ecozone.web.uploads import background_upload_kb
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -106,6 +107,7 @@ def create_app(database_url: str | None = None, secret: str | None = None, stand
         raise UsageError(f"ECOZONE_SECRET 太短（{len(secret)} 个字符），会话签名可被猜出",
                          Location(field="ECOZONE_SECRET"),
                          expected=f"至少 {MIN_SECRET_LENGTH} 个随机字符（可用 openssl rand -hex 32 生成）")
+    background_upload_kb()  # a mistyped ECOZONE_BACKGROUND_UPLOAD_KB stops the start, not a clerk's upload
     engine = db.engine_for(database_url)
     # FastAPI's own /docs and /redoc load scripts from a CDN (blocked here by the CSP, and absent on an
     # intranet): /docs is ours (pages.py), the vendored Swagger UI behind the login; the schema itself stays

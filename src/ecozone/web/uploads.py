@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ecozone import api
 from ecozone.catalogue import load_standard
+from ecozone.errors import Location, UsageError
 from ecozone.io.excel.read import WorkbookImport
 from ecozone.io.problems import ERROR, Problem
 from ecozone.store.models import Job, Region, StoredFile
@@ -35,7 +36,8 @@ from ecozone.store.repository import (
 )
 from ecozone.web.changes import upload_changes, verdict_shifts
 
-__all__ = ["CHANGES_SHOWN", "check_upload", "in_background", "load_upload", "preview_of", "upload_preview"]
+__all__ = ["CHANGES_SHOWN", "background_upload_kb", "check_upload", "in_background", "load_upload", "preview_of",
+           "upload_preview"]
 
 # A workbook larger than this is checked and loaded by a background job, with its progress on a page of its own.
 # A county's workbook (five years) is ~38 KB and previews in ~0.4 s; each further county adds ~8.4 KB and ~20 ms,
@@ -46,8 +48,21 @@ CHANGES_SHOWN = 300  # lines of the change list kept in a preview (deletions fir
 
 def in_background(size: int) -> bool:
     """Whether a workbook of ``size`` bytes is checked and loaded by a background job rather than the request."""
-    limit = int(os.environ.get("ECOZONE_BACKGROUND_UPLOAD_KB") or BACKGROUND_UPLOAD_KB)
-    return size > limit * 1024
+    return size > background_upload_kb() * 1024
+
+
+def background_upload_kb() -> int:
+    """The size line in KB: ECOZONE_BACKGROUND_UPLOAD_KB, else BACKGROUND_UPLOAD_KB. The server checks it as it
+    starts, so a mistyped value stops the start rather than a clerk's upload."""
+    given = os.environ.get("ECOZONE_BACKGROUND_UPLOAD_KB", "").strip()
+    if not given:
+        return BACKGROUND_UPLOAD_KB
+    if not given.isdigit():
+        raise UsageError(f"ECOZONE_BACKGROUND_UPLOAD_KB 不是非负整数：「{given}」",
+                         Location(field="ECOZONE_BACKGROUND_UPLOAD_KB"),
+                         expected=f"工作簿大于多少 KB 时在后台检查和载入，如 {BACKGROUND_UPLOAD_KB}"
+                                  "（0：每个上传都在后台）")
+    return int(given)
 
 
 def check_upload(session: Session, actor: Actor, data: bytes, name: str, standard_id: str) -> WorkbookImport:
