@@ -278,3 +278,73 @@ def test_a_large_upload_of_a_region_out_of_the_users_reach_fails_its_check_and_s
     failed = client.get(started.headers["location"]).text
     message = re.search(r'<p class="error" role="alert">(.+?)</p>', failed)
     assert 'data-status="failed"' in failed and message is not None and "990101" in message.group(1), failed[-1500:]
+
+
+def test_stopping_the_server_ends_its_job_process(tmp_path: object, sample: object) -> None:
+    """The embedded pool: `ecozone serve` stopped as a service manager stops it (SIGTERM) leaves no job process
+    behind (one used to wait for work for ever, 200–240 MB)."""
+    import secrets
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    from ecozone.dataset import Dataset
+    from tests.web.conftest import PASSWORD, stocked
+
+    assert isinstance(tmp_path, Path) and isinstance(sample, Dataset)
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    stocked(url, sample, "测试")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "ECOZONE_REDIS_URL"}
+    env.update(ECOZONE_DATABASE_URL=url, ECOZONE_SECRET=secrets.token_hex(32))
+    server = subprocess.Popen([str(Path(sys.executable).with_name("ecozone")), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/login", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and server.poll() is None, "the server never started"
+                time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=60) as web:
+            token = re.search(r'name="csrf" value="([^"]+)"', web.get("/login").text).group(1)  # type: ignore[union-attr]
+            web.post("/login", data={"name": "zhou", "password": PASSWORD, "csrf": token})
+            started = web.post("/board/reports-job", data={"csrf": csrf_of(web), "formats": ["xlsx"]})  # type: ignore[arg-type]
+            assert started.status_code == 303, started.text[-800:]
+            while 'data-status="done"' not in (done := web.get(started.headers["location"]).text):
+                assert 'data-status="failed"' not in done and time.monotonic() < deadline + 120, done[-800:]
+                time.sleep(0.3)
+        children = _children(server.pid)
+        assert children, "the job ran in a process of the server's own pool"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while (left := [pid for pid in children if Path(f"/proc/{pid}").exists()]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in left:  # not left behind by a failing run either
+        os.kill(pid, 9)
+    assert not left, f"processes of the stopped server still running: {left}"
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found

@@ -47,8 +47,27 @@ def submit(database_url: str, job_id: str) -> None:
         return
     if _pool is None:  # one job at a time per server process: the reports already use every core; spawned, as
         # forking a server's process copies its threads' locks mid-use
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_leave_with_the_server)
     _pool.submit(run_job, database_url, job_id)
+
+
+def _leave_with_the_server() -> None:
+    """In the pool's process: end when the server's process ends. uvicorn stops on SIGTERM by raising the signal
+    again after its shutdown, so the server dies without Python's exit hooks, and a pool process (which holds its
+    own queue's write end, so never reads an end of file) waited for work for ever: 200–240 MB each. A job cut
+    short this way is left running and its page says so after STALLED_AFTER."""
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the server's process has ended, however it ended
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ecozone-server-watch", daemon=True).start()
 
 
 def run_job(database_url: str, job_id: str) -> None:
