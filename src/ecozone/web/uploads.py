@@ -46,6 +46,7 @@ __all__ = ["CHANGES_SHOWN", "background_upload_kb", "check_upload", "in_backgrou
 BACKGROUND_UPLOAD_KB = 256
 CHANGES_SHOWN = 300  # lines of the change list kept in a preview (deletions first); the summary counts them all
 
+
 def in_background(size: int) -> bool:
     """Whether a workbook of ``size`` bytes is checked and loaded by a background job rather than the request."""
     return size > background_upload_kb() * 1024
