@@ -159,6 +159,36 @@ def test_a_job_whose_worker_was_killed_says_so_instead_of_refreshing_for_ever(cl
     assert "3/8" in stuck  # how far it got is still shown
 
 
+def test_a_job_queued_too_long_says_it_may_have_been_lost_and_keeps_waiting(client: TestClient,
+                                                                            database_url: str) -> None:
+    """The embedded pool forgets its queue when the server stops; a job still queued after the limit says so."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from ecozone.store import db
+    from ecozone.store.jobs import STALLED_AFTER, create_job
+    from ecozone.store.models import Job
+    from ecozone.store.repository import Actor
+
+    engine = db.engine_for(database_url)
+    with db.session_factory(engine)() as session:
+        with session.begin():
+            job_id = create_job(session, Actor("zhou", "prefecture", "990100"), "reports",
+                                {"formats": ["xlsx"], "standard": "mee-2019"}).id
+        login(client, "zhou")
+        fresh = client.get(f"/jobs/{job_id}").text
+        assert 'data-status="queued"' in fresh and "job-waiting" not in fresh
+        with session.begin():
+            session.execute(update(Job).where(Job.id == job_id).values(
+                created_at=dt.datetime.now(dt.UTC) - STALLED_AFTER - dt.timedelta(seconds=5)))
+    engine.dispose()
+    late = client.get(f"/jobs/{job_id}").text
+    said = re.search(r'id="job-waiting">(.+?)</p>', late)
+    assert said is not None and "任务已丢失" in said.group(1) and "返回看板重新发起" in said.group(1)
+    assert 'http-equiv="refresh"' in late  # it may still only be waiting: the page keeps looking
+
+
 def test_a_job_left_running_by_a_killed_worker_is_made_when_handed_out_again_and_a_done_one_is_not(
         client: TestClient, database_url: str) -> None:
     from ecozone.store import db

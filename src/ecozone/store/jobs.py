@@ -16,7 +16,7 @@ from ecozone.store.models import Job
 from ecozone.store.repository import Actor
 from ecozone.vocabulary import JOB_KIND
 
-__all__ = ["STALLED_AFTER", "claim", "create_job", "job_of", "mark", "stalled"]
+__all__ = ["STALLED_AFTER", "claim", "create_job", "job_of", "mark", "stalled", "waiting_long"]
 
 # a running job marks every region it finishes (seconds apart); this long without a mark, its worker was stopped hard
 STALLED_AFTER = dt.timedelta(minutes=15)
@@ -68,3 +68,13 @@ def stalled(job: Job, now: dt.datetime | None = None) -> bool:
         return False
     moved = moved if moved.tzinfo else moved.replace(tzinfo=dt.UTC)  # SQLite gives it back without its zone
     return (now or dt.datetime.now(dt.UTC)) - moved > STALLED_AFTER
+
+
+def waiting_long(job: Job, now: dt.datetime | None = None) -> bool:
+    """A job still queued STALLED_AFTER after it was asked for: behind long jobs, or lost with a server's own pool
+    when that server stopped (nothing in the store tells which, so the page says both)."""
+    asked = job.created_at
+    if job.status != "queued" or asked is None:
+        return False
+    asked = asked if asked.tzinfo else asked.replace(tzinfo=dt.UTC)
+    return (now or dt.datetime.now(dt.UTC)) - asked > STALLED_AFTER

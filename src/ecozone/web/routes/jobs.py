@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ecozone.reports.render import FORMATS as REPORT_FORMATS
-from ecozone.store.jobs import STALLED_AFTER, create_job, job_of, stalled
+from ecozone.store.jobs import STALLED_AFTER, create_job, job_of, stalled, waiting_long
 from ecozone.store.models import StoredFile
 from ecozone.vocabulary import JOB_KIND, JOB_STATUS
 from ecozone.web.downloads import attachment
@@ -68,7 +68,7 @@ def job_page(job_id: str, request: Request, session: Annotated[Session, Depends(
         return page(request, who, "upload.html", preview=None, error=None, loaded=job.message)
     stuck = stalled(job)
     return page(request, who, "job.html", job=job, kind_text=JOB_KIND[job.kind], status_text=JOB_STATUS[job.status],
-                running=job.status in ("queued", "running") and not stuck, stalled=stuck,
+                running=job.status in ("queued", "running") and not stuck, stalled=stuck, waiting=waiting_long(job),
                 stalled_minutes=int(STALLED_AFTER.total_seconds() // 60))
 
 
