@@ -73,6 +73,7 @@ __all__ = [
     "list_users",
     "load_dataset",
     "locked_by",
+    "own_upload",
     "regions_in_scope",
     "require_open",
     "revision",
@@ -1026,9 +1027,7 @@ def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
     """Mark the actor's pending upload as imported, as the first write of the import's transaction, so of
     several confirms of one upload exactly one goes on (the others wait for its commit, then match no
     row). Rolled back with the import if the import fails."""
-    stored = stored_file(session, actor, file_id)
-    if stored.kind != "upload" or stored.uploaded_by != actor.name:
-        raise ScopeError(f"没有编号为 {file_id} 的待确认上传")
+    stored = own_upload(session, actor, file_id)
     claimed = session.execute(
         update(StoredFile).where(StoredFile.id == file_id, StoredFile.imported_at.is_(None))
         .values(imported_at=dt.datetime.now(dt.UTC)).execution_options(synchronize_session=False))
@@ -1038,6 +1037,14 @@ def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
         raise ConflictError(f"「{stored.filename}」已于 {when} 载入，不会重复写入", Location(field="文件"),
                             expected="在地区页面查看已写入的数据")
     session.refresh(stored)
+    return stored
+
+
+def own_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
+    """A workbook the actor uploaded (an upload is its uploader's alone, even in another user's scope)."""
+    stored = stored_file(session, actor, file_id)
+    if stored.kind != "upload" or stored.uploaded_by != actor.name:
+        raise ScopeError(f"没有编号为 {file_id} 的上传")
     return stored
 
 

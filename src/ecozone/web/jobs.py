@@ -122,11 +122,11 @@ def _dossiers(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> 
 def _upload_check(session: Any, job_id: str, owner: str, params: dict[str, Any]) -> tuple[int | None, str]:
     """A large workbook's check and preview (``web.uploads``, as a request makes a small one's), kept as JSON."""
     from ecozone.store.jobs import mark
-    from ecozone.store.repository import save_file
+    from ecozone.store.repository import own_upload, save_file
     from ecozone.web.uploads import check_upload, upload_preview
 
     actor = _owner(session, owner)
-    stored = _own_upload(session, actor, params["file_id"])
+    stored = own_upload(session, actor, params["file_id"])
     name, data = stored.filename, stored.data
     session.rollback()
     mark(session, job_id, total_steps=2, message=f"正在检查「{name}」……")
@@ -134,8 +134,8 @@ def _upload_check(session: Any, job_id: str, owner: str, params: dict[str, Any])
     session.rollback()
     mark(session, job_id, done_steps=1, message="正在试算载入（不写入），评估载入前后的结论……")
     try:
-        preview = upload_preview(session, actor, checked, _own_upload(session, actor, params["file_id"]),
-                                 params["standard"])
+        # stored was expired by the rollbacks above: SQLAlchemy reads it again as the preview uses it
+        preview = upload_preview(session, actor, checked, stored, params["standard"])
     finally:
         session.rollback()  # a dry run: its savepoint is rolled back already, and nothing else is written
     with session.begin():
@@ -196,16 +196,6 @@ def _owner(session: Any, owner: str) -> Any:
     if user is None:
         raise UsageError(f"用户 {owner} 已停用，任务取消")
     return Actor(user.name, user.role, user.region, user.department)
-
-
-def _own_upload(session: Any, actor: Any, file_id: int) -> Any:
-    """The owner's own uploaded workbook (a job is given its id by the owner's request)."""
-    from ecozone.store.repository import stored_file
-
-    stored = stored_file(session, actor, file_id)
-    if stored.kind != "upload" or stored.uploaded_by != actor.name:
-        raise UsageError(f"没有编号为 {file_id} 的上传")
-    return stored
 
 
 def _keep(session: Any, actor: Any, job_id: str, target: Path) -> int:

@@ -27,6 +27,7 @@ from ecozone.store.repository import (
     answers_of,
     claim_upload,
     locked_by,
+    own_upload,
     safe_filename,
     save_file,
     set_answer,
@@ -239,11 +240,9 @@ def marked_upload(file_id: int, request: Request, session: Annotated[Session, De
     who = viewer(request)
     with session.begin():
         try:
-            stored = stored_file(session, who.actor, file_id)
+            stored = own_upload(session, who.actor, file_id)
         except ScopeError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None
-        if stored.kind != "upload" or stored.uploaded_by != who.name:
-            raise HTTPException(status_code=404, detail=f"没有编号为 {file_id} 的上传")
         checked = _checked(session, who, stored.data, stored.filename, state(request).standard)
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / Path(stored.filename).name
