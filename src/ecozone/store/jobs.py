@@ -63,18 +63,17 @@ def claim(session: Session, job_id: str) -> Job | None:
 
 def stalled(job: Job, now: dt.datetime | None = None) -> bool:
     """A job said to run that has not moved for STALLED_AFTER: its worker was killed (a warm restart finishes it)."""
-    moved = job.updated_at or job.created_at
-    if job.status != "running" or moved is None:
-        return False
-    moved = moved if moved.tzinfo else moved.replace(tzinfo=dt.UTC)  # SQLite gives it back without its zone
-    return (now or dt.datetime.now(dt.UTC)) - moved > STALLED_AFTER
+    return job.status == "running" and _past_the_limit(job.updated_at or job.created_at, now)
 
 
 def waiting_long(job: Job, now: dt.datetime | None = None) -> bool:
     """A job still queued STALLED_AFTER after it was asked for: behind long jobs, or lost with a server's own pool
     when that server stopped (nothing in the store tells which, so the page says both)."""
-    asked = job.created_at
-    if job.status != "queued" or asked is None:
+    return job.status == "queued" and _past_the_limit(job.created_at, now)
+
+
+def _past_the_limit(moment: dt.datetime | None, now: dt.datetime | None) -> bool:
+    if moment is None:
         return False
-    asked = asked if asked.tzinfo else asked.replace(tzinfo=dt.UTC)
-    return (now or dt.datetime.now(dt.UTC)) - asked > STALLED_AFTER
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite gives it back without its zone
+    return (now or dt.datetime.now(dt.UTC)) - moment > STALLED_AFTER
