@@ -231,13 +231,13 @@ def serve(
 
     from ecozone.catalogue import load_standard
     from ecozone.store import db
-    from ecozone.web.uploads import background_upload_kb
+    from ecozone.web.app import check_settings
 
     load_standard(standard)
-    background_upload_kb()  # said here, in the terminal, not as a traceback from inside uvicorn's workers
-    db.upgrade()
     # every worker must sign sessions with the same key, or a login holds only on one of them
     os.environ.setdefault("ECOZONE_SECRET", secrets.token_hex(32))
+    check_settings(os.environ["ECOZONE_SECRET"])  # said here, not as a traceback from each of uvicorn's workers
+    db.upgrade()
     os.environ["ECOZONE_STANDARD"] = standard
     if workers > 1 and db.database_url().startswith("sqlite"):
         err.print("提示：SQLite 同一时刻只允许一个写入者；多个工作进程请使用 PostgreSQL。", style="yellow")

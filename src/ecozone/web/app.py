@@ -32,7 +32,7 @@ from ecozone.web.routes import api, auth, board, entry, evidence, jobs, ledger, 
 from ecozone.web.security import SESSION_COOKIE, WebState, viewer_or_none
 from ecozone.web.uploads import background_upload_kb
 
-__all__ = ["app_from_environment", "create_app"]
+__all__ = ["app_from_environment", "check_settings", "create_app"]
 
 HERE = Path(__file__).parent
 # same-origin only; inline styles are allowed for htmx's indicator and ECharts' tooltips, never inline scripts
@@ -100,14 +100,21 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
-def create_app(database_url: str | None = None, secret: str | None = None, standard: str = "mee-2019") -> FastAPI:
-    load_standard(standard)  # refuse to start on an unknown pack, not at the first request
-    secret = secret or os.environ.get("ECOZONE_SECRET")
+def check_settings(secret: str | None) -> None:
+    """Refuse, before serving, a setting that would fail later: a session secret that can be guessed, a mistyped
+    ECOZONE_BACKGROUND_UPLOAD_KB (else a clerk's upload would be the first to fail). ``ecozone serve`` calls it
+    before uvicorn, whose worker processes would otherwise each stop with a traceback."""
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         raise UsageError(f"ECOZONE_SECRET 太短（{len(secret)} 个字符），会话签名可被猜出",
                          Location(field="ECOZONE_SECRET"),
                          expected=f"至少 {MIN_SECRET_LENGTH} 个随机字符（可用 openssl rand -hex 32 生成）")
-    background_upload_kb()  # a mistyped ECOZONE_BACKGROUND_UPLOAD_KB stops the start, not a clerk's upload
+    background_upload_kb()
+
+
+def create_app(database_url: str | None = None, secret: str | None = None, standard: str = "mee-2019") -> FastAPI:
+    load_standard(standard)  # refuse to start on an unknown pack, not at the first request
+    secret = secret or os.environ.get("ECOZONE_SECRET")
+    check_settings(secret)
     engine = db.engine_for(database_url)
     # FastAPI's own /docs and /redoc load scripts from a CDN (blocked here by the CSP, and absent on an
     # intranet): /docs is ours (pages.py), the vendored Swagger UI behind the login; the schema itself stays
