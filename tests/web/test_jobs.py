@@ -9,9 +9,12 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from tests.web.conftest import csrf_of, login
 
@@ -130,30 +133,48 @@ def test_a_worker_restarted_mid_job_finishes_it_and_the_queued_job_waits_for_the
         assert sum(1 for n in archive.namelist() if n.endswith(".docx")) == 8
 
 
-def test_a_job_whose_worker_was_killed_says_so_instead_of_refreshing_for_ever(client: TestClient,
-                                                                              database_url: str) -> None:
+@contextmanager
+def _prefecture_job(database_url: str) -> Iterator[tuple[Session, str]]:
+    """A session on the store and the id of a job of 周's (the prefecture's reports) stored as just asked for."""
+    from ecozone.store import db
+    from ecozone.store.jobs import create_job
+    from ecozone.store.repository import Actor
+
+    engine = db.engine_for(database_url)
+    try:
+        with db.session_factory(engine)() as session:
+            with session.begin():
+                job_id = create_job(session, Actor("zhou", "prefecture", "990100"), "reports",
+                                    {"formats": ["xlsx"], "standard": "mee-2019"}).id
+            yield session, job_id
+    finally:
+        engine.dispose()
+
+
+def _past_the_limit(session: Session, job_id: str, column: str) -> None:
+    """The job's ``column`` (when it was asked for, or last moved) set to just over STALLED_AFTER ago."""
     import datetime as dt
 
     from sqlalchemy import update
 
-    from ecozone.store import db
-    from ecozone.store.jobs import STALLED_AFTER, create_job, mark
+    from ecozone.store.jobs import STALLED_AFTER
     from ecozone.store.models import Job
-    from ecozone.store.repository import Actor
 
-    engine = db.engine_for(database_url)
-    with db.session_factory(engine)() as session:
-        with session.begin():
-            job_id = create_job(session, Actor("zhou", "prefecture", "990100"), "reports",
-                                {"formats": ["xlsx"], "standard": "mee-2019"}).id
+    with session.begin():
+        session.execute(update(Job).where(Job.id == job_id).values(
+            {column: dt.datetime.now(dt.UTC) - STALLED_AFTER - dt.timedelta(seconds=5)}))
+
+
+def test_a_job_whose_worker_was_killed_says_so_instead_of_refreshing_for_ever(client: TestClient,
+                                                                              database_url: str) -> None:
+    from ecozone.store.jobs import mark
+
+    with _prefecture_job(database_url) as (session, job_id):
         mark(session, job_id, status="running", total_steps=8, done_steps=3, message="已生成 3/8")
         login(client, "zhou")
         moving = client.get(f"/jobs/{job_id}").text
         assert 'http-equiv="refresh"' in moving and "job-stalled" not in moving
-        with session.begin():  # the last mark was just over the limit ago: a worker killed mid-job
-            session.execute(update(Job).where(Job.id == job_id).values(
-                updated_at=dt.datetime.now(dt.UTC) - STALLED_AFTER - dt.timedelta(seconds=5)))
-    engine.dispose()
+        _past_the_limit(session, job_id, "updated_at")  # the last mark was just over the limit ago: a worker killed
     stuck = client.get(f"/jobs/{job_id}").text
     assert 'id="job-stalled"' in stuck and "重新发起" in stuck and 'http-equiv="refresh"' not in stuck
     assert "3/8" in stuck  # how far it got is still shown
@@ -162,27 +183,11 @@ def test_a_job_whose_worker_was_killed_says_so_instead_of_refreshing_for_ever(cl
 def test_a_job_queued_too_long_says_it_may_have_been_lost_and_keeps_waiting(client: TestClient,
                                                                             database_url: str) -> None:
     """The embedded pool forgets its queue when the server stops; a job still queued after the limit says so."""
-    import datetime as dt
-
-    from sqlalchemy import update
-
-    from ecozone.store import db
-    from ecozone.store.jobs import STALLED_AFTER, create_job
-    from ecozone.store.models import Job
-    from ecozone.store.repository import Actor
-
-    engine = db.engine_for(database_url)
-    with db.session_factory(engine)() as session:
-        with session.begin():
-            job_id = create_job(session, Actor("zhou", "prefecture", "990100"), "reports",
-                                {"formats": ["xlsx"], "standard": "mee-2019"}).id
+    with _prefecture_job(database_url) as (session, job_id):
         login(client, "zhou")
         fresh = client.get(f"/jobs/{job_id}").text
         assert 'data-status="queued"' in fresh and "job-waiting" not in fresh
-        with session.begin():
-            session.execute(update(Job).where(Job.id == job_id).values(
-                created_at=dt.datetime.now(dt.UTC) - STALLED_AFTER - dt.timedelta(seconds=5)))
-    engine.dispose()
+        _past_the_limit(session, job_id, "created_at")
     late = client.get(f"/jobs/{job_id}").text
     said = re.search(r'id="job-waiting">(.+?)</p>', late)
     assert said is not None and "任务已丢失" in said.group(1) and "返回看板重新发起" in said.group(1)
