@@ -108,7 +108,7 @@ def _read_ahead(chunks: Iterator[Dataset]) -> Iterator[Dataset]:
     """The chunks in order, the next one read (and validated) on a second thread while the caller judges this one.
 
     Reading is mostly polars work that releases the GIL, judging mostly Python driving polars: on two cores the
-    national batch goes 3.1–3.4 → 2.6–2.8 s, holding one more chunk of figures (not of results). A reading error
+    national batch goes 3.25–3.38 → 2.76–3.08 s, holding one more chunk of figures (not of results). A reading error
     is raised here, in order, when its chunk is due."""
     with ThreadPoolExecutor(1, thread_name_prefix="ecozone-read") as reader:
         due = reader.submit(next, chunks, None)
