@@ -1027,7 +1027,7 @@ def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
     """Mark the actor's pending upload as imported, as the first write of the import's transaction, so of
     several confirms of one upload exactly one goes on (the others wait for its commit, then match no
     row). Rolled back with the import if the import fails."""
-    stored = own_upload(session, actor, file_id)
+    stored = own_upload(session, actor, file_id, "待确认上传")
     claimed = session.execute(
         update(StoredFile).where(StoredFile.id == file_id, StoredFile.imported_at.is_(None))
         .values(imported_at=dt.datetime.now(dt.UTC)).execution_options(synchronize_session=False))
@@ -1040,11 +1040,12 @@ def claim_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
     return stored
 
 
-def own_upload(session: Session, actor: Actor, file_id: int) -> StoredFile:
-    """A workbook the actor uploaded (an upload is its uploader's alone, even in another user's scope)."""
+def own_upload(session: Session, actor: Actor, file_id: int, what: str = "上传") -> StoredFile:
+    """A workbook the actor uploaded (an upload is its uploader's alone, even in another user's scope); ``what`` it
+    is called in the refusal."""
     stored = stored_file(session, actor, file_id)
     if stored.kind != "upload" or stored.uploaded_by != actor.name:
-        raise ScopeError(f"没有编号为 {file_id} 的上传")
+        raise ScopeError(f"没有编号为 {file_id} 的{what}")
     return stored
 
 
