@@ -1,5 +1,5 @@
 """``python -m ecozone`` runs the same CLI as the ``ecozone`` command."""
 
-from ecozone.cli import main
+from ecozone.cli import run
 
-main()
+run()

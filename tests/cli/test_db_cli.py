@@ -52,3 +52,22 @@ def test_demo_load_fills_the_database_and_prints_working_accounts(tmp_path: Path
         assert check_password(session, "shimen", fresh["shimen"]) is not None
         assert check_password(session, "shimen", accounts["shimen"]) is None
     engine.dispose()
+
+
+def test_a_store_command_leaves_its_sqlite_file_whole(tmp_path: Path) -> None:
+    """The program skips the interpreter's teardown after most commands (``cli.app.run``), but never after one that
+    opened the store: SQLite moves its write-ahead log into the database file when the last connection closes, and
+    a clerk who copies ``ecozone.sqlite`` alone must find the account in it."""
+    env = {**os.environ, "ECOZONE_DATA": str(tmp_path), "ECOZONE_PASSWORD": "Shimen-2026-pass"}
+    env.pop("ECOZONE_DATABASE_URL", None)
+    made = subprocess.run([ECOZONE, "user", "add", "shimen", "--role", "county", "--region", "990104"],
+                          capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert not (tmp_path / "ecozone.sqlite-wal").exists()
+    copy = tmp_path / "copy" / "ecozone.sqlite"
+    copy.parent.mkdir()
+    copy.write_bytes((tmp_path / "ecozone.sqlite").read_bytes())
+    engine = db.engine_for(f"sqlite:///{copy}")
+    with db.session_factory(engine)() as session:
+        assert check_password(session, "shimen", "Shimen-2026-pass") is not None
+    engine.dispose()

@@ -4,6 +4,6 @@ Importing the package registers every command on ``app`` (one module per group o
 """
 
 from ecozone.cli import demo, evaluate, excel, national, standards, store
-from ecozone.cli.app import app, main
+from ecozone.cli.app import app, main, run
 
-__all__ = ["app", "demo", "evaluate", "excel", "main", "national", "standards", "store"]
+__all__ = ["app", "demo", "evaluate", "excel", "main", "national", "run", "standards", "store"]

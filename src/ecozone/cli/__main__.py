@@ -1,5 +1,5 @@
 """``python -m ecozone.cli``: the same program as the ``ecozone`` command."""
 
-from ecozone.cli import main
+from ecozone.cli import run
 
-main()
+run()
