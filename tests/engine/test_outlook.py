@@ -99,3 +99,16 @@ def test_plan_on_the_sample_with_a_cap(sample: Dataset) -> None:
     assert shimen["plan_status"] == "planned" and shimen["planned_year"] == 2030  # 82→85 at +0.5 a year
     songling = plan(view).filter(pl.col("region") == "990105").row(0, named=True)
     assert songling["plan_status"] == "cannot_plan" and "变差" in songling["reason"]
+
+
+def test_domain_scores_follow_the_tables_order_every_time(sample: Dataset) -> None:
+    """Each region's scores by domain are listed in the order the standard's table gives the domains, so the same
+    figures give the same JSON and report byte for byte (hash grouping listed them in a new order on each run)."""
+    standard = load_standard("mee-2019")
+    table_order = list(dict.fromkeys(i.domain for i in standard.standard.indicators))
+    result = assess(standard, sample.regions, sample.observations, 2023, sample.assigned)
+    for _ in range(5):
+        scores = outlook(result, sample.observations).scores
+        for row in scores.iter_rows(named=True):
+            listed = [d["domain"] for d in row["by_domain"]]
+            assert listed == [d for d in table_order if d in listed], row["region"]

@@ -125,13 +125,15 @@ def _score() -> pl.Expr:
 
 
 def _scores(units: pl.DataFrame) -> pl.DataFrame:
+    # groups in the order of the rows (the table's): a region's domains are listed as the standard lists them, and
+    # the same figures give the same document byte for byte (hash grouping ordered them differently each run)
     applicable = units.filter(pl.col("status") != "not_applicable")
-    by_indicator = applicable.group_by("region", "domain", "indicator_id").agg(
+    by_indicator = applicable.group_by("region", "domain", "indicator_id", maintain_order=True).agg(
         score=pl.col("score").mean(), scored=pl.col("score").is_not_null().any())
-    by_domain = by_indicator.group_by("region", "domain").agg(
+    by_domain = by_indicator.group_by("region", "domain", maintain_order=True).agg(
         score=pl.col("score").mean(), scored=pl.col("scored").sum(), applicable=pl.len())
     return (
-        by_domain.group_by("region")
+        by_domain.group_by("region", maintain_order=True)
         .agg(
             overall=pl.col("score").mean(),
             by_domain=pl.struct("domain", pl.col("score").round(1)),
