@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -225,7 +226,7 @@ def test_chunks_are_sized_by_rows_and_give_the_same_results_as_one(tmp_path: Pat
     assert run("synth", "--regions", "63,64", "--years", "2021-2023", "-o", str(panel)).returncode == 0
     rows = pl.scan_parquet(panel / "observations.parquet").select(pl.len()).collect().item()
     monkeypatch.setenv("ECOZONE_CHUNK_ROWS", str(rows // 2))
-    chunks = list(open_panel(panel, load_metrics()).chunks())
+    chunks = list(open_panel(panel, load_metrics()).chunks(None))  # every year
     monkeypatch.delenv("ECOZONE_CHUNK_ROWS")  # the commands below say their own
     assert len(chunks) >= 2 and sum(c.observations.height for c in chunks) == rows
     seen = [code for c in chunks for code in c.observations["region"].unique().to_list()]
@@ -235,3 +236,50 @@ def test_chunks_are_sized_by_rows_and_give_the_same_results_as_one(tmp_path: Pat
     columns = ["region", "indicator_id", "status", "verdict"]
     two = pl.read_parquet(tmp_path / "two.parquet").select(columns).sort(columns[:2])
     assert two.equals(pl.read_parquet(tmp_path / "one.parquet").select(columns).sort(columns[:2]))
+
+
+@pytest.mark.parametrize("layout", ["file", "partitions"])
+def test_the_batch_reads_and_checks_the_years_its_judgement_uses(tmp_path: Path, layout: str) -> None:
+    """Judging 2023 reads 2020–2023 (the window and the year before it): a slip in a 2017 figure neither stops the
+    batch nor changes a result, and the batch says which years it read and which it did not; a slip in 2021 still
+    stops it, named by its row in the file; so does a year that is no year at all."""
+    panel = tmp_path / "panel"
+    assert run("synth", "--regions", "64", "--years", "2016-2023", "-o", str(panel)).returncode == 0
+    figures = pl.read_parquet(panel / "observations.parquet")
+    clean = run("batch", str(panel), "-o", str(tmp_path / "clean.parquet"))
+    assert clean.returncode == 0, clean.stderr
+    assert "只用 2020–2023 年的数据" in clean.stderr and "其他年份（2016–2019 年）的数据未读取、未检查" in clean.stderr
+
+    def broken(year: int, *, column: str = "value", text: str = "很多") -> int:
+        """Write the panel with one cell of that year changed; the cell's row in the file."""
+        row = figures.with_row_index().filter(pl.col("year") == year)["index"][3]
+        changed = figures.with_columns(pl.col(column).cast(pl.String)).with_columns(
+            pl.when(pl.int_range(pl.len()) == row).then(pl.lit(text)).otherwise(pl.col(column)).alias(column))
+        (panel / "observations.parquet").unlink(missing_ok=True)
+        shutil.rmtree(panel / "observations", ignore_errors=True)
+        if layout == "file":
+            changed.write_parquet(panel / "observations.parquet")
+            return row
+        (panel / "observations").mkdir()  # one file per prefecture: the row is counted in its own file
+        numbered = changed.with_row_index("_n")
+        for (key,), frame in numbered.group_by(pl.col("region").str.slice(0, 4), maintain_order=True):
+            frame.drop("_n").write_parquet(panel / "observations" / f"{key}.parquet")
+            if row in frame["_n"]:
+                in_file = frame["_n"].to_list().index(row)
+        return in_file
+
+    broken(2017)
+    old_slip = run("batch", str(panel), "-o", str(tmp_path / "old.parquet"))
+    assert old_slip.returncode == 0, old_slip.stderr
+    columns = ["region", "indicator_id", "status", "verdict", "value", "explanation"]
+    assert pl.read_parquet(tmp_path / "old.parquet").select(columns).sort(columns[:2]).equals(
+        pl.read_parquet(tmp_path / "clean.parquet").select(columns).sort(columns[:2]))
+
+    row = broken(2021)
+    refused = run("batch", str(panel), "-o", str(tmp_path / "new.parquet"))
+    assert refused.returncode == 1 and f"第 {row + 1} 行" in refused.stderr and "很多" in refused.stderr
+    assert not (tmp_path / "new.parquet").exists()
+
+    row = broken(2017, column="year", text="二〇一七")
+    refused = run("batch", str(panel), "-o", str(tmp_path / "year.parquet"))
+    assert refused.returncode == 1 and f"第 {row + 1} 行" in refused.stderr and "二〇一七" in refused.stderr

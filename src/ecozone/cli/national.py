@@ -93,6 +93,10 @@ def batch(
             progress.advance(task, done)
 
         result = run_batch(loaded, panel, year, output, advance)
+    if result.read is not None and (unread := [y for y in panel.years if not result.read[0] <= y <= result.read[1]]):
+        first, last = result.read
+        err.print(f"评价 {result.year} 年只用 {first}–{last} 年的数据（判定期及其前一年），已逐条读取检查；"
+                  f"其他年份（{_years_text(unread)}）的数据未读取、未检查。")
     if result.unknown:
         err.print(f"提示：{len(result.unknown)} 个地区代码不在区划登记表（统计用区划代码 2023）中，"
                   f"如 {'、'.join(result.unknown[:5])}；照常评估，分省汇总按代码前两位。", style="yellow")
@@ -102,6 +106,13 @@ def batch(
                       "请按国务院批复改用现行代码。", style="yellow")
     _print_batch_summary(result, names, top, loaded)
     err.print(f"已写入 {output}（{result.rows:,} 行：地区 × 指标）")
+
+
+def _years_text(years: list[int]) -> str:
+    """2014–2019, or 2014、2016 when they are not consecutive."""
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 2:
+        return f"{years[0]}–{years[-1]} 年"
+    return "、".join(map(str, years)) + " 年"
 
 
 def _print_batch_summary(result: BatchResult, names: dict[str, str], top: int, loaded: LoadedStandard) -> None:

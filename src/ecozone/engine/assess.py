@@ -23,7 +23,7 @@ import polars as pl
 from ecozone.catalogue.load import LoadedStandard
 from ecozone.engine.criteria import CompiledStandard, compile_standard
 from ecozone.engine.explain import LeafTexts, exact
-from ecozone.engine.trend import TREND_METHOD, window_stats
+from ecozone.engine.trend import TREND_METHOD, window_stats, years_read
 from ecozone.engine.verdict import region_verdicts
 from ecozone.vocabulary import STATUS
 
@@ -83,7 +83,7 @@ def assess(
     regions = profiles.with_row_index("_r")
     codes = pl.Enum(regions["code"])  # a region's position is its _r
 
-    in_window = observations.lazy().filter(pl.col("year").is_between(year - window, year)).select(
+    in_window = observations.lazy().filter(pl.col("year").is_between(*years_read(year, window))).select(
         "region", "year", "metric", "value", "state", "source"
     )
     figures = _keyed(in_window, codes, compiled).collect(engine=_ENGINE).lazy()  # read twice below: materialise once

@@ -13,7 +13,7 @@ import polars as pl
 from ecozone.catalogue.model import Outlook
 from ecozone.vocabulary import TREND_CLASS
 
-__all__ = ["TREND_CLASSES", "TREND_METHOD", "classify_trends", "outlook_method", "window_stats"]
+__all__ = ["TREND_CLASSES", "TREND_METHOD", "classify_trends", "outlook_method", "window_stats", "years_read"]
 
 TREND_METHOD = ("「保持稳定或持续改善」「不降低」按判定期内逐年数值拟合的直线（最小二乘）判断升降；"
                 "判定期首年缺数据时不计算变化")
@@ -22,6 +22,13 @@ TREND_METHOD = ("「保持稳定或持续改善」「不降低」按判定期内
 # PROJECTION_LIMIT_YEARS away at the observed pace is not given a year (it is "进展有限", no year).
 _FLAT = 1e-9
 PROJECTION_LIMIT_YEARS = 50
+
+
+def years_read(year: int, window: int) -> tuple[int, int]:
+    """The first and last year whose figures a judgement of ``year`` reads: the window and, before it, the year
+    that completes the history a value is compared with (``window_stats``). No figure outside them changes a
+    status, a value or a text of the assessment."""
+    return year - window, year
 
 
 def window_stats(
@@ -42,7 +49,7 @@ def window_stats(
     year is itself flagged in its own year.
     """
     base_year = year - window + 1
-    numeric = observations.filter(pl.col("year").is_between(year - window, year)).filter(
+    numeric = observations.filter(pl.col("year").is_between(*years_read(year, window))).filter(
         pl.col("value").is_not_null() & pl.col(metric).is_in(metrics)
     )
     in_window = pl.col("year") >= base_year

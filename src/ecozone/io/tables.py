@@ -41,11 +41,13 @@ _ASSIGNED_COLUMNS = {"region": "地区代码", "year": "年份", "metric": "统�
 # --- reading text tables ---------------------------------------------------------------
 
 
-def _read_text_table(path: Path, regions: Collection[str] | None = None) -> pl.DataFrame:
+def _read_text_table(path: Path, regions: Collection[str] | None = None,
+                     years: tuple[int, int] | None = None) -> pl.DataFrame:
     """Any CSV or Parquet file as an all-text frame with a 1-based ``_row`` (file row).
 
     ``regions``: only the rows of these region codes (a Parquet file is then scanned, not read whole;
-    the rows keep their numbers in the file).
+    the rows keep their numbers in the file). ``years``: only the rows of these years, first and last, and the
+    rows whose year is no year at all (left for the checks to name).
     """
     if not path.exists():
         raise InputError("文件不存在", Location(file=str(path)))
@@ -54,6 +56,8 @@ def _read_text_table(path: Path, regions: Collection[str] | None = None) -> pl.D
             scan = pl.scan_parquet(path, row_index_name="_row", row_index_offset=1)
             if regions is not None and "region" in scan.collect_schema():
                 scan = scan.filter(pl.col("region").cast(pl.String).is_in(list(regions)))
+            if years is not None and "year" in scan.collect_schema():
+                scan = scan.filter(_in_years(years))
             # cast while scanning: the typed columns are never held beside their text
             return scan.select(pl.exclude("_row").cast(pl.String).fill_null(""), pl.col("_row")).collect()
         except Exception as exc:  # polars raises several kinds for a damaged file
@@ -73,7 +77,15 @@ def _read_text_table(path: Path, regions: Collection[str] | None = None) -> pl.D
     frame = frame.with_columns(pl.all().fill_null("").str.strip_chars()).with_row_index("_row", offset=2)
     if regions is not None and "region" in frame.columns:
         frame = frame.filter(pl.col("region").is_in(list(regions)))
+    if years is not None and "year" in frame.columns:
+        frame = frame.filter(_in_years(years))
     return frame
+
+
+def _in_years(years: tuple[int, int]) -> pl.Expr:
+    """A row of those years, or one whose year cannot be read (its check must still see it)."""
+    year = pl.col("year").cast(pl.String).str.strip_chars().cast(pl.Int32, strict=False)
+    return year.is_null() | year.is_between(*years)
 
 
 # the headers a clerk writes, in Chinese (as the template and the docs name the columns)
@@ -242,17 +254,19 @@ def validate_regions(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[list[Failu
 
 
 def read_observations(path: Path | str, metrics: Mapping[str, Metric],
-                      regions: Collection[str] | None = None, *, accept_warnings: bool = False) -> pl.DataFrame:
+                      regions: Collection[str] | None = None, *, accept_warnings: bool = False,
+                      years: tuple[int, int] | None = None) -> pl.DataFrame:
     """Figures in long form: region, year, metric, value (number or state), source, note.
 
     Every value passes ``io.validate.check_figures`` (the validator the workbook, the web form and the
     API use). ``accept_warnings=False`` refuses a value that needs confirmation (a share typed as a
     fraction) until the user confirms. ``regions``: only these regions' figures (one chunk of a
-    national file); rows keep their file numbers.
+    national file); rows keep their file numbers. ``years`` (first, last): only these years' figures, the
+    others neither read nor checked (the national batch reads what its judgement uses).
     """
     path = Path(path)
     file = str(path)
-    frame = _read_text_table(path, regions)
+    frame = _read_text_table(path, regions, years)
     _require_columns(frame, _OBS_COLUMNS, file)
     for optional in ("source", "note"):
         if optional not in frame.columns:
@@ -288,12 +302,12 @@ def raise_first_finding(findings: pl.DataFrame, file: str, hint: str | None = No
 
 
 def read_assigned(path: Path | str, metrics: Mapping[str, Metric],
-                  regions: Collection[str] | None = None) -> pl.DataFrame:
+                  regions: Collection[str] | None = None, years: tuple[int, int] | None = None) -> pl.DataFrame:
     """Targets set by the higher level (完成上级下达的目标): region, year, metric, target. ``regions``: only
-    theirs (a Parquet file is filtered while it is read, as the batch reads a chunk)."""
+    theirs (a Parquet file is filtered while it is read, as the batch reads a chunk); ``years``: only these."""
     path = Path(path)
     file = str(path)
-    frame = _read_text_table(path, regions)
+    frame = _read_text_table(path, regions, years)
     _require_columns(frame, _ASSIGNED_COLUMNS, file)
     if "source" not in frame.columns:
         frame = frame.with_columns(source=pl.lit(""))
@@ -331,9 +345,9 @@ def partition_files(folder: Path) -> list[Path]:
 
 
 def read_known_observations(path: Path, metrics: Mapping[str, Metric], regions: pl.DataFrame, *,
-                            accept_warnings: bool = False) -> pl.DataFrame:
+                            accept_warnings: bool = False, years: tuple[int, int] | None = None) -> pl.DataFrame:
     """One figures file, every region in it checked against the register; errors name this file."""
-    frame = read_observations(path, metrics, accept_warnings=accept_warnings)
+    frame = read_observations(path, metrics, accept_warnings=accept_warnings, years=years)
     _check_known_regions(frame, regions, str(path))
     return frame
 

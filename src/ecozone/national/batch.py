@@ -19,6 +19,7 @@ from ecozone._files import atomic_path
 from ecozone.api import load_dataset
 from ecozone.catalogue import LoadedStandard, load_metrics
 from ecozone.dataset import Dataset
+from ecozone.engine.trend import years_read
 from ecozone.errors import Location, UsageError
 from ecozone.evaluation import evaluate, judged_year_among
 from ecozone.io.tables import read_observations
@@ -47,6 +48,7 @@ class BatchResult:
     verdicts: pl.DataFrame  # one row per region
     weak: pl.DataFrame  # per gating indicator: regions where it is not met (indicator_id, number, name, regions)
     rows: int  # (region, indicator) rows written
+    read: tuple[int, int] | None  # the first and last year whose figures were read (None: every year was)
     unknown: list[str]  # codes not in the register (judged all the same)
     retired: list[str]  # of those, withdrawn codes that cannot be followed to a current one ("code name")
 
@@ -75,12 +77,13 @@ def run_batch(standard: LoadedStandard, panel: Panel, year: int | None = None, o
     unknown = unknown_codes(panel.regions["code"])
     retired = [f"{code} {retired_codes()[code]}" for code in unknown if code in retired_codes()]
     judged = judged_year_among(standard, panel.years, year)
+    read = years_read(judged, standard.standard.parameters.trend_window)
     if output is not None:
         check_output(output)
     regions_out, weak_parts, rows = [], [], 0
     with tempfile.TemporaryDirectory(prefix=".ecozone-batch-", dir=output.parent if output else None) as folder:
         parts: list[Path] = []
-        for chunk in _read_ahead(panel.chunks()):  # one chunk judged while the next is read
+        for chunk in _read_ahead(panel.chunks(read)):  # one chunk judged while the next is read
             part = Dataset(fill_zones(chunk.regions), follow_code_changes(chunk.observations), chunk.assigned)
             evaluation = evaluate(standard, part, judged, vetoes=False, years=panel.years)
             regions_out.append(evaluation.regions)
@@ -101,7 +104,8 @@ def run_batch(standard: LoadedStandard, panel: Panel, year: int | None = None, o
     weak = (pl.concat(weak_parts).group_by("indicator_id", "number", "name").agg(pl.col("regions").sum())
             if weak_parts else pl.DataFrame(schema={"indicator_id": pl.String, "number": pl.Int64,
                                                     "name": pl.String, "regions": pl.UInt32}))
-    return BatchResult(judged, pl.concat(regions_out), weak, rows, unknown, retired)
+    return BatchResult(judged, pl.concat(regions_out), weak, rows, read if panel.by_year else None, unknown,
+                       retired)
 
 
 def _read_ahead(chunks: Iterator[Dataset]) -> Iterator[Dataset]:

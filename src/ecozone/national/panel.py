@@ -2,9 +2,10 @@
 
 The figures may be one Parquet file (scanned once per chunk of whole provinces, only that chunk's
 rows read), a folder of Parquet partitions (``observations/52.parquet`` …) read a few partitions at a
-time, or anything else read whole and then cut. Partitions must split by region: every year of a
-region in one file. A region whose figures turn up in two chunks is an error, as a trend cut in two
-would be silently wrong.
+time, or anything else read whole and then cut. A Parquet panel is read for the years the judgement uses
+(``engine.trend.years_read``): the figures of other years are neither read nor checked. Partitions must
+split by region: every year of a region in one file. A region whose figures turn up in two chunks is an
+error, as a trend cut in two would be silently wrong.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ecozone.errors import InputError, Location
 from ecozone.io.tables import (
     _check_known_regions,
     _find,
+    _in_years,
     partition_files,
     read_assigned,
     read_known_observations,
@@ -35,23 +37,33 @@ __all__ = ["Panel", "open_figures_file", "open_panel", "panel_of", "reads_in_chu
 
 # Figures judged at once: chunks are sized by rows, not counted, so one engine call's working set does not grow with
 # the country (a panel 16 times the national one is 16 times the chunks, not 16 times the chunk); the national
-# panel (1.5 M figures) is 7 chunks. With the results streamed out chunk by chunk (``national.batch``) and the
-# batch's allocator settings (``cli.national.BATCH_ALLOCATOR``), peak memory is one chunk's: national 400,000 rows
-# 321 MB, 350,000 273 MB (+3 % time), 300,000 268 MB (+8 %) (benchmarks/README.md, 2026-12-05, fifth session).
+# panel (0.6 M figures of the judged years) is 5 chunks. With the results streamed out chunk by chunk
+# (``national.batch``) and the batch's allocator settings (``cli.national.BATCH_ALLOCATOR``), peak memory is one
+# chunk's: national 400,000 rows 321 MB, 350,000 273 MB (+3 % time), 300,000 268 MB (+8 %) (benchmarks/README.md,
+# 2026-12-05, fifth session).
 # Since the batch reads the next chunk while it judges one (``national.batch._read_ahead``), one more chunk of
 # figures is held: 350,000 rows 304–309 MB, 300,000 285–295 MB, 250,000 256–262 MB (2026-12-06, seventh session).
-CHUNK_ROWS = 300_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
+# Since a Parquet panel is read for the judged years only (4 of the national panel's 10), a chunk of the same rows
+# holds 2.5 times the regions, and the engine's working set follows regions: 300,000 rows 281–298 MB, 200,000
+# 235–261 MB, 150,000 215–224 MB, all within noise of 1.41–1.51 s (7 runs each, eighth session).
+CHUNK_ROWS = 150_000  # ECOZONE_CHUNK_ROWS overrides it (a machine with little memory, or a test of chunking)
 
 # National statistics are read in bulk: a value needing a clerk's confirmation (a share typed as a
 # fraction) is taken as it is, as ``--accept-warnings`` would; errors still stop the batch.
 BULK = True
 
 
+# the first and last year to read, or None for every year
+Years = tuple[int, int] | None
+
+
 @dataclass(frozen=True)
 class Panel:
     regions: pl.DataFrame
-    years: list[int]
-    chunks: Callable[[], Iterator[Dataset]]
+    years: list[int]  # every year with a figure in the panel
+    # the panel's chunks, their figures (and targets) of those years at least; a panel already in memory gives all
+    chunks: Callable[[Years], Iterator[Dataset]]
+    by_year: bool = False  # whether chunks read only the years asked for (a Parquet panel) or had read every year
 
 
 def reads_in_chunks(path: Path) -> bool:
@@ -63,7 +75,7 @@ def reads_in_chunks(path: Path) -> bool:
 def panel_of(dataset: Dataset, parts: int | None = None) -> Panel:
     """A dataset already in memory, cut into chunks of whole provinces."""
     chunks = parts or _parts_for(dataset.observations.height)
-    return Panel(dataset.regions, dataset.years, lambda: _cut(dataset, chunks))
+    return Panel(dataset.regions, dataset.years, lambda years: _cut(dataset, chunks))
 
 
 def _parts_for(rows: int) -> int:
@@ -71,9 +83,10 @@ def _parts_for(rows: int) -> int:
     return max(1, -(-rows // max(size, 1)))
 
 
-def _rows_in(files: list[Path]) -> int:
-    """Rows of Parquet files from their metadata (nothing of the figures read)."""
-    return sum(_scan(f).select(pl.len()).collect().item() for f in files)
+def _rows_in(files: list[Path], years: Years = None) -> int:
+    """Rows of Parquet files (of those years: only the year column read; else from their metadata)."""
+    return sum((_scan(f).filter(_in_years(years)) if years else _scan(f)).select(pl.len()).collect().item()
+               for f in files)
 
 
 def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = None) -> Panel:
@@ -88,19 +101,19 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = No
     assigned_file = _find(path, "assigned")
     if figures.is_file():
         _check_file_regions(figures, regions)
-        chunks = parts or _parts_for(_rows_in([figures]))
         if assigned_file is not None and assigned_file.suffix.lower() == ".parquet":
             _check_file_regions(assigned_file, regions)  # read a chunk at a time, like the figures
             targets: Path | pl.DataFrame | None = assigned_file
         else:
             targets = _whole_targets(assigned_file, regions, metrics)
-        return Panel(regions, _years([figures]),
-                     lambda: _slices(regions, targets, figures, metrics, chunks, {}))
+        return Panel(regions, _years([figures]), lambda years: _slices(
+            regions, targets, figures, metrics, parts or _parts_for(_rows_in([figures], years)), {}, years),
+            by_year=True)
     assigned = _whole_targets(assigned_file, regions, metrics)
     files = partition_files(figures)
     _one_file_per_region(files)
-    chunks = parts or _parts_for(_rows_in(files))
-    return Panel(regions, _years(files), lambda: _partitions(regions, assigned, files, metrics, chunks))
+    return Panel(regions, _years(files), lambda years: _partitions(
+        regions, assigned, files, metrics, parts or _parts_for(_rows_in(files, years)), years), by_year=True)
 
 
 def _whole_targets(file: Path | None, regions: pl.DataFrame, metrics: Mapping[str, Metric]) -> pl.DataFrame | None:
@@ -121,8 +134,8 @@ def open_figures_file(file: Path, metrics: Mapping[str, Metric], profiles: Path 
              ["region"].to_list())
     renamed = current_codes(codes)
     regions = regions_from_register(sorted({renamed.get(code, code) for code in codes}), profiles)
-    chunks = parts or _parts_for(_rows_in([file]))
-    return Panel(regions, _years([file]), lambda: _slices(regions, None, file, metrics, chunks, renamed))
+    return Panel(regions, _years([file]), lambda years: _slices(
+        regions, None, file, metrics, parts or _parts_for(_rows_in([file], years)), renamed, years), by_year=True)
 
 
 def _scan(file: Path) -> pl.LazyFrame:
@@ -167,18 +180,18 @@ def _cut(dataset: Dataset, parts: int) -> Iterator[Dataset]:
 
 
 def _slices(regions: pl.DataFrame, assigned: Path | pl.DataFrame | None, file: Path, metrics: Mapping[str, Metric],
-            parts: int, renamed: Mapping[str, str]) -> Iterator[Dataset]:
+            parts: int, renamed: Mapping[str, str], years: Years) -> Iterator[Dataset]:
     """One Parquet file read a chunk of provinces at a time (rows filtered while scanning); the targets too when
     they are a Parquet file (a national panel's are as long as its figures)."""
     for group in _province_groups(regions, parts):
         own = set(group["code"].to_list())
         codes = own | {old for old, new in renamed.items() if new in own}  # figures still under a withdrawn code
         if isinstance(assigned, Path):
-            targets: pl.DataFrame | None = read_assigned(assigned, metrics, own)
+            targets: pl.DataFrame | None = read_assigned(assigned, metrics, own, years)
         else:
             targets = assigned.filter(pl.col("region").is_in(group["code"].implode())) if assigned is not None \
                 else None
-        yield Dataset(group, read_observations(file, metrics, codes, accept_warnings=BULK), targets)
+        yield Dataset(group, read_observations(file, metrics, codes, accept_warnings=BULK, years=years), targets)
 
 
 def _province_groups(regions: pl.DataFrame, parts: int) -> Iterator[pl.DataFrame]:
@@ -207,7 +220,7 @@ def _province_groups(regions: pl.DataFrame, parts: int) -> Iterator[pl.DataFrame
 
 
 def _partitions(regions: pl.DataFrame, assigned: pl.DataFrame | None, files: list[Path],
-                metrics: Mapping[str, Metric], parts: int) -> Iterator[Dataset]:
+                metrics: Mapping[str, Metric], parts: int, years: Years) -> Iterator[Dataset]:
     size = sum(f.stat().st_size for f in files) / parts
     groups: list[list[Path]] = [[]]
     for file in files:
@@ -218,7 +231,7 @@ def _partitions(regions: pl.DataFrame, assigned: pl.DataFrame | None, files: lis
     for group in groups:
         frames = []
         for file in group:
-            frame = read_known_observations(file, metrics, regions, accept_warnings=BULK)
+            frame = read_known_observations(file, metrics, regions, accept_warnings=BULK, years=years)
             for code in frame["region"].unique().to_list():
                 seen[code] = file
             frames.append(frame)
