@@ -238,48 +238,56 @@ def test_chunks_are_sized_by_rows_and_give_the_same_results_as_one(tmp_path: Pat
     assert two.equals(pl.read_parquet(tmp_path / "one.parquet").select(columns).sort(columns[:2]))
 
 
-@pytest.mark.parametrize("layout", ["file", "partitions"])
+@pytest.mark.parametrize("layout", ["file", "partitions", "csv"])
 def test_the_batch_reads_and_checks_the_years_its_judgement_uses(tmp_path: Path, layout: str) -> None:
-    """Judging 2023 reads 2020–2023 (the window and the year before it): a slip in a 2017 figure neither stops the
-    batch nor changes a result, and the batch says which years it read and which it did not; a slip in 2021 still
-    stops it, named by its row in the file; so does a year that is no year at all."""
+    """Judging 2023 reads 2020–2023 (the window and the year before it), whatever the panel's format: a slip in a
+    2017 figure neither stops the batch nor changes a result, and the batch says which years it read and which it
+    did not; a slip in 2021 still stops it, named by its line in the file; so does a year that is no year at all."""
     panel = tmp_path / "panel"
     assert run("synth", "--regions", "64", "--years", "2016-2023", "-o", str(panel)).returncode == 0
     figures = pl.read_parquet(panel / "observations.parquet")
     clean = run("batch", str(panel), "-o", str(tmp_path / "clean.parquet"))
     assert clean.returncode == 0, clean.stderr
     assert "只用 2020–2023 年的数据" in clean.stderr and "其他年份（2016–2019 年）的数据未读取、未检查" in clean.stderr
+    if layout == "csv":  # figures and targets as a clerk's CSV files beside the register
+        pl.read_parquet(panel / "assigned.parquet").write_csv(panel / "assigned.csv")
+        (panel / "assigned.parquet").unlink()
 
     def broken(year: int, *, column: str = "value", text: str = "很多") -> int:
-        """Write the panel with one cell of that year changed; the cell's row in the file."""
+        """Write the panel with one cell of that year changed; the line the batch must name."""
         row = figures.with_row_index().filter(pl.col("year") == year)["index"][3]
         changed = figures.with_columns(pl.col(column).cast(pl.String)).with_columns(
             pl.when(pl.int_range(pl.len()) == row).then(pl.lit(text)).otherwise(pl.col(column)).alias(column))
         (panel / "observations.parquet").unlink(missing_ok=True)
+        (panel / "observations.csv").unlink(missing_ok=True)
         shutil.rmtree(panel / "observations", ignore_errors=True)
         if layout == "file":
             changed.write_parquet(panel / "observations.parquet")
-            return row
+            return row + 1  # a Parquet file has no header line
+        if layout == "csv":
+            changed.write_csv(panel / "observations.csv")
+            return row + 2  # under the header
         (panel / "observations").mkdir()  # one file per prefecture: the row is counted in its own file
         numbered = changed.with_row_index("_n")
         for (key,), frame in numbered.group_by(pl.col("region").str.slice(0, 4), maintain_order=True):
             frame.drop("_n").write_parquet(panel / "observations" / f"{key}.parquet")
             if row in frame["_n"]:
                 in_file = frame["_n"].to_list().index(row)
-        return in_file
+        return in_file + 1
 
     broken(2017)
     old_slip = run("batch", str(panel), "-o", str(tmp_path / "old.parquet"))
     assert old_slip.returncode == 0, old_slip.stderr
-    columns = ["region", "indicator_id", "status", "verdict", "value", "explanation"]
+    assert "其他年份（2016–2019 年）的数据未读取、未检查" in old_slip.stderr
+    columns = ["region", "indicator_id", "status", "verdict", "value", "target_value", "explanation"]
     assert pl.read_parquet(tmp_path / "old.parquet").select(columns).sort(columns[:2]).equals(
         pl.read_parquet(tmp_path / "clean.parquet").select(columns).sort(columns[:2]))
 
-    row = broken(2021)
+    line = broken(2021)
     refused = run("batch", str(panel), "-o", str(tmp_path / "new.parquet"))
-    assert refused.returncode == 1 and f"第 {row + 1} 行" in refused.stderr and "很多" in refused.stderr
+    assert refused.returncode == 1 and f"第 {line} 行" in refused.stderr and "很多" in refused.stderr
     assert not (tmp_path / "new.parquet").exists()
 
-    row = broken(2017, column="year", text="二〇一七")
+    line = broken(2017, column="year", text="二〇一七")
     refused = run("batch", str(panel), "-o", str(tmp_path / "year.parquet"))
-    assert refused.returncode == 1 and f"第 {row + 1} 行" in refused.stderr and "二〇一七" in refused.stderr
+    assert refused.returncode == 1 and f"第 {line} 行" in refused.stderr and "二〇一七" in refused.stderr

@@ -26,7 +26,8 @@ from ecozone.io.excel.guard import EXCEL_SUFFIXES, cell_text, guard_workbook, op
 from ecozone.io.validate import FIRST_YEAR, check_figures, metric_position, parse_number
 from ecozone.regions.profile import ENUM_COLUMNS, ENUM_LABELS, FLAGS
 
-__all__ = ["decoded", "read_assigned", "read_dataset", "read_observations", "read_regions", "regions_from_register"]
+__all__ = ["assigned_from_text", "decoded", "observations_from_text", "read_assigned", "read_dataset",
+           "read_observations", "read_regions", "regions_from_register"]
 
 _LEVEL_ALIASES = {"市": "市", "地级市": "市", "地级": "市", "州": "市", "盟": "市",
                   "县": "县", "县级市": "县", "区": "县", "旗": "县", "县级": "县"}
@@ -265,8 +266,14 @@ def read_observations(path: Path | str, metrics: Mapping[str, Metric],
     others neither read nor checked (the national batch reads what its judgement uses).
     """
     path = Path(path)
-    file = str(path)
-    frame = _read_text_table(path, regions, years)
+    return observations_from_text(_read_text_table(path, regions, years), str(path), metrics,
+                                  accept_warnings=accept_warnings)
+
+
+def observations_from_text(frame: pl.DataFrame, file: str, metrics: Mapping[str, Metric], *,
+                           accept_warnings: bool = False) -> pl.DataFrame:
+    """``read_observations``'s checks on rows already read as text (a file's cells and their ``_row``), such as a
+    chunk of a national CSV read once; errors name ``file`` and the row."""
     _require_columns(frame, _OBS_COLUMNS, file)
     for optional in ("source", "note"):
         if optional not in frame.columns:
@@ -306,8 +313,11 @@ def read_assigned(path: Path | str, metrics: Mapping[str, Metric],
     """Targets set by the higher level (完成上级下达的目标): region, year, metric, target. ``regions``: only
     theirs (a Parquet file is filtered while it is read, as the batch reads a chunk); ``years``: only these."""
     path = Path(path)
-    file = str(path)
-    frame = _read_text_table(path, regions, years)
+    return assigned_from_text(_read_text_table(path, regions, years), str(path), metrics)
+
+
+def assigned_from_text(frame: pl.DataFrame, file: str, metrics: Mapping[str, Metric]) -> pl.DataFrame:
+    """``read_assigned``'s checks on rows already read as text; errors name ``file`` and the row."""
     _require_columns(frame, _ASSIGNED_COLUMNS, file)
     if "source" not in frame.columns:
         frame = frame.with_columns(source=pl.lit(""))

@@ -22,7 +22,6 @@ from ecozone.dataset import Dataset
 from ecozone.engine.trend import years_read
 from ecozone.errors import Location, UsageError
 from ecozone.evaluation import evaluate, judged_year_among
-from ecozone.io.tables import read_observations
 from ecozone.national.panel import (
     BULK,
     Panel,
@@ -30,7 +29,6 @@ from ecozone.national.panel import (
     open_panel,
     panel_of,
     reads_in_chunks,
-    regions_from_register,
 )
 from ecozone.regions.register import fill_zones, follow_code_changes, retired_codes, unknown_codes
 from ecozone.vocabulary import STATUS, VERDICT
@@ -54,17 +52,14 @@ class BatchResult:
 
 
 def open_batch_panel(path: Path, standard: LoadedStandard, profiles: Path | None = None) -> Panel:
-    """A folder of partitions, one figures file (Parquet scanned per chunk, CSV read whole) or a dataset folder."""
+    """A dataset folder (its figures one file or Parquet partitions), one bare figures file (Parquet or CSV), or a
+    workbook."""
     metrics = load_metrics()
     if reads_in_chunks(path):
         return open_panel(path, metrics)
-    if path.is_file() and path.suffix.lower() == ".parquet":  # a bare figures file: the register
+    if path.is_file() and path.suffix.lower() in (".parquet", ".csv"):  # a bare figures file: the register
         return open_figures_file(path, metrics, profiles)
-    if path.is_file() and path.suffix.lower() == ".csv":
-        figures = follow_code_changes(read_observations(path, metrics, accept_warnings=BULK))
-        regions = regions_from_register(figures["region"].unique().sort().to_list(), profiles)
-        return panel_of(Dataset(regions, figures, None))
-    return panel_of(load_dataset(path, standard=standard, accept_warnings=BULK))  # a folder or a workbook
+    return panel_of(load_dataset(path, standard=standard, accept_warnings=BULK))  # a workbook, read whole
 
 
 def run_batch(standard: LoadedStandard, panel: Panel, year: int | None = None, output: Path | None = None,

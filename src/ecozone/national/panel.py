@@ -1,17 +1,18 @@
 """A national panel, read a chunk of regions at a time so that memory holds one chunk of figures.
 
 The figures may be one Parquet file (scanned once per chunk of whole provinces, only that chunk's
-rows read), a folder of Parquet partitions (``observations/52.parquet`` …) read a few partitions at a
-time, or anything else read whole and then cut. A Parquet panel is read for the years the judgement uses
-(``engine.trend.years_read``): the figures of other years are neither read nor checked. Partitions must
-split by region: every year of a region in one file. A region whose figures turn up in two chunks is an
-error, as a trend cut in two would be silently wrong.
+rows read), one CSV file (read once as text, its rows checked a chunk at a time), a folder of Parquet
+partitions (``observations/52.parquet`` …) read a few partitions at a time, or a workbook read whole and
+then cut. Files are read for the years the judgement uses (``engine.trend.years_read``): the figures of
+other years are neither read into the judgement nor checked. Partitions must split by region: every year
+of a region in one file. A region whose figures turn up in two chunks is an error, as a trend cut in two
+would be silently wrong.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +25,11 @@ from ecozone.io.tables import (
     _check_known_regions,
     _find,
     _in_years,
+    _read_text_table,
+    assigned_from_text,
+    observations_from_text,
     partition_files,
-    read_assigned,
     read_known_observations,
-    read_observations,
     read_regions,
     regions_from_register,
 )
@@ -67,9 +69,9 @@ class Panel:
 
 
 def reads_in_chunks(path: Path) -> bool:
-    """A dataset folder whose figures are Parquet: one file or a folder of partitions."""
+    """A dataset folder whose figures are one Parquet or CSV file, or a folder of Parquet partitions."""
     figures = _find(path, "observations") if path.is_dir() else None
-    return figures is not None and (figures.is_dir() or figures.suffix.lower() == ".parquet")
+    return figures is not None and (figures.is_dir() or figures.suffix.lower() in (".parquet", ".csv"))
 
 
 def panel_of(dataset: Dataset, parts: int | None = None) -> Panel:
@@ -89,8 +91,49 @@ def _rows_in(files: list[Path], years: Years = None) -> int:
                for f in files)
 
 
+class _Table:
+    """A figures or targets file read a chunk of regions and years at a time, its rows checked chunk by chunk: a
+    Parquet file is scanned for each chunk; a CSV, which cannot be scanned by region, is read once as text."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.text = None if file.suffix.lower() == ".parquet" else _read_text_table(file)
+        _scan(file) if self.text is None else _required(self.text, file)
+
+    def lazy(self) -> pl.LazyFrame:
+        return _scan(self.file) if self.text is None else self.text.lazy()
+
+    def codes(self) -> list[str]:
+        return (self.lazy().select(pl.col("region").cast(pl.String)).unique().collect(engine="streaming")
+                ["region"].to_list())
+
+    def years(self) -> list[int]:
+        return _years([self.lazy()])
+
+    def rows(self, years: Years) -> int:
+        """Rows of those years (only the year column read; from a Parquet file's metadata when every year)."""
+        count: int = (self.lazy().filter(_in_years(years)) if years else self.lazy()).select(pl.len()).collect().item()
+        return count
+
+    def cells(self, codes: Collection[str], years: Years) -> pl.DataFrame:
+        """The rows of these regions and years as text, numbered as in the file."""
+        if self.text is None:
+            return _read_text_table(self.file, codes, years)
+        frame = self.text.filter(pl.col("region").is_in(list(codes)))
+        # one chunk: polars 2.1 panics ("i < self.len()") validating a filtered many-chunk string column
+        return (frame.filter(_in_years(years)) if years else frame).rechunk()
+
+    def check_regions(self, regions: pl.DataFrame) -> None:
+        """Every region of the file is in the register: only the region column is read."""
+        column = self.lazy().select(pl.col("region").cast(pl.String))
+        codes = column.unique().collect(engine="streaming")  # the distinct codes, not a column as long as the file
+        if codes.filter(~pl.col("region").is_in(regions["code"].implode())).height:
+            _check_known_regions(column.collect(), regions, str(self.file))  # to name the first row, count them
+
+
 def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = None) -> Panel:
-    """A dataset folder with Parquet figures (``reads_in_chunks``): regions read now, figures chunk by chunk."""
+    """A dataset folder whose figures are one file or Parquet partitions (``reads_in_chunks``): regions read now,
+    figures and targets chunk by chunk."""
     figures = _find(path, "observations")
     assert figures is not None and reads_in_chunks(path), "open_panel needs reads_in_chunks(path)"
     regions_file = _find(path, "regions")
@@ -99,43 +142,34 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = No
                          expected="regions.csv 或 regions.parquet")
     regions = read_regions(regions_file)
     assigned_file = _find(path, "assigned")
+    targets = _Table(assigned_file) if assigned_file is not None and assigned_file.is_file() else None
     if figures.is_file():
-        _check_file_regions(figures, regions)
-        if assigned_file is not None and assigned_file.suffix.lower() == ".parquet":
-            _check_file_regions(assigned_file, regions)  # read a chunk at a time, like the figures
-            targets: Path | pl.DataFrame | None = assigned_file
-        else:
-            targets = _whole_targets(assigned_file, regions, metrics)
-        return Panel(regions, _years([figures]), lambda years: _slices(
-            regions, targets, figures, metrics, parts or _parts_for(_rows_in([figures], years)), {}, years),
-            by_year=True)
-    assigned = _whole_targets(assigned_file, regions, metrics)
+        source = _Table(figures)
+        for table in (source, targets):
+            if table is not None:
+                table.check_regions(regions)
+        return Panel(regions, source.years(), lambda years: _slices(
+            regions, targets, source, metrics, parts or _parts_for(source.rows(years)), {}, years), by_year=True)
+    if targets is not None:
+        targets.check_regions(regions)
     files = partition_files(figures)
     _one_file_per_region(files)
-    return Panel(regions, _years(files), lambda years: _partitions(
-        regions, assigned, files, metrics, parts or _parts_for(_rows_in(files, years)), years), by_year=True)
-
-
-def _whole_targets(file: Path | None, regions: pl.DataFrame, metrics: Mapping[str, Metric]) -> pl.DataFrame | None:
-    """A targets file read at once (CSV, or beside partitioned figures), every region in the register."""
-    if file is None:
-        return None
-    targets = read_assigned(file, metrics)
-    _check_known_regions(targets, regions, str(file))
-    return targets
+    return Panel(regions, _years([_scan(f) for f in files]), lambda years: _partitions(
+        regions, targets, files, metrics, parts or _parts_for(_rows_in(files, years)), years), by_year=True)
 
 
 def open_figures_file(file: Path, metrics: Mapping[str, Metric], profiles: Path | None = None,
                       parts: int | None = None) -> Panel:
-    """A bare Parquet figures file: regions from the register (old codes followed), figures chunk by chunk."""
+    """A bare figures file (Parquet or CSV): regions from the register (old codes followed), figures chunk by
+    chunk."""
     from ecozone.regions.register import current_codes
 
-    codes = (_scan(file).select(pl.col("region").cast(pl.String)).unique().collect(engine="streaming")
-             ["region"].to_list())
+    source = _Table(file)
+    codes = source.codes()
     renamed = current_codes(codes)
     regions = regions_from_register(sorted({renamed.get(code, code) for code in codes}), profiles)
-    return Panel(regions, _years([file]), lambda years: _slices(
-        regions, None, file, metrics, parts or _parts_for(_rows_in([file], years)), renamed, years), by_year=True)
+    return Panel(regions, source.years(), lambda years: _slices(
+        regions, None, source, metrics, parts or _parts_for(source.rows(years)), renamed, years), by_year=True)
 
 
 def _scan(file: Path) -> pl.LazyFrame:
@@ -150,17 +184,17 @@ def _scan(file: Path) -> pl.LazyFrame:
     return scan
 
 
-def _years(files: list[Path]) -> list[int]:
-    years = pl.concat([_scan(f).select(pl.col("year").cast(pl.String).cast(pl.Int32, strict=False)) for f in files])
+def _required(text: pl.DataFrame, file: Path) -> None:
+    missing = [c for c in ("region", "year") if c not in text.columns]
+    if missing:
+        raise InputError(f"缺少列「{missing[0]}」", Location(file=str(file), line=1),
+                         expected="表头包含 region、year、metric、value")
+
+
+def _years(tables: list[pl.LazyFrame]) -> list[int]:
+    years = pl.concat([t.select(pl.col("year").cast(pl.String).str.strip_chars().cast(pl.Int32, strict=False))
+                       for t in tables])
     return years.unique().collect(engine="streaming")["year"].drop_nulls().sort().to_list()
-
-
-def _check_file_regions(file: Path, regions: pl.DataFrame) -> None:
-    """Every region of a figures file is in the register: only the region column is read."""
-    column = _scan(file).select(pl.col("region").cast(pl.String))
-    codes = column.unique().collect(engine="streaming")  # the distinct codes, not a column as long as the file
-    if codes.filter(~pl.col("region").is_in(regions["code"].implode())).height:
-        _check_known_regions(column.collect(), regions, str(file))  # only to name the first row and count them
 
 
 def _one_file_per_region(files: list[Path]) -> None:
@@ -179,19 +213,19 @@ def _cut(dataset: Dataset, parts: int) -> Iterator[Dataset]:
         yield _subset(group, dataset.observations, dataset.assigned)
 
 
-def _slices(regions: pl.DataFrame, assigned: Path | pl.DataFrame | None, file: Path, metrics: Mapping[str, Metric],
+def _slices(regions: pl.DataFrame, assigned: _Table | None, figures: _Table, metrics: Mapping[str, Metric],
             parts: int, renamed: Mapping[str, str], years: Years) -> Iterator[Dataset]:
-    """One Parquet file read a chunk of provinces at a time (rows filtered while scanning); the targets too when
-    they are a Parquet file (a national panel's are as long as its figures)."""
+    """The figures (and targets) read and checked a chunk of provinces at a time."""
     for group in _province_groups(regions, parts):
         own = set(group["code"].to_list())
         codes = own | {old for old, new in renamed.items() if new in own}  # figures still under a withdrawn code
-        if isinstance(assigned, Path):
-            targets: pl.DataFrame | None = read_assigned(assigned, metrics, own, years)
-        else:
-            targets = assigned.filter(pl.col("region").is_in(group["code"].implode())) if assigned is not None \
-                else None
-        yield Dataset(group, read_observations(file, metrics, codes, accept_warnings=BULK, years=years), targets)
+        yield Dataset(group, observations_from_text(figures.cells(codes, years), str(figures.file), metrics,
+                                                    accept_warnings=BULK), _targets(assigned, own, years, metrics))
+
+
+def _targets(assigned: _Table | None, codes: Collection[str], years: Years,
+             metrics: Mapping[str, Metric]) -> pl.DataFrame | None:
+    return assigned_from_text(assigned.cells(codes, years), str(assigned.file), metrics) if assigned else None
 
 
 def _province_groups(regions: pl.DataFrame, parts: int) -> Iterator[pl.DataFrame]:
@@ -219,7 +253,7 @@ def _province_groups(regions: pl.DataFrame, parts: int) -> Iterator[pl.DataFrame
             yield pl.concat(group)
 
 
-def _partitions(regions: pl.DataFrame, assigned: pl.DataFrame | None, files: list[Path],
+def _partitions(regions: pl.DataFrame, assigned: _Table | None, files: list[Path],
                 metrics: Mapping[str, Metric], parts: int, years: Years) -> Iterator[Dataset]:
     size = sum(f.stat().st_size for f in files) / parts
     groups: list[list[Path]] = [[]]
@@ -236,10 +270,12 @@ def _partitions(regions: pl.DataFrame, assigned: pl.DataFrame | None, files: lis
                 seen[code] = file
             frames.append(frame)
         figures = pl.concat(frames)
-        yield _subset(regions.filter(pl.col("code").is_in(figures["region"].unique().implode())), figures, assigned)
+        own = regions.filter(pl.col("code").is_in(figures["region"].unique().implode()))
+        yield _subset(own, figures, _targets(assigned, own["code"].to_list(), years, metrics))
     rest = regions.filter(~pl.col("code").is_in(list(seen)))
     if rest.height:  # registered regions without a single figure: assessed too, as missing everything
-        yield _subset(rest, pl.DataFrame(schema=figures.schema), assigned)
+        yield _subset(rest, pl.DataFrame(schema=figures.schema), _targets(assigned, rest["code"].to_list(), years,
+                                                                          metrics))
 
 
 def _subset(regions: pl.DataFrame, figures: pl.DataFrame, assigned: pl.DataFrame | None) -> Dataset:
