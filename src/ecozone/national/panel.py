@@ -98,7 +98,10 @@ class _Table:
     def __init__(self, file: Path) -> None:
         self.file = file
         self.text = None if file.suffix.lower() == ".parquet" else _read_text_table(file)
-        _scan(file) if self.text is None else _required(self.text, file)
+        if self.text is None:
+            _scan(file)  # a damaged file or a missing column is said now, not at the first chunk
+        else:
+            _required(self.text, file)
 
     def lazy(self) -> pl.LazyFrame:
         return _scan(self.file) if self.text is None else self.text.lazy()
@@ -143,15 +146,13 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = No
     regions = read_regions(regions_file)
     assigned_file = _find(path, "assigned")
     targets = _Table(assigned_file) if assigned_file is not None and assigned_file.is_file() else None
-    if figures.is_file():
-        source = _Table(figures)
-        for table in (source, targets):
-            if table is not None:
-                table.check_regions(regions)
+    source = _Table(figures) if figures.is_file() else None  # else partitions, each checked as it is read
+    for table in (source, targets):
+        if table is not None:
+            table.check_regions(regions)
+    if source is not None:
         return Panel(regions, source.years(), lambda years: _slices(
             regions, targets, source, metrics, parts or _parts_for(source.rows(years)), {}, years), by_year=True)
-    if targets is not None:
-        targets.check_regions(regions)
     files = partition_files(figures)
     _one_file_per_region(files)
     return Panel(regions, _years([_scan(f) for f in files]), lambda years: _partitions(
