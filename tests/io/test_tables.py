@@ -9,7 +9,7 @@ import pytest
 
 from ecozone.catalogue import load_metrics
 from ecozone.errors import InputError
-from ecozone.io.tables import read_dataset, read_observations, read_regions
+from ecozone.io.tables import _read_text_table, read_dataset, read_observations, read_regions
 from tests.conftest import FIXTURES, SAMPLE
 
 BAD = FIXTURES / "bad" / "data"
@@ -74,6 +74,23 @@ def test_excel_style_csv_in_gb18030_with_percent_signs_and_chinese_yes(tmp_path:
     assert region["level"] == "县" and region["coastal"] is True and region["name"] == "测试县"
     values = dict(zip(dataset.observations["metric"], dataset.observations["value"], strict=True))
     assert values == {"forest_grass_coverage": 62.5, "water_intensity": 1234.5}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_a_long_csv_is_read_in_its_encoding_wherever_its_chinese_text_begins(tmp_path: Path, encoding: str) -> None:
+    """A UTF-8 file is handed to polars as bytes after a check a megabyte at a time: Chinese text first met past the
+    first megabyte (a GB18030 file whose early rows are plain digits), or a character cut by a megabyte's edge, must
+    not fool it. Each way, the names read back as written."""
+    name = "测试县"
+    head = "code,name\n990000,"
+    cut = "x" * ((1 << 20) - 1 - len(head) - len("\n990999,"))  # UTF-8: 测's three bytes across the first edge
+    plain = "".join(f"99{n:04d},x\n" for n in range(110_000))  # 1.1 MB of digits before any Chinese
+    for text in (f"{head}{cut}\n", f"code,name\n{plain}"):
+        body = f"{text}990999,{name}\n"
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(body.encode(encoding))
+        frame = _read_text_table(path)
+        assert frame.height == body.count("\n") - 1 and frame["name"][-1] == name
 
 
 def test_parquet_reads_like_csv(tmp_path: Path) -> None:
