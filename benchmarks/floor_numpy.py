@@ -167,10 +167,14 @@ def timed(panel: Path, standard_id: str, year: int, runs: int) -> tuple[float, p
         ids, status, gates = judge(standard_id, regions, by_metric, targets)
         verdicts(status, gates)
         times.append(time.perf_counter() - start)
+    return statistics.median(times), statuses(regions, ids, status)
+
+
+def statuses(regions: pl.DataFrame, ids: list[str], status: np.ndarray) -> pl.DataFrame:
+    """The judgement as (region, indicator_id, status) rows, to compare with ecozone's."""
     codes = regions["code"].to_list()
-    rows = pl.DataFrame({"region": np.repeat(codes, len(ids)), "indicator_id": np.tile(ids, len(codes)),
+    return pl.DataFrame({"region": np.repeat(codes, len(ids)), "indicator_id": np.tile(ids, len(codes)),
                          "status": [NAMES[s] for s in status.reshape(-1)]})
-    return statistics.median(times), rows
 
 
 def main() -> None:

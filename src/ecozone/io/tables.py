@@ -76,6 +76,12 @@ def _read_text_table(path: Path, regions: Collection[str] | None = None,
     # row 1 is the header, so data row i sits on file row i + 1
     # empty cells arrive as null in some polars versions and "" in others: make them ""
     frame = frame.with_columns(pl.all().fill_null("").str.strip_chars()).with_row_index("_row", offset=2)
+    return _rows_of(frame, regions, years)
+
+
+def _rows_of(frame: pl.DataFrame, regions: Collection[str] | None = None,
+             years: tuple[int, int] | None = None) -> pl.DataFrame:
+    """The rows of a text table read whole that belong to these regions and years (see ``_read_text_table``)."""
     if regions is not None and "region" in frame.columns:
         frame = frame.filter(pl.col("region").is_in(list(regions)))
     if years is not None and "year" in frame.columns:
@@ -83,9 +89,14 @@ def _read_text_table(path: Path, regions: Collection[str] | None = None,
     return frame
 
 
+def _year_number() -> pl.Expr:
+    """A text or integer year column as a number, null where it holds no plain year (「二〇一七」)."""
+    return pl.col("year").cast(pl.String).str.strip_chars().cast(pl.Int32, strict=False)
+
+
 def _in_years(years: tuple[int, int]) -> pl.Expr:
     """A row of those years, or one whose year cannot be read (its check must still see it)."""
-    year = pl.col("year").cast(pl.String).str.strip_chars().cast(pl.Int32, strict=False)
+    year = _year_number()
     return year.is_null() | year.is_between(*years)
 
 

@@ -26,6 +26,8 @@ from ecozone.io.tables import (
     _find,
     _in_years,
     _read_text_table,
+    _rows_of,
+    _year_number,
     assigned_from_text,
     observations_from_text,
     partition_files,
@@ -85,12 +87,6 @@ def _parts_for(rows: int) -> int:
     return max(1, -(-rows // max(size, 1)))
 
 
-def _rows_in(files: list[Path], years: Years = None) -> int:
-    """Rows of Parquet files (of those years: only the year column read; else from their metadata)."""
-    return sum((_scan(f).filter(_in_years(years)) if years else _scan(f)).select(pl.len()).collect().item()
-               for f in files)
-
-
 class _Table:
     """A figures or targets file read a chunk of regions and years at a time, its rows checked chunk by chunk: a
     Parquet file is scanned for each chunk; a CSV, which cannot be scanned by region, is read once as text."""
@@ -101,7 +97,7 @@ class _Table:
         if self.text is None:
             _scan(file)  # a damaged file or a missing column is said now, not at the first chunk
         else:
-            _required(self.text, file)
+            _required(self.text.columns, file)
 
     def lazy(self) -> pl.LazyFrame:
         return _scan(self.file) if self.text is None else self.text.lazy()
@@ -122,9 +118,8 @@ class _Table:
         """The rows of these regions and years as text, numbered as in the file."""
         if self.text is None:
             return _read_text_table(self.file, codes, years)
-        frame = self.text.filter(pl.col("region").is_in(list(codes)))
         # one chunk: polars 2.1 panics ("i < self.len()") validating a filtered many-chunk string column
-        return (frame.filter(_in_years(years)) if years else frame).rechunk()
+        return _rows_of(self.text, codes, years).rechunk()
 
     def check_regions(self, regions: pl.DataFrame) -> None:
         """Every region of the file is in the register: only the region column is read."""
@@ -156,7 +151,8 @@ def open_panel(path: Path, metrics: Mapping[str, Metric], parts: int | None = No
     files = partition_files(figures)
     _one_file_per_region(files)
     return Panel(regions, _years([_scan(f) for f in files]), lambda years: _partitions(
-        regions, targets, files, metrics, parts or _parts_for(_rows_in(files, years)), years), by_year=True)
+        regions, targets, files, metrics, parts or _parts_for(sum(_Table(f).rows(years) for f in files)), years),
+        by_year=True)
 
 
 def open_figures_file(file: Path, metrics: Mapping[str, Metric], profiles: Path | None = None,
@@ -176,25 +172,23 @@ def open_figures_file(file: Path, metrics: Mapping[str, Metric], profiles: Path 
 def _scan(file: Path) -> pl.LazyFrame:
     try:
         scan = pl.scan_parquet(file)
-        missing = [c for c in ("region", "year") if c not in scan.collect_schema()]
+        columns = scan.collect_schema().names()
     except Exception as exc:  # polars raises several kinds for a damaged file
         raise InputError(f"无法读取 Parquet 文件：{exc}", Location(file=str(file))) from None
-    if missing:
-        raise InputError(f"缺少列「{missing[0]}」", Location(file=str(file), line=1),
-                         expected="表头包含 region、year、metric、value")
+    _required(columns, file)
     return scan
 
 
-def _required(text: pl.DataFrame, file: Path) -> None:
-    missing = [c for c in ("region", "year") if c not in text.columns]
+def _required(columns: list[str], file: Path) -> None:
+    """A figures or targets file names its region and year columns; the rest is checked with the rows."""
+    missing = [c for c in ("region", "year") if c not in columns]
     if missing:
         raise InputError(f"缺少列「{missing[0]}」", Location(file=str(file), line=1),
                          expected="表头包含 region、year、metric、value")
 
 
 def _years(tables: list[pl.LazyFrame]) -> list[int]:
-    years = pl.concat([t.select(pl.col("year").cast(pl.String).str.strip_chars().cast(pl.Int32, strict=False))
-                       for t in tables])
+    years = pl.concat([t.select(_year_number()) for t in tables])
     return years.unique().collect(engine="streaming")["year"].drop_nulls().sort().to_list()
 
 
